@@ -1,0 +1,62 @@
+"""Label sets: a gesture class and the synonyms any of which counts as a correct description."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from .errors import ConfigError
+
+# Label sets of the synthetic glove, shipped with the package.
+SYNTHETIC_LABELS_FILE = "synthetic_labels.yaml"
+
+
+def normalize_text(text: str) -> str:
+    """Lower-case, NFKC, punctuation to spaces, whitespace collapsed: ``" OK-sign!"`` -> ``"ok sign"``."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    return " ".join(re.sub(r"[^\w\s]|_", " ", text).split())
+
+
+@dataclass(frozen=True)
+class LabelSet:
+    """One gesture class: ``name`` (class id) and ``synonyms`` (the first is canonical)."""
+
+    name: str
+    synonyms: tuple[str, ...]
+
+    def matches(self, description: str) -> bool:
+        """True when ``description`` equals any synonym after :func:`normalize_text`."""
+        wanted = normalize_text(description)
+        return any(normalize_text(s) == wanted for s in self.synonyms)
+
+    @property
+    def canonical(self) -> str:
+        return self.synonyms[0]
+
+
+def parse_label_sets(mapping: dict, source: str) -> dict[str, LabelSet]:
+    """``{class: [synonym, ...]}`` -> ``{class: LabelSet}``, with clear errors for bad entries."""
+    if not isinstance(mapping, dict) or not mapping:
+        raise ConfigError(f"{source}: expected a mapping of class name to a list of synonyms.")
+    label_sets = {}
+    for name, synonyms in mapping.items():
+        if not isinstance(synonyms, list) or not synonyms:
+            raise ConfigError(f"{source}: class '{name}' needs a non-empty list of synonyms.")
+        label_sets[str(name)] = LabelSet(str(name), tuple(str(s) for s in synonyms))
+    return label_sets
+
+
+def load_label_sets(path: str | Path | None = None) -> dict[str, LabelSet]:
+    """Read label sets from a YAML file; ``None`` gives the shipped synthetic-glove label sets."""
+    if path is None:
+        text = resources.files("sensor2text.assets").joinpath(SYNTHETIC_LABELS_FILE).read_text()
+        return parse_label_sets(yaml.safe_load(text), SYNTHETIC_LABELS_FILE)
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: label-set file not found.")
+    return parse_label_sets(yaml.safe_load(path.read_text()), str(path))
