@@ -1,0 +1,167 @@
+"""Configuration dataclasses, one per component, composed into a run config; YAML in/out.
+
+Unknown keys are an error, never silently ignored. A YAML run config has one section per
+component (``projector``, ``adapter``, ``prompt``, ``data``, ``training``); CLI overrides use
+dotted keys: ``--set training.max_steps=50 projector.type=lstm``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .base_lm import EMBEDDED_MODEL_NAME
+from .errors import ConfigError
+from .glove import DEFAULT_NUM_FRAMES
+
+# Training classes of the default run: counts 0-9 and the 12 named gestures ("ten" stays unseen).
+DEFAULT_TRAIN_CLASSES = tuple(f"count_{n}" for n in range(10)) + (
+    "v_sign", "thumbs_up", "ok_sign", "pointing", "fist", "open_palm",
+    "horns", "shaka", "i_love_you", "pinch", "wave", "come_here",
+)  # fmt: skip
+
+
+def _help(text: str, default=dataclasses.MISSING, factory=dataclasses.MISSING):
+    if factory is not dataclasses.MISSING:
+        return field(default_factory=factory, metadata={"help": text})
+    return field(default=default, metadata={"help": text})
+
+
+@dataclass
+class ProjectorConfig:
+    """Glove window ``(frames, channels)`` -> ``num_virtual_tokens`` soft-prompt embeddings."""
+
+    type: str = _help("Projector architecture: linear, mlp, conv, lstm, transformer, per_hand.", "mlp")
+    num_virtual_tokens: int = _help("Soft-prompt tokens the glove window becomes.", 4)
+    hidden_dim: int = _help("Width of the projector's hidden layers.", 256)
+    num_layers: int = _help("Hidden layers (mlp, conv, lstm, transformer).", 2)
+    dropout: float = _help("Dropout inside the projector.", 0.1)
+
+    def __post_init__(self):
+        if self.num_virtual_tokens < 1:
+            raise ConfigError("projector.num_virtual_tokens must be at least 1.")
+
+
+@dataclass
+class AdapterConfig:
+    """LoRA on the frozen LM (peft). ``target_modules: null`` uses peft's default per architecture."""
+
+    enabled: bool = _help("Add a LoRA adapter; false keeps the LM exactly as loaded.", True)
+    r: int = _help("LoRA rank.", 8)
+    lora_alpha: int = _help("LoRA scaling numerator (scale = alpha / r).", 16)
+    lora_dropout: float = _help("Dropout on the LoRA input.", 0.05)
+    target_modules: list[str] | None = _help("Module names to adapt; null = peft's default.", None)
+
+
+@dataclass
+class PromptConfig:
+    """The text around the soft tokens: a template name in prompts/ or a path."""
+
+    template: str = _help("Template name (prompts/<name>.txt) or file path with one {glove}.", "describe")
+    max_new_tokens: int = _help("Tokens generated per description.", 8)
+
+
+@dataclass
+class DataConfig:
+    """Where training recordings come from, and how they are shaped for the projector."""
+
+    profile: str = _help("Device profile of the recordings (see sensor2text.glove).", "synthetic-joints")
+    num_frames: int = _help("Frames every recording is resampled to.", DEFAULT_NUM_FRAMES)
+    path: str | None = _help("Folder with train/ and validation/ recordings; null = synthesize.", None)
+    labels: str | None = _help("Label-set YAML; null = the shipped synthetic label sets.", None)
+    classes: list[str] = _help("Classes to train on.", factory=lambda: list(DEFAULT_TRAIN_CLASSES))
+    seed: int = _help("Seed of the synthetic generator.", 0)
+    train_subjects: int = _help("Synthetic subjects for training.", 8)
+    val_subjects: int = _help("Synthetic subjects for validation.", 2)
+    test_subjects: int = _help("Synthetic subjects for testing.", 2)
+    repetitions: int = _help("Synthetic repetitions per subject and class.", 5)
+    convention: str = _help("Counting convention: two-hand, two-hand-thumb, asl.", "two-hand")
+
+    def __post_init__(self):
+        if self.num_frames < 2:
+            raise ConfigError("data.num_frames must be at least 2.")
+
+
+@dataclass
+class TrainingConfig:
+    """The optimisation loop (accelerate)."""
+
+    base_model: str = _help("Hub id, local folder, or the embedded default.", EMBEDDED_MODEL_NAME)
+    output_dir: str = _help("Where the run writes logs, states and the final checkpoint.", "runs/default")
+    max_steps: int = _help("Optimiser steps.", 300)
+    batch_size: int = _help("Recordings per step.", 16)
+    learning_rate: float = _help("Peak learning rate of the projector.", 1e-3)
+    lora_learning_rate: float = _help("Peak learning rate of the LoRA weights.", 5e-4)
+    weight_decay: float = _help("AdamW weight decay.", 0.01)
+    warmup_steps: int = _help("Linear warm-up steps.", 20)
+    synonym_loss: str = _help("'marginal' (log of summed synonym likelihoods) or 'mean'.", "marginal")
+    save_every: int = _help("Save an accelerate state every N steps (0 = never).", 100)
+    eval_every: int = _help("Validation loss every N steps (0 = never).", 100)
+    log_every: int = _help("Log the training loss every N steps.", 10)
+    seed: int = _help("Seed for initialisation and batch order.", 0)
+
+    def __post_init__(self):
+        if self.synonym_loss not in ("marginal", "mean"):
+            raise ConfigError("training.synonym_loss must be 'marginal' or 'mean'.")
+
+
+@dataclass
+class RunConfig:
+    """Everything a training run needs; YAML sections map to the fields below."""
+
+    projector: ProjectorConfig = field(default_factory=ProjectorConfig)
+    adapter: AdapterConfig = field(default_factory=AdapterConfig)
+    prompt: PromptConfig = field(default_factory=PromptConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+    training: TrainingConfig = field(default_factory=TrainingConfig)
+
+
+def _check_type(cls, name: str, value, where: str):
+    hint = typing.get_type_hints(cls)[name]
+    simple = {int: int, float: (int, float), str: str, bool: bool}
+    if hint in simple and not isinstance(value, simple[hint]) or (hint is int and isinstance(value, bool)):
+        raise ConfigError(f"{where}.{name}: expected {hint.__name__}, got {value!r}.")
+    return float(value) if hint is float else value
+
+
+def from_dict(cls, data: dict, where: str):
+    """Build dataclass ``cls`` from ``data``; unknown keys and wrong types raise ConfigError."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: expected a mapping, got {type(data).__name__}.")
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - set(fields))
+    if unknown:
+        raise ConfigError(f"{where}: unknown key '{unknown[0]}'; expected one of: {', '.join(fields)}.")
+    values = {}
+    for name, value in data.items():
+        sub = typing.get_type_hints(cls)[name]
+        if dataclasses.is_dataclass(sub):
+            values[name] = from_dict(sub, value, f"{where}.{name}")
+        else:
+            values[name] = _check_type(cls, name, value, where)
+    return cls(**values)
+
+
+def load_run_config(path: str | Path | None = None, overrides: list[str] = ()) -> RunConfig:
+    """Read a YAML run config (``None`` = defaults) and apply ``section.key=value`` overrides."""
+    data = {}
+    if path is not None:
+        path = Path(path)
+        if not path.is_file():
+            raise ConfigError(f"{path}: config file not found.")
+        data = yaml.safe_load(path.read_text()) or {}
+    for item in overrides:
+        key, sep, raw = item.partition("=")
+        section, dot, name = key.partition(".")
+        if not sep or not dot:
+            raise ConfigError(f"override '{item}': expected section.key=value, e.g. training.max_steps=50.")
+        data.setdefault(section, {})[name] = yaml.safe_load(raw)
+    return from_dict(RunConfig, data, str(path) if path else "config")
+
+
+def to_yaml(config) -> str:
+    return yaml.safe_dump(asdict(config), sort_keys=False)

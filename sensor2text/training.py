@@ -1,0 +1,192 @@
+"""Training loop with accelerate: CPU by default, the same code under ``accelerate launch`` on GPUs.
+
+Run folder layout (``training.output_dir``)::
+
+    logs/            tensorboard event files (accelerate tracker)
+    states/step_N/   accelerate training states, for ``--resume`` only (not a release artefact)
+    checkpoint/      the trained model, ``Sensor2Text.save_pretrained`` (safetensors + JSON)
+    run_config.yaml  the resolved run config
+"""
+
+from __future__ import annotations
+
+import math
+import shlex
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .config import RunConfig, to_yaml
+from .data import iter_recordings
+from .glove import Normalizer, get_profile, resample
+from .labels import LabelSet, load_label_sets
+from .model import ModelConfig, Sensor2Text
+from .prompts import load_template
+from .synth import SynthSpec, generate
+
+STATES_DIR = "states"
+CHECKPOINT_DIR = "checkpoint"
+
+
+def load_split(cfg: RunConfig, split: str, classes: list[str] | None = None) -> list[tuple[np.ndarray, str]]:
+    """``[(frames (T, C), class name)]`` of one split: synthesized, or read from ``data.path/<split>``."""
+    data = cfg.data
+    classes = list(classes or data.classes)
+    if data.path is None:
+        spec = SynthSpec(seed=data.seed, train_subjects=data.train_subjects, val_subjects=data.val_subjects,
+                         test_subjects=data.test_subjects, repetitions=data.repetitions,
+                         classes=tuple(classes), convention=data.convention)  # fmt: skip
+        return [(r["frames"], r["label"]) for r in generate(spec) if r["split"] == split]
+    recordings = iter_recordings(Path(data.path), get_profile(data.profile), split=split)
+    return [(r.frames, r.label) for r in recordings if r.label in classes]
+
+
+class WindowDataset(torch.utils.data.Dataset):
+    """Resampled, normalised windows ``(F, C)`` with the synonym list of their label set."""
+
+    def __init__(self, items, normalizer: Normalizer, num_frames: int, label_sets: dict[str, LabelSet]):
+        self.windows = [torch.from_numpy(normalizer(resample(f, num_frames))) for f, _ in items]
+        self.labels = [label for _, label in items]
+        self.label_sets = label_sets
+
+    def __len__(self) -> int:
+        return len(self.windows)
+
+    def __getitem__(self, i):
+        return self.windows[i], list(self.label_sets[self.labels[i]].synonyms)
+
+
+def collate(batch):
+    """``[(window, synonyms)] -> (windows (B, F, C), [synonyms])``"""
+    return torch.stack([w for w, _ in batch]), [s for _, s in batch]
+
+
+def build_model(cfg: RunConfig, normalizer: Normalizer, label_sets: dict[str, LabelSet], lm=None, tokenizer=None):
+    template = load_template(cfg.prompt.template)
+    model_config = ModelConfig(
+        base_model_name_or_path=cfg.training.base_model, template_name=template.name,
+        template_text=template.text, profile=cfg.data.profile, num_frames=cfg.data.num_frames,
+        projector=cfg.projector, adapter=cfg.adapter, max_new_tokens=cfg.prompt.max_new_tokens,
+        label_sets={name: list(ls.synonyms) for name, ls in label_sets.items()},
+    )  # fmt: skip
+    return Sensor2Text.build(model_config, normalizer, lm=lm, tokenizer=tokenizer)
+
+
+def make_optimizer(model: Sensor2Text, cfg: RunConfig, total_steps: int):
+    """AdamW with separate rates for projector and LoRA; linear warm-up then cosine decay."""
+    lora = [p for n, p in model.lm.named_parameters() if p.requires_grad]
+    groups = [{"params": list(model.projector.parameters()), "lr": cfg.training.learning_rate}]
+    if lora:
+        groups.append({"params": lora, "lr": cfg.training.lora_learning_rate})
+    optimizer = torch.optim.AdamW(groups, weight_decay=cfg.training.weight_decay)
+    warmup = max(cfg.training.warmup_steps, 1)
+
+    def schedule(step: int) -> float:
+        if step < warmup:
+            return (step + 1) / warmup
+        return 0.5 * (1 + math.cos(math.pi * min(1.0, (step - warmup) / max(1, total_steps - warmup))))
+
+    return optimizer, torch.optim.lr_scheduler.LambdaLR(optimizer, schedule)
+
+
+def latest_state(run_dir: Path) -> tuple[Path, int] | None:
+    states = sorted((run_dir / STATES_DIR).glob("step_*"), key=lambda p: int(p.name.split("_")[1]))
+    return (states[-1], int(states[-1].name.split("_")[1])) if states else None
+
+
+def _batches(loader):
+    while True:
+        yield from loader
+
+
+def train(cfg: RunConfig, resume: bool = False, lm=None, tokenizer=None) -> Path:
+    """Train projector + LoRA on ``cfg``; returns the saved checkpoint folder."""
+    from accelerate import Accelerator
+    from accelerate.utils import set_seed
+    from tqdm.auto import tqdm
+
+    run_dir = Path(cfg.training.output_dir)
+    accelerator = Accelerator(log_with="tensorboard", project_dir=str(run_dir / "logs"))
+    set_seed(cfg.training.seed)
+    label_sets = load_label_sets(cfg.data.labels)
+    train_items = load_split(cfg, "train")
+    normalizer = Normalizer.fit([resample(f, cfg.data.num_frames) for f, _ in train_items])
+    model = build_model(cfg, normalizer, label_sets, lm, tokenizer)
+    dataset = WindowDataset(train_items, normalizer, cfg.data.num_frames, label_sets)
+    loader = torch.utils.data.DataLoader(dataset, batch_size=cfg.training.batch_size, shuffle=True,
+                                         collate_fn=collate, drop_last=len(dataset) > cfg.training.batch_size)  # fmt: skip
+    optimizer, scheduler = make_optimizer(model, cfg, cfg.training.max_steps)
+    model, optimizer, loader, scheduler = accelerator.prepare(model, optimizer, loader, scheduler)
+    start = 0
+    if resume and (found := latest_state(run_dir)):
+        accelerator.load_state(str(found[0]))
+        start = found[1]
+        accelerator.print(f"resumed from {found[0]}")
+    if accelerator.is_main_process:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        (run_dir / "run_config.yaml").write_text(to_yaml(cfg))
+    accelerator.init_trackers("sensor2text", config=_flat_hparams(cfg))
+    started = time.time()
+    model.train()
+    progress = tqdm(range(start, cfg.training.max_steps), disable=not accelerator.is_local_main_process)
+    batches = _batches(loader)
+    for step in progress:
+        windows, synonyms = next(batches)
+        loss = model(windows, synonyms, cfg.training.synonym_loss)
+        accelerator.backward(loss)
+        optimizer.step()
+        scheduler.step()
+        optimizer.zero_grad()
+        progress.set_postfix(loss=f"{loss.item():.3f}")
+        if (step + 1) % cfg.training.log_every == 0:
+            accelerator.log({"train/loss": loss.item(), "train/lr": scheduler.get_last_lr()[0]}, step=step + 1)
+        if cfg.training.save_every and (step + 1) % cfg.training.save_every == 0:
+            accelerator.save_state(str(run_dir / STATES_DIR / f"step_{step + 1}"))
+    minutes = (time.time() - started) / 60
+    accelerator.wait_for_everyone()
+    model = accelerator.unwrap_model(model)
+    metrics = {"train_minutes": round(minutes, 2), "steps": cfg.training.max_steps}
+    if accelerator.is_main_process:
+        val_items = load_split(cfg, "validation")
+        if val_items:
+            from .evaluation import accuracy_report
+
+            report = accuracy_report(model, val_items, label_sets)
+            metrics["validation_accuracy"] = round(report["accuracy"], 4)
+            accelerator.log({"val/accuracy": report["accuracy"]}, step=cfg.training.max_steps)
+        card = model_card(cfg, metrics, len(train_items))
+        model.save_pretrained(run_dir / CHECKPOINT_DIR, model_card=card)
+        accelerator.print(f"saved {run_dir / CHECKPOINT_DIR}  {metrics}")
+    accelerator.end_training()
+    return run_dir / CHECKPOINT_DIR
+
+
+def _flat_hparams(cfg: RunConfig) -> dict:
+    flat = {}
+    for section, values in asdict(cfg).items():
+        for key, value in values.items():
+            flat[f"{section}.{key}"] = value if isinstance(value, (int, float, str, bool)) else str(value)
+    return flat
+
+
+def model_card(cfg: RunConfig, metrics: dict, num_train: int) -> str:
+    """Markdown model card: what it is, the data, metrics, and the exact command that made it."""
+    command = " ".join(shlex.quote(a) for a in ["sensor2text", *sys.argv[1:]]) if sys.argv else ""
+    data = cfg.data
+    source = data.path or (f"synthetic glove, seed {data.seed}, {data.train_subjects} training subjects x "
+                           f"{data.repetitions} repetitions, convention '{data.convention}'")  # fmt: skip
+    lines = [
+        "# sensor2text checkpoint", "",
+        f"Base LM: `{cfg.training.base_model}` (frozen) + LoRA r={cfg.adapter.r} "
+        f"(enabled: {cfg.adapter.enabled}); projector `{cfg.projector.type}` -> "
+        f"{cfg.projector.num_virtual_tokens} soft tokens; template `{cfg.prompt.template}`.", "",
+        f"Training data: {source}; {num_train} recordings of classes: {', '.join(data.classes)}.", "",
+        "## Metrics", "", *[f"- {k}: {v}" for k, v in metrics.items()], "",
+        "## Command", "", f"    {command}", "",
+        "## Configuration", "", "```yaml", to_yaml(cfg).rstrip(), "```", "",
+    ]  # fmt: skip
+    return "\n".join(lines)
