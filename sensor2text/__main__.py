@@ -1,0 +1,3 @@
+from sensor2text.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,188 @@
+"""The ``sensor2text`` command line. Thin: parse arguments, call the library.
+
+Heavy imports (torch, transformers) happen inside the command functions, so ``--help`` is instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .errors import Sensor2TextError
+
+# The checkpoint shipped in the repository (embedded SmolLM2-135M + synthetic glove).
+DEFAULT_CHECKPOINT = Path(__file__).resolve().parent.parent / "checkpoints" / "smollm2-135m-synth"
+
+
+def cmd_synth(args) -> None:
+    from .data import save_synthetic
+    from .synth import ALL_CLASSES, SynthSpec, generate
+
+    spec = SynthSpec(seed=args.seed, train_subjects=args.train_subjects, val_subjects=args.val_subjects,
+                     test_subjects=args.test_subjects, repetitions=args.repetitions,
+                     classes=tuple(args.classes or ALL_CLASSES), convention=args.convention)  # fmt: skip
+    records = [r for r in generate(spec) if not args.splits or r["split"] in args.splits]
+    if not records:
+        raise Sensor2TextError("nothing to write: the chosen splits hold no subjects.")
+    save_synthetic(records, Path(args.out), tuple(args.format.split(",")))
+    print(f"wrote {len(records)} recordings ({len({r['subject'] for r in records})} subjects) to {args.out}")
+
+
+def cmd_train(args) -> None:
+    from .config import load_run_config
+    from .training import train
+
+    cfg = load_run_config(args.config, [*args.set, *([f"training.output_dir={args.output_dir}"] if args.output_dir else [])])
+    train(cfg, resume=args.resume)
+
+
+def _load_model(checkpoint: str):
+    from .model import Sensor2Text
+
+    return Sensor2Text.from_pretrained(checkpoint)
+
+
+def _true_label(model, recording) -> str | None:
+    known = model.config.label_sets
+    return recording.label if recording.label in known else None
+
+
+def cmd_generate(args) -> None:
+    from .data import iter_recordings
+    from .evaluation import describe_all
+    from .labels import LabelSet
+
+    model = _load_model(args.checkpoint)
+    recordings = list(iter_recordings(args.input, model.profile, split=args.split))
+    descriptions = describe_all(model, [r.frames for r in recordings])
+    results = []
+    for recording, text in zip(recordings, descriptions):
+        label = _true_label(model, recording)
+        correct = LabelSet(label, tuple(model.config.label_sets[label])).matches(text) if label else None
+        results.append({"path": recording.source, "label": label, "description": text, "correct": correct})
+    if args.json:
+        _write_json(args.json, results)
+    if args.json != "-":
+        _print_descriptions(results)
+
+
+def _write_json(target: str, data) -> None:
+    text = json.dumps(data, indent=2) + "\n"
+    if target == "-":
+        sys.stdout.write(text)
+    else:
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+        Path(target).write_text(text)
+
+
+def _print_descriptions(results: list[dict]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("recording", "true label", "description", "right?")
+    for r in results:
+        mark = {True: "[green]yes[/]", False: "[red]no[/]", None: "-"}[r["correct"]]
+        table.add_row(r["path"], r["label"] or "?", r["description"], mark)
+    Console().print(table)
+    scored = [r["correct"] for r in results if r["correct"] is not None]
+    if scored:
+        print(f"{sum(scored)}/{len(scored)} descriptions match a synonym of their label set")
+
+
+def cmd_evaluate(args) -> None:
+    from .data import iter_recordings
+    from .evaluation import accuracy_report
+    from .labels import LabelSet
+
+    model = _load_model(args.checkpoint)
+    label_sets = {k: LabelSet(k, tuple(v)) for k, v in model.config.label_sets.items()}
+    recordings = list(iter_recordings(args.data, model.profile, split=args.split))
+    items = [(r.frames, r.label) for r in recordings if r.label in label_sets]
+    if not items:
+        raise Sensor2TextError(f"{args.data}: no recording has a label the checkpoint was trained on.")
+    report = accuracy_report(model, items, label_sets)
+    if args.json:
+        _write_json(args.json, report)
+    _print_report(report)
+
+
+def _print_report(report: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("class", "n", "accuracy", "most common descriptions")
+    for label, row in sorted(report["per_class"].items()):
+        table.add_row(label, str(row["n"]), f"{row['accuracy']:.1%}", "; ".join(row["examples"]))
+    Console().print(table)
+    print(f"overall accuracy: {report['accuracy']:.2%} over {len(report['rows'])} recordings")
+
+
+def cmd_plot(args) -> None:
+    from .data import iter_recordings
+    from .glove import get_profile
+    from .plotting import plot_recording
+
+    profile = get_profile(args.profile)
+    recording = next(iter_recordings(args.input, profile))
+    plot_recording(recording.frames, profile, args.out, title=Path(recording.source).name)
+    print(f"wrote {args.out}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sensor2text", description="Describe glove gestures with a language model.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("synth", help="write synthetic two-hand glove recordings (CSV + HF dataset)")
+    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--train-subjects", type=int, default=8)
+    p.add_argument("--val-subjects", type=int, default=2)
+    p.add_argument("--test-subjects", type=int, default=2)
+    p.add_argument("--repetitions", type=int, default=5, help="recordings per subject and class")
+    p.add_argument("--classes", nargs="*", help="classes to write (default: all 23)")
+    p.add_argument("--splits", nargs="*", choices=["train", "validation", "test"], help="only these splits")
+    p.add_argument("--convention", default="two-hand", choices=["two-hand", "two-hand-thumb", "asl"])
+    p.add_argument("--format", default="csv,hf", help="csv, hf, or csv,hf")
+    p.set_defaults(func=cmd_synth)
+
+    p = sub.add_parser("train", help="train projector + LoRA (accelerate; CPU by default)")
+    p.add_argument("--config", help="YAML run config (see configs/)")
+    p.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="overrides, e.g. training.max_steps=50")
+    p.add_argument("--output-dir", help="shortcut for training.output_dir")
+    p.add_argument("--resume", action="store_true", help="continue from the latest saved state")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("generate", help="describe recordings with a trained checkpoint")
+    p.add_argument("--checkpoint", default=str(DEFAULT_CHECKPOINT))
+    p.add_argument("--input", required=True, help="a .csv recording, a folder of them, or a saved HF dataset")
+    p.add_argument("--split", help="only this split of a folder or dataset")
+    p.add_argument("--json", help="write one object per recording to this file ('-' = stdout)")
+    p.set_defaults(func=cmd_generate)
+
+    p = sub.add_parser("evaluate", help="seen-class accuracy of generated descriptions, per class")
+    p.add_argument("--checkpoint", default=str(DEFAULT_CHECKPOINT))
+    p.add_argument("--data", required=True, help="a folder of recordings or a saved HF dataset")
+    p.add_argument("--split", help="only this split")
+    p.add_argument("--json", help="write the full report to this file")
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("plot", help="joint-angle heatmap + hand skeleton PNG for one recording")
+    p.add_argument("--input", required=True, help="a .csv recording")
+    p.add_argument("--out", required=True, help="PNG file to write")
+    p.add_argument("--profile", default="synthetic-joints")
+    p.set_defaults(func=cmd_plot)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except (Sensor2TextError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0

@@ -1,0 +1,48 @@
+from pathlib import Path
+
+import pytest
+
+from sensor2text.config import RunConfig, load_run_config, to_yaml
+from sensor2text.errors import ConfigError
+
+CONFIGS = sorted((Path(__file__).parent.parent / "configs").glob("*.yaml"))
+
+
+def test_defaults_and_overrides():
+    cfg = load_run_config(None, ["training.max_steps=7", "projector.type=lstm", "adapter.target_modules=[c_attn]"])
+    assert cfg.training.max_steps == 7 and cfg.projector.type == "lstm"
+    assert cfg.adapter.target_modules == ["c_attn"]
+    assert cfg.data.classes[:2] == ["count_0", "count_1"] and "count_10" not in cfg.data.classes
+
+
+def test_unknown_key_is_an_error(tmp_path):
+    path = tmp_path / "run.yaml"
+    path.write_text("training:\n  max_stepz: 3\n")
+    with pytest.raises(ConfigError, match=r"run.yaml.training: unknown key 'max_stepz'"):
+        load_run_config(path)
+    with pytest.raises(ConfigError, match="unknown key 'colour'"):
+        load_run_config(None, ["colour.red=1"])
+
+
+def test_wrong_type_and_bad_value_are_errors():
+    with pytest.raises(ConfigError, match="training.max_steps: expected int, got 'many'"):
+        load_run_config(None, ["training.max_steps=many"])
+    with pytest.raises(ConfigError, match="synonym_loss must be"):
+        load_run_config(None, ["training.synonym_loss=max"])
+    with pytest.raises(ConfigError, match="expected section.key=value"):
+        load_run_config(None, ["max_steps=3"])
+
+
+def test_yaml_round_trip(tmp_path):
+    cfg = load_run_config(None, ["training.max_steps=9"])
+    (tmp_path / "c.yaml").write_text(to_yaml(cfg))
+    assert load_run_config(tmp_path / "c.yaml") == cfg
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=[p.name for p in CONFIGS])
+def test_shipped_configs_load(path):
+    assert isinstance(load_run_config(path), RunConfig)
+
+
+def test_configs_exist():
+    assert CONFIGS, "configs/ should hold at least one YAML run config"

@@ -1,0 +1,81 @@
+import json
+
+import numpy as np
+import pytest
+
+from sensor2text.data import iter_recordings, label_from_path, read_csv, save_synthetic, write_csv
+from sensor2text.errors import RecordingError
+from sensor2text.glove import SYNTHETIC_JOINTS
+from sensor2text.synth import SynthSpec, generate
+
+
+def _frames(rng, n=20):
+    return rng.uniform(-10, 90, size=(n, 46)).astype(np.float32)
+
+
+def test_csv_round_trip_keeps_frames_and_header(tmp_path, rng):
+    frames = _frames(rng)
+    write_csv(tmp_path / "fist-0.csv", frames)
+    header = (tmp_path / "fist-0.csv").read_text().splitlines()[0].split(",")
+    assert header[:2] == ["time_s", "left_thumb_cmc_flex"] and len(header) == 47
+    np.testing.assert_allclose(read_csv(tmp_path / "fist-0.csv"), frames, atol=1e-4)
+
+
+def test_csv_columns_may_come_in_any_order(tmp_path, rng):
+    frames = _frames(rng)
+    names = list(SYNTHETIC_JOINTS.channels)[::-1]
+    lines = [",".join(names)] + [",".join(f"{v:.4f}" for v in row[::-1]) for row in frames]
+    (tmp_path / "r.csv").write_text("\n".join(lines))
+    np.testing.assert_allclose(read_csv(tmp_path / "r.csv"), frames, atol=1e-4)
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("", "the file is empty"),
+        ("a,b,c\n1,2,3\n", "the header names 3 channels, expected 46"),
+        ("time_s," + ",".join(SYNTHETIC_JOINTS.channels) + "\n", "has a header but no frames"),
+        ("time_s," + ",".join(SYNTHETIC_JOINTS.channels) + "\n0," + ",".join(["1"] * 45) + ",nan\n",
+         "channel 'right_wrist_dev' is nan"),
+        ("time_s," + ",".join(SYNTHETIC_JOINTS.channels) + "\n0,1,2\n", "line 2: found 3 values, expected 47"),
+        ("time_s," + ",".join(SYNTHETIC_JOINTS.channels) + "\n0," + ",".join(["x"] * 46) + "\n",
+         "line 2: expected comma-separated numbers"),
+    ],
+)
+def test_bad_csv_gets_one_clear_error_naming_the_file(tmp_path, content, message):
+    path = tmp_path / "bad-0.csv"
+    path.write_text(content)
+    with pytest.raises(RecordingError, match=message) as info:
+        read_csv(path)
+    assert str(path) in str(info.value) and "\n" not in str(info.value)
+
+
+def test_label_from_path():
+    from pathlib import Path
+
+    assert label_from_path(Path("d/count_3-2.csv")) == "count_3"
+    assert label_from_path(Path("i_love_you-10.csv")) == "i_love_you"
+
+
+def test_synthetic_folder_and_hf_dataset_hold_the_same_recordings(tmp_path):
+    records = list(generate(SynthSpec(classes=("wave", "fist"), train_subjects=1, val_subjects=1,
+                                      test_subjects=0, repetitions=1)))
+    save_synthetic(records, tmp_path)
+    from_csv = list(iter_recordings(tmp_path, split="validation"))
+    from_hf = list(iter_recordings(tmp_path / "hf", split="validation"))
+    assert [r.label for r in from_csv] == ["fist", "wave"]
+    assert sorted(r.label for r in from_hf) == ["fist", "wave"]
+    hf = {r.label: r.frames for r in from_hf}
+    for r in from_csv:
+        np.testing.assert_allclose(r.frames, hf[r.label], atol=1e-3)
+    keypoints = tmp_path / "validation" / "subject01" / "wave-0.keypoints.csv"
+    assert len(keypoints.read_text().splitlines()[0].split(",")) == 126
+    info = json.loads((tmp_path / "hf" / "dataset_dict.json").read_text())
+    assert info["splits"] == ["train", "validation"]
+
+
+def test_missing_path_and_empty_folder(tmp_path):
+    with pytest.raises(RecordingError, match="no such file or folder"):
+        list(iter_recordings(tmp_path / "nope"))
+    with pytest.raises(RecordingError, match="holds no .csv recordings"):
+        list(iter_recordings(tmp_path))
