@@ -45,3 +45,19 @@ def tiny_lm_dir(tmp_path_factory):
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
+
+
+@pytest.fixture(scope="session")
+def tiny_checkpoint(tiny_lm_dir, tmp_path_factory):
+    """A checkpoint trained for two steps on a tiny GPT-2 (fast; its descriptions are noise)."""
+    from sensor2text.config import load_run_config
+    from sensor2text.training import train
+
+    out = tmp_path_factory.mktemp("tiny-run")
+    cfg = load_run_config(None, [
+        "data.classes=[count_1, fist]", "data.train_subjects=1", "data.val_subjects=0",
+        "data.test_subjects=0", "data.repetitions=2", "data.num_frames=8", "projector.hidden_dim=16",
+        "projector.num_layers=1", "adapter.r=2", "training.max_steps=2", "training.batch_size=2",
+        "training.save_every=0", f"training.base_model={tiny_lm_dir}", f"training.output_dir={out}",
+    ])  # fmt: skip
+    return str(train(cfg))

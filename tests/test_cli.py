@@ -1,0 +1,148 @@
+"""CLI smoke runs and the bad-input contract: one clear line on stderr, exit code 2, no traceback."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sensor2text.cli import main
+from sensor2text.data import write_csv
+from sensor2text.glove import SYNTHETIC_JOINTS
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "sensor2text", *args], capture_output=True, text=True, timeout=600)
+
+
+def assert_clean_error(result: subprocess.CompletedProcess, *fragments: str):
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(lines) == 1, result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+def test_help_lists_the_commands():
+    result = run_cli("--help")
+    assert result.returncode == 0
+    for command in ("synth", "train", "generate", "evaluate", "plot"):
+        assert command in result.stdout
+
+
+def test_help_does_not_import_torch():
+    code = "import sys; from sensor2text.cli import build_parser; build_parser(); print('torch' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
+
+
+@pytest.fixture(scope="module")
+def synth_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("synth")
+    assert main(["synth", "--out", str(out), "--seed", "1", "--train-subjects", "0", "--val-subjects", "0",
+                 "--test-subjects", "1", "--repetitions", "1", "--classes", "count_1", "fist", "wave"]) == 0
+    return out
+
+
+def test_synth_writes_csv_and_dataset(synth_dir):
+    assert sorted(p.name for p in (synth_dir / "test" / "subject00").glob("*-0.csv")) == [
+        "count_1-0.csv", "fist-0.csv", "wave-0.csv"]
+    assert (synth_dir / "hf" / "dataset_dict.json").is_file()
+
+
+def test_generate_json_gives_path_label_and_description(tiny_checkpoint, synth_dir, tmp_path):
+    out = tmp_path / "out.json"
+    assert main(["generate", "--checkpoint", tiny_checkpoint, "--input", str(synth_dir / "test"), "--json", str(out)]) == 0
+    results = json.loads(out.read_text())
+    assert [Path(r["path"]).name for r in results] == ["count_1-0.csv", "fist-0.csv", "wave-0.csv"]
+    assert [r["label"] for r in results] == ["count_1", "fist", "wave"]
+    assert all(isinstance(r["description"], str) and isinstance(r["correct"], bool) for r in results)
+
+
+def test_generate_without_a_known_label(tiny_checkpoint, synth_dir, tmp_path, capsys):
+    import shutil
+
+    unknown = tmp_path / "my_recording.csv"
+    shutil.copy(synth_dir / "test" / "subject00" / "fist-0.csv", unknown)
+    assert main(["generate", "--checkpoint", tiny_checkpoint, "--input", str(unknown), "--json", "-"]) == 0
+    (result,) = json.loads(capsys.readouterr().out)
+    assert result["label"] is None and result["correct"] is None
+
+
+def test_generate_on_a_dataset_and_a_single_file(tiny_checkpoint, synth_dir, capsys):
+    assert main(["generate", "--checkpoint", tiny_checkpoint, "--input", str(synth_dir / "hf"), "--json", "-"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 3
+    single = str(synth_dir / "test" / "subject00" / "fist-0.csv")
+    assert main(["generate", "--checkpoint", tiny_checkpoint, "--input", single]) == 0
+    assert "fist" in capsys.readouterr().out
+
+
+def test_evaluate_reports_per_class_accuracy(tiny_checkpoint, synth_dir, tmp_path):
+    out = tmp_path / "report.json"
+    assert main(["evaluate", "--checkpoint", tiny_checkpoint, "--data", str(synth_dir), "--json", str(out)]) == 0
+    report = json.loads(out.read_text())
+    assert set(report["per_class"]) == {"count_1", "fist", "wave"}
+    assert report["accuracy"] == np.mean([r["correct"] for r in report["rows"]])
+
+
+def test_plot_writes_a_png(synth_dir, tmp_path):
+    out = tmp_path / "wave.png"
+    assert main(["plot", "--input", str(synth_dir / "test" / "subject00" / "wave-0.csv"), "--out", str(out)]) == 0
+    assert out.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_train_cli_smoke(tiny_lm_dir, tmp_path):
+    result = run_cli("train", "--output-dir", str(tmp_path / "run"), "--set", "data.classes=[fist, wave]",
+                     "data.train_subjects=1", "data.val_subjects=0", "data.repetitions=1", "data.num_frames=8",
+                     "projector.hidden_dim=8", "projector.num_layers=1", "training.max_steps=1",
+                     "training.batch_size=2", "training.save_every=0", f"training.base_model={tiny_lm_dir}")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "run" / "checkpoint" / "config.json").is_file()
+
+
+# ---- bad input ------------------------------------------------------------------------------
+def _write_rows(path: Path, rows: list[str]) -> str:
+    path.write_text("\n".join(["time_s," + ",".join(SYNTHETIC_JOINTS.channels), *rows]) + "\n")
+    return str(path)
+
+
+def test_wrong_channel_count(tiny_checkpoint, tmp_path):
+    path = tmp_path / "few-0.csv"
+    write_csv(path, np.zeros((5, 10)), profile=__import__("sensor2text.glove", fromlist=["x"]).flex_profile(10))
+    assert_clean_error(run_cli("generate", "--checkpoint", tiny_checkpoint, "--input", str(path)),
+                       str(path), "10 channels, expected 46")
+
+
+def test_nan_value(tiny_checkpoint, tmp_path):
+    path = _write_rows(tmp_path / "nan-0.csv", ["0," + ",".join(["1"] * 20 + ["nan"] + ["1"] * 25)])
+    assert_clean_error(run_cli("generate", "--checkpoint", tiny_checkpoint, "--input", path),
+                       path, "channel 'left_little_abd' is nan", "expected a finite number")
+
+
+def test_empty_file(tiny_checkpoint, tmp_path):
+    path = tmp_path / "empty-0.csv"
+    path.write_text("")
+    assert_clean_error(run_cli("generate", "--checkpoint", tiny_checkpoint, "--input", str(path)), str(path), "empty")
+
+
+def test_unknown_config_key(tmp_path):
+    config = tmp_path / "run.yaml"
+    config.write_text("training:\n  max_steps: 2\n  learning_rat: 0.1\n")
+    assert_clean_error(run_cli("train", "--config", str(config)), "run.yaml", "unknown key 'learning_rat'")
+
+
+def test_checkpoint_missing_a_file(tiny_checkpoint, synth_dir, tmp_path):
+    import shutil
+
+    broken = tmp_path / "ckpt"
+    shutil.copytree(tiny_checkpoint, broken)
+    (broken / "projector.safetensors").unlink()
+    assert_clean_error(run_cli("generate", "--checkpoint", str(broken), "--input", str(synth_dir / "test")),
+                       str(broken), "missing projector.safetensors")
+
+
+def test_missing_input_path(tiny_checkpoint, tmp_path):
+    assert_clean_error(run_cli("generate", "--checkpoint", tiny_checkpoint, "--input", str(tmp_path / "nope")),
+                       "no such file or folder")

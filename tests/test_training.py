@@ -1,0 +1,55 @@
+from pathlib import Path
+
+import pytest
+
+from sensor2text.config import load_run_config
+from sensor2text.model import Sensor2Text
+from sensor2text.training import latest_state, train
+
+TINY = [
+    "data.classes=[count_1, count_2, fist]", "data.train_subjects=1", "data.val_subjects=1",
+    "data.test_subjects=0", "data.repetitions=2", "data.num_frames=8",
+    "projector.hidden_dim=16", "projector.num_layers=1", "adapter.r=2",
+    "training.batch_size=3", "training.log_every=1", "training.warmup_steps=1",
+]
+
+
+def tiny_config(tiny_lm_dir, out: Path, steps: int, save_every: int = 0):
+    return load_run_config(None, [*TINY, f"training.base_model={tiny_lm_dir}", f"training.output_dir={out}",
+                                  f"training.max_steps={steps}", f"training.save_every={save_every}"])
+
+
+def test_train_writes_a_loadable_checkpoint_with_card_and_logs(tiny_lm_dir, tmp_path):
+    checkpoint = train(tiny_config(tiny_lm_dir, tmp_path / "run", steps=4, save_every=2))
+    model = Sensor2Text.from_pretrained(checkpoint)
+    assert set(model.config.label_sets) >= {"count_1", "count_2", "fist"}
+    card = (checkpoint / "README.md").read_text()
+    assert "validation_accuracy" in card and "train_minutes" in card and "## Command" in card
+    assert list((tmp_path / "run" / "logs").rglob("events.out.tfevents*"))
+    assert latest_state(tmp_path / "run")[1] == 4
+    assert (tmp_path / "run" / "run_config.yaml").is_file()
+
+
+def test_resume_continues_from_the_latest_state(tiny_lm_dir, tmp_path, capsys):
+    train(tiny_config(tiny_lm_dir, tmp_path / "run", steps=2, save_every=2))
+    train(tiny_config(tiny_lm_dir, tmp_path / "run", steps=4, save_every=2), resume=True)
+    assert "resumed from" in capsys.readouterr().out
+    assert latest_state(tmp_path / "run")[1] == 4
+
+
+def test_training_on_a_csv_folder(tiny_lm_dir, tmp_path):
+    from sensor2text.data import save_synthetic
+    from sensor2text.synth import SynthSpec, generate
+
+    spec = SynthSpec(classes=("count_1", "fist"), train_subjects=1, val_subjects=1, test_subjects=0, repetitions=2)
+    save_synthetic(list(generate(spec)), tmp_path / "data", formats=("csv",))
+    cfg = tiny_config(tiny_lm_dir, tmp_path / "run", steps=2)
+    cfg.data.path = str(tmp_path / "data")
+    assert Sensor2Text.from_pretrained(train(cfg)).config.num_frames == 8
+
+
+def test_unknown_training_class_is_rejected(tiny_lm_dir, tmp_path):
+    cfg = tiny_config(tiny_lm_dir, tmp_path / "run", steps=1)
+    cfg.data.classes = ["salute"]
+    with pytest.raises(ValueError, match="unknown synthetic classes"):
+        train(cfg)
