@@ -102,7 +102,7 @@ def cmd_evaluate(args) -> None:
     items = [(r.frames, r.label) for r in recordings if r.label in label_sets]
     if not items:
         raise Sensor2TextError(f"{args.data}: no recording has a label the checkpoint was trained on.")
-    report = accuracy_report(model, items, label_sets)
+    report = accuracy_report(model, items, label_sets, seen=model.config.trained_classes or None)
     if args.json:
         _write_json(args.json, report)
     _print_report(report)
@@ -112,11 +112,16 @@ def _print_report(report: dict) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table("class", "n", "accuracy", "most common descriptions")
+    seen = {r["label"] for r in report["rows"] if r["seen"]}
+    table = Table("class", "trained on", "n", "accuracy", "most common descriptions")
     for label, row in sorted(report["per_class"].items()):
-        table.add_row(label, str(row["n"]), f"{row['accuracy']:.1%}", "; ".join(row["examples"]))
+        table.add_row(label, "yes" if label in seen else "[yellow]no[/]", str(row["n"]), f"{row['accuracy']:.1%}",
+                      "; ".join(row["examples"]))  # fmt: skip
     Console().print(table)
-    print(f"overall accuracy: {report['accuracy']:.2%} over {len(report['rows'])} recordings")
+    for name in ("seen", "unseen"):
+        rows = [r for r in report["rows"] if r["seen"] == (name == "seen")]
+        if rows:
+            print(f"{name}-class accuracy: {report[name + '_accuracy']:.2%} over {len(rows)} recordings")
 
 
 def cmd_plot(args) -> None:

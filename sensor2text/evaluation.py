@@ -21,14 +21,27 @@ def describe_all(model, recordings: list[np.ndarray], batch_size: int = EVAL_BAT
     return texts
 
 
-def accuracy_report(model, items: list[tuple[np.ndarray, str]], label_sets: dict[str, LabelSet]) -> dict:
-    """Describe ``[(frames, class)]`` and score them. Returns overall and per-class accuracy,
-    and one row per recording (class, description, correct)."""
+def accuracy_report(model, items: list[tuple[np.ndarray, str]], label_sets: dict[str, LabelSet],
+                    seen: list[str] | None = None) -> dict:  # fmt: skip
+    """Describe ``[(frames, class)]`` and score them against their own label set.
+
+    Returns ``accuracy`` over all items, ``seen_accuracy`` / ``unseen_accuracy`` split by the
+    classes in ``seen`` (the classes trained on; None when all are seen), ``per_class``, and one
+    row per recording (class, seen, description, correct).
+    """
     descriptions = describe_all(model, [frames for frames, _ in items])
+    seen = set(seen) if seen else {label for _, label in items}
     rows = []
     for (_, label), text in zip(items, descriptions):
-        rows.append({"label": label, "description": text, "correct": label_sets[label].matches(text)})
-    return {"accuracy": float(np.mean([r["correct"] for r in rows])), "per_class": per_class(rows), "rows": rows}
+        rows.append({"label": label, "seen": label in seen, "description": text,
+                     "correct": label_sets[label].matches(text)})  # fmt: skip
+    return {"accuracy": _mean(rows), "seen_accuracy": _mean([r for r in rows if r["seen"]]),
+            "unseen_accuracy": _mean([r for r in rows if not r["seen"]]),
+            "per_class": per_class(rows), "rows": rows}  # fmt: skip
+
+
+def _mean(rows: list[dict]) -> float | None:
+    return float(np.mean([r["correct"] for r in rows])) if rows else None
 
 
 def per_class(rows: list[dict]) -> dict[str, dict]:

@@ -49,6 +49,7 @@ class ModelConfig:
     adapter: AdapterConfig = field(default_factory=AdapterConfig)
     max_new_tokens: int = 8
     label_sets: dict = field(default_factory=dict)
+    trained_classes: list = field(default_factory=list)
     format_version: int = FORMAT_VERSION
 
 

@@ -22,6 +22,7 @@ import torch
 
 from .config import RunConfig, to_yaml
 from .data import iter_recordings
+from .errors import ConfigError
 from .glove import Normalizer, get_profile, resample
 from .labels import LabelSet, load_label_sets
 from .model import ModelConfig, Sensor2Text
@@ -72,6 +73,7 @@ def build_model(cfg: RunConfig, normalizer: Normalizer, label_sets: dict[str, La
         template_text=template.text, profile=cfg.data.profile, num_frames=cfg.data.num_frames,
         projector=cfg.projector, adapter=cfg.adapter, max_new_tokens=cfg.prompt.max_new_tokens,
         label_sets={name: list(ls.synonyms) for name, ls in label_sets.items()},
+        trained_classes=list(cfg.data.classes),
     )  # fmt: skip
     return Sensor2Text.build(model_config, normalizer, lm=lm, tokenizer=tokenizer)
 
@@ -113,6 +115,9 @@ def train(cfg: RunConfig, resume: bool = False, lm=None, tokenizer=None) -> Path
     accelerator = Accelerator(log_with="tensorboard", project_dir=str(run_dir / "logs"))
     set_seed(cfg.training.seed)
     label_sets = load_label_sets(cfg.data.labels)
+    unlabelled = [c for c in cfg.data.classes if c not in label_sets]
+    if unlabelled:
+        raise ConfigError(f"data.classes: class '{unlabelled[0]}' has no label set in {cfg.data.labels or 'the shipped label sets'}.")
     train_items = load_split(cfg, "train")
     normalizer = Normalizer.fit([resample(f, cfg.data.num_frames) for f, _ in train_items])
     model = build_model(cfg, normalizer, label_sets, lm, tokenizer)

@@ -1,0 +1,17 @@
+"""Train a sensor2text model (projector + LoRA on a frozen causal LM).
+
+    .venv/bin/python training/train.py --config configs/synthetic_smollm2.yaml --output-dir runs/smollm2-synth
+
+On GPUs, the same script under accelerate:
+
+    accelerate launch training/train.py --config configs/synthetic_smollm2.yaml --output-dir runs/gpu
+
+Identical to ``sensor2text train``; any flag of that command works here.
+"""
+
+import sys
+
+from sensor2text.cli import main
+
+if __name__ == "__main__":
+    raise SystemExit(main(["train", *sys.argv[1:]]))
