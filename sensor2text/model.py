@@ -224,7 +224,8 @@ def read_model_config(folder: Path) -> ModelConfig:
     config = from_dict(ModelConfig, data, str(folder / CONFIG_FILE))
     missing = [f for f in required_files(config) if not (folder / f).is_file()]
     if missing:
-        raise CheckpointError(f"{folder}: checkpoint is missing {missing[0]}; expected {', '.join(required_files(config))}.")
+        expected = ", ".join(required_files(config))
+        raise CheckpointError(f"{folder}: checkpoint is missing {missing[0]}; expected {expected}.")
     return config
 
 

@@ -12,7 +12,9 @@ from .kinematics import two_hand_keypoints
 
 # Keypoint index pairs drawn as bones (21-point layout, per hand).
 BONES = [(0, 1), (1, 2), (2, 3), (3, 4)] + [
-    pair for base in (5, 9, 13, 17) for pair in ((0, base), (base, base + 1), (base + 1, base + 2), (base + 2, base + 3))
+    pair
+    for base in (5, 9, 13, 17)
+    for pair in ((0, base), (base, base + 1), (base + 1, base + 2), (base + 2, base + 3))
 ]
 
 

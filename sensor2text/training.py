@@ -117,13 +117,15 @@ def train(cfg: RunConfig, resume: bool = False, lm=None, tokenizer=None) -> Path
     label_sets = load_label_sets(cfg.data.labels)
     unlabelled = [c for c in cfg.data.classes if c not in label_sets]
     if unlabelled:
-        raise ConfigError(f"data.classes: class '{unlabelled[0]}' has no label set in {cfg.data.labels or 'the shipped label sets'}.")
+        source = cfg.data.labels or "the shipped label sets"
+        raise ConfigError(f"data.classes: class '{unlabelled[0]}' has no label set in {source}.")
     train_items = load_split(cfg, "train")
     normalizer = Normalizer.fit([resample(f, cfg.data.num_frames) for f, _ in train_items])
     model = build_model(cfg, normalizer, label_sets, lm, tokenizer)
     dataset = WindowDataset(train_items, normalizer, cfg.data.num_frames, label_sets)
+    drop_last = len(dataset) > cfg.training.batch_size
     loader = torch.utils.data.DataLoader(dataset, batch_size=cfg.training.batch_size, shuffle=True,
-                                         collate_fn=collate, drop_last=len(dataset) > cfg.training.batch_size)  # fmt: skip
+                                         collate_fn=collate, drop_last=drop_last)  # fmt: skip
     optimizer, scheduler = make_optimizer(model, cfg, cfg.training.max_steps)
     model, optimizer, loader, scheduler = accelerator.prepare(model, optimizer, loader, scheduler)
     start = 0
@@ -153,7 +155,7 @@ def train(cfg: RunConfig, resume: bool = False, lm=None, tokenizer=None) -> Path
             accelerator.save_state(str(run_dir / STATES_DIR / f"step_{step + 1}"))
     minutes = (time.time() - started) / 60
     accelerator.wait_for_everyone()
-    model = accelerator.unwrap_model(model)
+    model = accelerator.unwrap_model(model).eval()
     metrics = {"train_minutes": round(minutes, 2), "steps": cfg.training.max_steps}
     if accelerator.is_main_process:
         val_items = load_split(cfg, "validation")

@@ -41,20 +41,46 @@ def test_help_does_not_import_torch():
 @pytest.fixture(scope="module")
 def synth_dir(tmp_path_factory):
     out = tmp_path_factory.mktemp("synth")
-    assert main(["synth", "--out", str(out), "--seed", "1", "--train-subjects", "0", "--val-subjects", "0",
-                 "--test-subjects", "1", "--repetitions", "1", "--classes", "count_1", "fist", "wave"]) == 0
+    assert (
+        main(
+            [
+                "synth",
+                "--out",
+                str(out),
+                "--seed",
+                "1",
+                "--train-subjects",
+                "0",
+                "--val-subjects",
+                "0",
+                "--test-subjects",
+                "1",
+                "--repetitions",
+                "1",
+                "--classes",
+                "count_1",
+                "fist",
+                "wave",
+            ]
+        )
+        == 0
+    )
     return out
 
 
 def test_synth_writes_csv_and_dataset(synth_dir):
     assert sorted(p.name for p in (synth_dir / "test" / "subject00").glob("*-0.csv")) == [
-        "count_1-0.csv", "fist-0.csv", "wave-0.csv"]
+        "count_1-0.csv",
+        "fist-0.csv",
+        "wave-0.csv",
+    ]
     assert (synth_dir / "hf" / "dataset_dict.json").is_file()
 
 
 def test_generate_json_gives_path_label_and_description(tiny_checkpoint, synth_dir, tmp_path):
     out = tmp_path / "out.json"
-    assert main(["generate", "--checkpoint", tiny_checkpoint, "--input", str(synth_dir / "test"), "--json", str(out)]) == 0
+    args = ["generate", "--checkpoint", tiny_checkpoint, "--input", str(synth_dir / "test"), "--json", str(out)]
+    assert main(args) == 0
     results = json.loads(out.read_text())
     assert [Path(r["path"]).name for r in results] == ["count_1-0.csv", "fist-0.csv", "wave-0.csv"]
     assert [r["label"] for r in results] == ["count_1", "fist", "wave"]
@@ -94,10 +120,23 @@ def test_plot_writes_a_png(synth_dir, tmp_path):
 
 
 def test_train_cli_smoke(tiny_lm_dir, tmp_path):
-    result = run_cli("train", "--output-dir", str(tmp_path / "run"), "--set", "data.classes=[fist, wave]",
-                     "data.train_subjects=1", "data.val_subjects=0", "data.repetitions=1", "data.num_frames=8",
-                     "projector.hidden_dim=8", "projector.num_layers=1", "training.max_steps=1",
-                     "training.batch_size=2", "training.save_every=0", f"training.base_model={tiny_lm_dir}")
+    result = run_cli(
+        "train",
+        "--output-dir",
+        str(tmp_path / "run"),
+        "--set",
+        "data.classes=[fist, wave]",
+        "data.train_subjects=1",
+        "data.val_subjects=0",
+        "data.repetitions=1",
+        "data.num_frames=8",
+        "projector.hidden_dim=8",
+        "projector.num_layers=1",
+        "training.max_steps=1",
+        "training.batch_size=2",
+        "training.save_every=0",
+        f"training.base_model={tiny_lm_dir}",
+    )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "run" / "checkpoint" / "config.json").is_file()
 
@@ -111,14 +150,21 @@ def _write_rows(path: Path, rows: list[str]) -> str:
 def test_wrong_channel_count(tiny_checkpoint, tmp_path):
     path = tmp_path / "few-0.csv"
     write_csv(path, np.zeros((5, 10)), profile=__import__("sensor2text.glove", fromlist=["x"]).flex_profile(10))
-    assert_clean_error(run_cli("generate", "--checkpoint", tiny_checkpoint, "--input", str(path)),
-                       str(path), "10 channels, expected 46")
+    assert_clean_error(
+        run_cli("generate", "--checkpoint", tiny_checkpoint, "--input", str(path)),
+        str(path),
+        "10 channels, expected 46",
+    )
 
 
 def test_nan_value(tiny_checkpoint, tmp_path):
     path = _write_rows(tmp_path / "nan-0.csv", ["0," + ",".join(["1"] * 20 + ["nan"] + ["1"] * 25)])
-    assert_clean_error(run_cli("generate", "--checkpoint", tiny_checkpoint, "--input", path),
-                       path, "channel 'left_little_abd' is nan", "expected a finite number")
+    assert_clean_error(
+        run_cli("generate", "--checkpoint", tiny_checkpoint, "--input", path),
+        path,
+        "channel 'left_little_abd' is nan",
+        "expected a finite number",
+    )
 
 
 def test_empty_file(tiny_checkpoint, tmp_path):
@@ -139,10 +185,15 @@ def test_checkpoint_missing_a_file(tiny_checkpoint, synth_dir, tmp_path):
     broken = tmp_path / "ckpt"
     shutil.copytree(tiny_checkpoint, broken)
     (broken / "projector.safetensors").unlink()
-    assert_clean_error(run_cli("generate", "--checkpoint", str(broken), "--input", str(synth_dir / "test")),
-                       str(broken), "missing projector.safetensors")
+    assert_clean_error(
+        run_cli("generate", "--checkpoint", str(broken), "--input", str(synth_dir / "test")),
+        str(broken),
+        "missing projector.safetensors",
+    )
 
 
 def test_missing_input_path(tiny_checkpoint, tmp_path):
-    assert_clean_error(run_cli("generate", "--checkpoint", tiny_checkpoint, "--input", str(tmp_path / "nope")),
-                       "no such file or folder")
+    assert_clean_error(
+        run_cli("generate", "--checkpoint", tiny_checkpoint, "--input", str(tmp_path / "nope")),
+        "no such file or folder",
+    )

@@ -35,11 +35,15 @@ def test_csv_columns_may_come_in_any_order(tmp_path, rng):
         ("", "the file is empty"),
         ("a,b,c\n1,2,3\n", "the header names 3 channels, expected 46"),
         ("time_s," + ",".join(SYNTHETIC_JOINTS.channels) + "\n", "has a header but no frames"),
-        ("time_s," + ",".join(SYNTHETIC_JOINTS.channels) + "\n0," + ",".join(["1"] * 45) + ",nan\n",
-         "channel 'right_wrist_dev' is nan"),
+        (
+            "time_s," + ",".join(SYNTHETIC_JOINTS.channels) + "\n0," + ",".join(["1"] * 45) + ",nan\n",
+            "channel 'right_wrist_dev' is nan",
+        ),
         ("time_s," + ",".join(SYNTHETIC_JOINTS.channels) + "\n0,1,2\n", "line 2: found 3 values, expected 47"),
-        ("time_s," + ",".join(SYNTHETIC_JOINTS.channels) + "\n0," + ",".join(["x"] * 46) + "\n",
-         "line 2: expected comma-separated numbers"),
+        (
+            "time_s," + ",".join(SYNTHETIC_JOINTS.channels) + "\n0," + ",".join(["x"] * 46) + "\n",
+            "line 2: expected comma-separated numbers",
+        ),
     ],
 )
 def test_bad_csv_gets_one_clear_error_naming_the_file(tmp_path, content, message):
@@ -58,8 +62,9 @@ def test_label_from_path():
 
 
 def test_synthetic_folder_and_hf_dataset_hold_the_same_recordings(tmp_path):
-    records = list(generate(SynthSpec(classes=("wave", "fist"), train_subjects=1, val_subjects=1,
-                                      test_subjects=0, repetitions=1)))
+    records = list(
+        generate(SynthSpec(classes=("wave", "fist"), train_subjects=1, val_subjects=1, test_subjects=0, repetitions=1))
+    )
     save_synthetic(records, tmp_path)
     from_csv = list(iter_recordings(tmp_path, split="validation"))
     from_hf = list(iter_recordings(tmp_path / "hf", split="validation"))

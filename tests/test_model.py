@@ -19,8 +19,11 @@ def make_model(tiny_lm_dir, adapter=True, kind="mlp") -> Sensor2Text:
     torch.manual_seed(0)
     template = load_template("describe")
     config = ModelConfig(
-        base_model_name_or_path=tiny_lm_dir, template_name=template.name, template_text=template.text,
-        profile="synthetic-joints", num_frames=8,
+        base_model_name_or_path=tiny_lm_dir,
+        template_name=template.name,
+        template_text=template.text,
+        profile="synthetic-joints",
+        num_frames=8,
         projector=ProjectorConfig(type=kind, hidden_dim=16, num_layers=1, dropout=0.0),
         adapter=AdapterConfig(enabled=adapter, r=2, lora_alpha=4, lora_dropout=0.0),
         label_sets={"count_2": SYNONYMS[0]},
@@ -114,7 +117,8 @@ def test_training_steps_lower_the_loss(tiny_lm_dir):
 
 def test_generate_returns_one_description_per_recording(tiny_lm_dir, rng):
     model = make_model(tiny_lm_dir)
-    texts = model.generate([rng.normal(size=(30, 46)).astype(np.float32), rng.normal(size=(9, 46)).astype(np.float32)])
+    recordings = [rng.normal(size=(30, 46)).astype(np.float32), rng.normal(size=(9, 46)).astype(np.float32)]
+    texts = model.generate(recordings)
     assert len(texts) == 2 and all(isinstance(t, str) for t in texts)
 
 
@@ -130,8 +134,14 @@ def test_save_load_round_trip_gives_identical_logits(tiny_lm_dir, tmp_path, kind
         b = loaded.lm(inputs_embeds=loaded.embed_prompt(loaded.prepare([recording]))).logits
     torch.testing.assert_close(a, b, rtol=0, atol=0)
     files = {p.relative_to(tmp_path / "ckpt").as_posix() for p in (tmp_path / "ckpt").rglob("*") if p.is_file()}
-    assert {"config.json", "projector.safetensors", "normalization.json", "README.md",
-            "adapter/adapter_config.json", "adapter/adapter_model.safetensors"} <= files
+    assert {
+        "config.json",
+        "projector.safetensors",
+        "normalization.json",
+        "README.md",
+        "adapter/adapter_config.json",
+        "adapter/adapter_model.safetensors",
+    } <= files
     assert not [f for f in files if f.endswith((".bin", ".pt", ".pkl", ".pth"))]
     assert json.loads((tmp_path / "ckpt" / "config.json").read_text())["projector"]["type"] == kind
 
@@ -146,7 +156,10 @@ def test_lora_changes_the_output(tiny_lm_dir):
     assert not torch.allclose(on, off)
 
 
-@pytest.mark.parametrize("missing", ["projector.safetensors", "normalization.json", "adapter/adapter_model.safetensors"])
+MUST_HAVE = ["projector.safetensors", "normalization.json", "adapter/adapter_model.safetensors"]
+
+
+@pytest.mark.parametrize("missing", MUST_HAVE)
 def test_checkpoint_missing_a_file_is_a_clear_error(tiny_lm_dir, tmp_path, missing):
     make_model(tiny_lm_dir).save_pretrained(tmp_path / "ckpt")
     (tmp_path / "ckpt" / missing).unlink()

@@ -7,16 +7,32 @@ from sensor2text.model import Sensor2Text
 from sensor2text.training import latest_state, train
 
 TINY = [
-    "data.classes=[count_1, count_2, fist]", "data.train_subjects=1", "data.val_subjects=1",
-    "data.test_subjects=0", "data.repetitions=2", "data.num_frames=8",
-    "projector.hidden_dim=16", "projector.num_layers=1", "adapter.r=2",
-    "training.batch_size=3", "training.log_every=1", "training.warmup_steps=1",
+    "data.classes=[count_1, count_2, fist]",
+    "data.train_subjects=1",
+    "data.val_subjects=1",
+    "data.test_subjects=0",
+    "data.repetitions=2",
+    "data.num_frames=8",
+    "projector.hidden_dim=16",
+    "projector.num_layers=1",
+    "adapter.r=2",
+    "training.batch_size=3",
+    "training.log_every=1",
+    "training.warmup_steps=1",
 ]
 
 
 def tiny_config(tiny_lm_dir, out: Path, steps: int, save_every: int = 0):
-    return load_run_config(None, [*TINY, f"training.base_model={tiny_lm_dir}", f"training.output_dir={out}",
-                                  f"training.max_steps={steps}", f"training.save_every={save_every}"])
+    return load_run_config(
+        None,
+        [
+            *TINY,
+            f"training.base_model={tiny_lm_dir}",
+            f"training.output_dir={out}",
+            f"training.max_steps={steps}",
+            f"training.save_every={save_every}",
+        ],
+    )
 
 
 def test_train_writes_a_loadable_checkpoint_with_card_and_logs(tiny_lm_dir, tmp_path):

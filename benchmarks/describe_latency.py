@@ -1,0 +1,53 @@
+"""Latency of describing one recording with a checkpoint (eager fp32, batch 1), and throughput
+at batch 32. Prints a Markdown table row per setting.
+
+    .venv/bin/python benchmarks/describe_latency.py --checkpoint checkpoints/smollm2-135m-synth --repeats 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import time
+
+import numpy as np
+import torch
+
+from sensor2text.cli import DEFAULT_CHECKPOINT
+from sensor2text.model import Sensor2Text
+from sensor2text.synth import SynthSpec, generate
+
+
+def timed(fn, repeats: int) -> np.ndarray:
+    fn()  # warm-up
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return np.array(times) * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--checkpoint", default=str(DEFAULT_CHECKPOINT))
+    parser.add_argument("--repeats", type=int, default=20)
+    args = parser.parse_args()
+    model = Sensor2Text.from_pretrained(args.checkpoint)
+    spec = SynthSpec(seed=5, train_subjects=0, val_subjects=0, test_subjects=2, repetitions=1,
+                     classes=tuple(model.config.trained_classes))  # fmt: skip
+    recordings = [r["frames"] for r in generate(spec)][:32]
+    print(f"machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, "
+          f"torch {torch.__version__}")  # fmt: skip
+    print("| setting | p50 ms | p95 ms | ms per recording |")
+    print("|---|---|---|---|")
+    single = timed(lambda: model.generate(recordings[:1]), args.repeats)
+    print(f"| batch 1 | {np.percentile(single, 50):.0f} | {np.percentile(single, 95):.0f} | "
+          f"{np.percentile(single, 50):.0f} |")  # fmt: skip
+    batch = timed(lambda: model.generate(recordings), max(3, args.repeats // 5))
+    print(f"| batch {len(recordings)} | {np.percentile(batch, 50):.0f} | {np.percentile(batch, 95):.0f} | "
+          f"{np.percentile(batch, 50) / len(recordings):.0f} |")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
