@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DATA := runs/demo-data
 
-.PHONY: demo test install lint
+.PHONY: demo test install
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +26,6 @@ demo: $(STAMP)
 	$(BIN)/sensor2text generate --input $(DEMO_DATA)/test --json $(DEMO_DATA)/descriptions.json
 
 test: $(STAMP)
+	$(BIN)/ruff check sensor2text tests training eval benchmarks
 	$(BIN)/python -m pytest -ra
 
-lint: $(STAMP)
-	$(BIN)/ruff check sensor2text tests training eval

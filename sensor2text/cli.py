@@ -34,7 +34,11 @@ def cmd_train(args) -> None:
     from .config import load_run_config
     from .training import train
 
-    overrides = [*args.set, *([f"training.output_dir={args.output_dir}"] if args.output_dir else [])]
+    overrides = list(args.set)
+    if args.output_dir:
+        overrides.append(f"training.output_dir={args.output_dir}")
+    if args.base_model:
+        overrides.append(f"training.base_model={args.base_model}")
     cfg = load_run_config(args.config, overrides)
     train(cfg, resume=args.resume)
 
@@ -157,6 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", help="YAML run config (see configs/)")
     p.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="overrides, e.g. training.max_steps=50")
     p.add_argument("--output-dir", help="shortcut for training.output_dir")
+    p.add_argument("--base-model", help="shortcut for training.base_model: a hub id (gpt2), a folder, or the default")
     p.add_argument("--resume", action="store_true", help="continue from the latest saved state")
     p.set_defaults(func=cmd_train)
 

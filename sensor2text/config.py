@@ -80,10 +80,14 @@ class DataConfig:
     test_subjects: int = _help("Synthetic subjects for testing.", 2)
     repetitions: int = _help("Synthetic repetitions per subject and class.", 5)
     convention: str = _help("Counting convention: two-hand, two-hand-thumb, asl.", "two-hand")
+    augment_gain: float = _help("Training augmentation: std of a random per-channel gain around 1.", 0.0)
+    augment_offset: float = _help("Training augmentation: std of a per-channel offset, in the profile's units.", 0.0)
 
     def __post_init__(self):
         if self.num_frames < 2:
             raise ConfigError("data.num_frames must be at least 2.")
+        if self.augment_gain < 0 or self.augment_offset < 0:
+            raise ConfigError("data.augment_gain and data.augment_offset must be >= 0.")
 
 
 @dataclass

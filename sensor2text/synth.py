@@ -216,11 +216,21 @@ class SynthSpec:
         if unknown:
             raise ValueError(f"unknown synthetic classes {sorted(unknown)}; known: {ALL_CLASSES}")
 
-    def subjects(self) -> list[tuple[str, str]]:
-        """``[(subject_name, split), ...]``: disjoint subjects per split, in a fixed order."""
-        splits = ["train"] * self.train_subjects + ["validation"] * self.val_subjects
-        splits += ["test"] * self.test_subjects
-        return [(f"subject{i:02d}", split) for i, split in enumerate(splits)]
+    def subjects(self) -> list[tuple[int, str]]:
+        """``[(subject index, split), ...]``: disjoint index ranges per split.
+
+        Validation and test subjects have their own index ranges, so changing the number of
+        training subjects never changes who is held out.
+        """
+        out = []
+        for split, count in (("train", self.train_subjects), ("validation", self.val_subjects),
+                             ("test", self.test_subjects)):  # fmt: skip
+            out += [(SPLIT_OFFSETS[split] + i, split) for i in range(count)]
+        return out
+
+
+# First subject index of each split (subject names are subject<index>).
+SPLIT_OFFSETS = {"train": 0, "validation": 1000, "test": 2000}
 
 
 def generate(spec: SynthSpec):
@@ -229,7 +239,8 @@ def generate(spec: SynthSpec):
     Deterministic for ``spec``: every subject has its own random stream seeded from
     ``(spec.seed, subject index)``, so adding subjects never changes existing ones.
     """
-    for index, (name, split) in enumerate(spec.subjects()):
+    for index, split in spec.subjects():
+        name = f"subject{index:04d}"
         subject = Subject.draw(name, np.random.default_rng([spec.seed, index, 0]))
         rng = np.random.default_rng([spec.seed, index, 1])
         for label in spec.classes:

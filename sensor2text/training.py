@@ -47,18 +47,32 @@ def load_split(cfg: RunConfig, split: str, classes: list[str] | None = None) -> 
 
 
 class WindowDataset(torch.utils.data.Dataset):
-    """Resampled, normalised windows ``(F, C)`` with the synonym list of their label set."""
+    """Resampled windows ``(F, C)``, normalised on access, with the synonyms of their label set.
 
-    def __init__(self, items, normalizer: Normalizer, num_frames: int, label_sets: dict[str, LabelSet]):
-        self.windows = [torch.from_numpy(normalizer(resample(f, num_frames))) for f, _ in items]
+    With ``augment_gain`` / ``augment_offset`` > 0, every access draws a per-channel gain and
+    offset, as a new sensor calibration would: the nuisance that differs between gloves and wearers.
+    """
+
+    def __init__(self, items, normalizer: Normalizer, num_frames: int, label_sets: dict[str, LabelSet],
+                 augment_gain: float = 0.0, augment_offset: float = 0.0):  # fmt: skip
+        self.windows = [torch.from_numpy(resample(f, num_frames)) for f, _ in items]
         self.labels = [label for _, label in items]
         self.label_sets = label_sets
+        self.mean = torch.tensor(normalizer.mean, dtype=torch.float32)
+        self.std = torch.tensor(normalizer.std, dtype=torch.float32)
+        self.augment_gain, self.augment_offset = augment_gain, augment_offset
 
     def __len__(self) -> int:
         return len(self.windows)
 
     def __getitem__(self, i):
-        return self.windows[i], list(self.label_sets[self.labels[i]].synonyms)
+        window = self.windows[i]
+        channels = window.shape[1]
+        if self.augment_gain:
+            window = window * (1 + self.augment_gain * torch.randn(channels))
+        if self.augment_offset:
+            window = window + self.augment_offset * torch.randn(channels)
+        return (window - self.mean) / self.std, list(self.label_sets[self.labels[i]].synonyms)
 
 
 def collate(batch):
@@ -122,11 +136,16 @@ def train(cfg: RunConfig, resume: bool = False, lm=None, tokenizer=None) -> Path
     train_items = load_split(cfg, "train")
     normalizer = Normalizer.fit([resample(f, cfg.data.num_frames) for f, _ in train_items])
     model = build_model(cfg, normalizer, label_sets, lm, tokenizer)
-    dataset = WindowDataset(train_items, normalizer, cfg.data.num_frames, label_sets)
+    dataset = WindowDataset(train_items, normalizer, cfg.data.num_frames, label_sets,
+                            cfg.data.augment_gain, cfg.data.augment_offset)  # fmt: skip
     drop_last = len(dataset) > cfg.training.batch_size
     loader = torch.utils.data.DataLoader(dataset, batch_size=cfg.training.batch_size, shuffle=True,
                                          collate_fn=collate, drop_last=drop_last)  # fmt: skip
     optimizer, scheduler = make_optimizer(model, cfg, cfg.training.max_steps)
+    val_loader = None
+    if cfg.training.eval_every:
+        val_set = WindowDataset(load_split(cfg, "validation"), normalizer, cfg.data.num_frames, label_sets)
+        val_loader = torch.utils.data.DataLoader(val_set, batch_size=cfg.training.batch_size, collate_fn=collate)
     model, optimizer, loader, scheduler = accelerator.prepare(model, optimizer, loader, scheduler)
     start = 0
     if resume and (found := latest_state(run_dir)):
@@ -151,6 +170,8 @@ def train(cfg: RunConfig, resume: bool = False, lm=None, tokenizer=None) -> Path
         progress.set_postfix(loss=f"{loss.item():.3f}")
         if (step + 1) % cfg.training.log_every == 0:
             accelerator.log({"train/loss": loss.item(), "train/lr": scheduler.get_last_lr()[0]}, step=step + 1)
+        if val_loader and cfg.training.eval_every and (step + 1) % cfg.training.eval_every == 0:
+            accelerator.log({"val/loss": validation_loss(model, val_loader, cfg.training.synonym_loss)}, step=step + 1)
         if cfg.training.save_every and (step + 1) % cfg.training.save_every == 0:
             accelerator.save_state(str(run_dir / STATES_DIR / f"step_{step + 1}"))
     minutes = (time.time() - started) / 60
@@ -170,6 +191,15 @@ def train(cfg: RunConfig, resume: bool = False, lm=None, tokenizer=None) -> Path
         accelerator.print(f"saved {run_dir / CHECKPOINT_DIR}  {metrics}")
     accelerator.end_training()
     return run_dir / CHECKPOINT_DIR
+
+
+@torch.no_grad()
+def validation_loss(model, loader, mode: str) -> float:
+    """Mean synonym-aware loss over a validation loader (model in eval mode, then back to train)."""
+    model.eval()
+    losses = [model(windows.to(next(model.parameters()).device), synonyms, mode).item() for windows, synonyms in loader]
+    model.train()
+    return float(np.mean(losses)) if losses else float("nan")
 
 
 def _flat_hparams(cfg: RunConfig) -> dict:

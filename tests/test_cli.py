@@ -69,7 +69,7 @@ def synth_dir(tmp_path_factory):
 
 
 def test_synth_writes_csv_and_dataset(synth_dir):
-    assert sorted(p.name for p in (synth_dir / "test" / "subject00").glob("*-0.csv")) == [
+    assert sorted(p.name for p in (synth_dir / "test" / "subject2000").glob("*-0.csv")) == [
         "count_1-0.csv",
         "fist-0.csv",
         "wave-0.csv",
@@ -91,7 +91,7 @@ def test_generate_without_a_known_label(tiny_checkpoint, synth_dir, tmp_path, ca
     import shutil
 
     unknown = tmp_path / "my_recording.csv"
-    shutil.copy(synth_dir / "test" / "subject00" / "fist-0.csv", unknown)
+    shutil.copy(synth_dir / "test" / "subject2000" / "fist-0.csv", unknown)
     assert main(["generate", "--checkpoint", tiny_checkpoint, "--input", str(unknown), "--json", "-"]) == 0
     (result,) = json.loads(capsys.readouterr().out)
     assert result["label"] is None and result["correct"] is None
@@ -100,7 +100,7 @@ def test_generate_without_a_known_label(tiny_checkpoint, synth_dir, tmp_path, ca
 def test_generate_on_a_dataset_and_a_single_file(tiny_checkpoint, synth_dir, capsys):
     assert main(["generate", "--checkpoint", tiny_checkpoint, "--input", str(synth_dir / "hf"), "--json", "-"]) == 0
     assert len(json.loads(capsys.readouterr().out)) == 3
-    single = str(synth_dir / "test" / "subject00" / "fist-0.csv")
+    single = str(synth_dir / "test" / "subject2000" / "fist-0.csv")
     assert main(["generate", "--checkpoint", tiny_checkpoint, "--input", single]) == 0
     assert "fist" in capsys.readouterr().out
 
@@ -115,7 +115,7 @@ def test_evaluate_reports_per_class_accuracy(tiny_checkpoint, synth_dir, tmp_pat
 
 def test_plot_writes_a_png(synth_dir, tmp_path):
     out = tmp_path / "wave.png"
-    assert main(["plot", "--input", str(synth_dir / "test" / "subject00" / "wave-0.csv"), "--out", str(out)]) == 0
+    assert main(["plot", "--input", str(synth_dir / "test" / "subject2000" / "wave-0.csv"), "--out", str(out)]) == 0
     assert out.read_bytes()[:4] == b"\x89PNG"
 
 
@@ -197,3 +197,12 @@ def test_missing_input_path(tiny_checkpoint, tmp_path):
         run_cli("generate", "--checkpoint", tiny_checkpoint, "--input", str(tmp_path / "nope")),
         "no such file or folder",
     )
+
+
+def test_python_api_reads_and_loads(tiny_checkpoint, synth_dir):
+    import sensor2text
+
+    frames = sensor2text.read_csv(synth_dir / "test" / "subject2000" / "fist-0.csv")
+    assert frames.shape[1] == 46
+    model = sensor2text.load_model(tiny_checkpoint)
+    assert len(model.generate([frames])) == 1

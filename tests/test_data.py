@@ -73,7 +73,7 @@ def test_synthetic_folder_and_hf_dataset_hold_the_same_recordings(tmp_path):
     hf = {r.label: r.frames for r in from_hf}
     for r in from_csv:
         np.testing.assert_allclose(r.frames, hf[r.label], atol=1e-3)
-    keypoints = tmp_path / "validation" / "subject01" / "wave-0.keypoints.csv"
+    keypoints = tmp_path / "validation" / "subject1000" / "wave-0.keypoints.csv"
     assert len(keypoints.read_text().splitlines()[0].split(",")) == 126
     info = json.loads((tmp_path / "hf" / "dataset_dict.json").read_text())
     assert info["splits"] == ["train", "validation"]

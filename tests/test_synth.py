@@ -21,7 +21,8 @@ def test_subject_splits_are_disjoint():
     for r in records:
         by_split.setdefault(r["split"], set()).add(r["subject"])
     assert set(by_split) == {"train", "validation", "test"}
-    assert len(by_split["train"]) == 2
+    assert by_split["train"] == {"subject0000", "subject0001"}
+    assert by_split["test"] == {"subject2000"}
     assert not (by_split["train"] & by_split["validation"] or by_split["train"] & by_split["test"])
     assert not by_split["validation"] & by_split["test"]
 
@@ -59,3 +60,11 @@ def test_spec_rejects_unknown_class_and_convention():
         SynthSpec(classes=("salute",))
     with pytest.raises(ValueError, match="convention must be one of"):
         SynthSpec(convention="roman")
+
+
+def test_held_out_subjects_do_not_depend_on_the_number_of_training_subjects():
+    few = [r for r in generate(SynthSpec(classes=("fist",), **SMALL)) if r["split"] == "test"]
+    more = dict(SMALL, train_subjects=5)
+    many = [r for r in generate(SynthSpec(classes=("fist",), **more)) if r["split"] == "test"]
+    assert few[0]["subject"] == many[0]["subject"] == "subject2000"
+    assert np.array_equal(few[0]["frames"], many[0]["frames"])

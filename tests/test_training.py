@@ -3,6 +3,7 @@ from pathlib import Path
 import pytest
 
 from sensor2text.config import load_run_config
+from sensor2text.errors import ConfigError
 from sensor2text.model import Sensor2Text
 from sensor2text.training import latest_state, train
 
@@ -67,5 +68,43 @@ def test_training_on_a_csv_folder(tiny_lm_dir, tmp_path):
 def test_unknown_training_class_is_rejected(tiny_lm_dir, tmp_path):
     cfg = tiny_config(tiny_lm_dir, tmp_path / "run", steps=1)
     cfg.data.classes = ["salute"]
-    with pytest.raises(ValueError, match="unknown synthetic classes"):
+    with pytest.raises(ConfigError, match="data.classes: class 'salute' has no label set"):
         train(cfg)
+
+
+def test_window_dataset_normalises_and_augments(rng):
+    import numpy as np
+    import torch
+
+    from sensor2text.glove import Normalizer
+    from sensor2text.labels import LabelSet
+    from sensor2text.training import WindowDataset
+
+    items = [(rng.normal(10, 5, size=(40, 46)).astype(np.float32), "fist")]
+    normalizer = Normalizer.fit([items[0][0]])
+    labels = {"fist": LabelSet("fist", ("fist", "punch"))}
+    plain = WindowDataset(items, normalizer, 8, labels)
+    window, synonyms = plain[0]
+    assert window.shape == (8, 46) and synonyms == ["fist", "punch"]
+    torch.testing.assert_close(window, plain[0][0])  # deterministic without augmentation
+    augmented = WindowDataset(items, normalizer, 8, labels, augment_gain=0.1, augment_offset=3.0)
+    assert not torch.allclose(augmented[0][0], augmented[0][0])  # a new draw on every access
+    # an offset alone shifts every frame of a channel by the same amount, like a recalibrated sensor
+    shifted = WindowDataset(items, normalizer, 8, labels, augment_offset=3.0)[0][0] - window
+    assert shifted.abs().mean() > 0.1
+    torch.testing.assert_close(shifted.std(0), torch.zeros(46), atol=1e-5, rtol=0)
+
+
+def test_validation_loss_is_logged(tiny_lm_dir, tmp_path):
+    cfg = tiny_config(tiny_lm_dir, tmp_path / "run", steps=2)
+    cfg.training.eval_every = 1
+    train(cfg)
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    values = []
+    for events in (tmp_path / "run" / "logs").rglob("events.out.tfevents*"):
+        accumulator = EventAccumulator(str(events))
+        accumulator.Reload()
+        if "val/loss" in accumulator.Tags()["scalars"]:
+            values += [event.value for event in accumulator.Scalars("val/loss")]
+    assert len(values) == 2 and all(v > 0 for v in values)
