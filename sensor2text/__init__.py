@@ -1,8 +1,8 @@
 """sensor2text: let a pretrained language model describe hand gestures recorded by a sensor glove.
 
-    import sensor2text
-    model = sensor2text.load_model()                   # the shipped checkpoint
-    model.generate([sensor2text.read_csv("wave-0.csv")])
+import sensor2text
+model = sensor2text.load_model()                   # the shipped checkpoint
+model.generate([sensor2text.read_csv("wave-0.csv")])
 """
 
 from __future__ import annotations

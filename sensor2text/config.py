@@ -40,6 +40,7 @@ class ProjectorConfig:
     hidden_dim: int = _help("Width of the projector's hidden layers.", 256)
     num_layers: int = _help("Hidden layers (mlp, conv, lstm, transformer).", 2)
     dropout: float = _help("Dropout inside the projector.", 0.1)
+    input_deltas: bool = _help("Also feed frame-to-frame differences (explicit motion), per hand.", False)
 
     def __post_init__(self):
         if self.num_virtual_tokens < 1:

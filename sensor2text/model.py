@@ -187,6 +187,7 @@ class Sensor2Text(nn.Module):
         (folder / NORMALIZATION_FILE).write_text(json.dumps(self.normalizer.to_dict()) + "\n")
         if self.config.adapter.enabled:
             self.lm.save_pretrained(folder / ADAPTER_DIR, safe_serialization=True)
+            _set_adapter_base(folder / ADAPTER_DIR / "adapter_config.json", self.config.base_model_name_or_path)
         (folder / MODEL_CARD_FILE).write_text(model_card or f"# sensor2text model\n\n{self.config}\n")
 
     @classmethod
@@ -204,6 +205,13 @@ class Sensor2Text(nn.Module):
         model = cls(config, lm, tokenizer, normalizer)
         model.projector.load_state_dict(_load_safetensors(folder / PROJECTOR_FILE))
         return model.eval()
+
+
+def _set_adapter_base(path: Path, name: str) -> None:
+    """Record the name the user gave (not the local cache folder it resolved to) in peft's config."""
+    data = json.loads(path.read_text())
+    data["base_model_name_or_path"] = name
+    path.write_text(json.dumps(data, indent=2) + "\n")
 
 
 def required_files(config: ModelConfig) -> list[str]:

@@ -129,6 +129,24 @@ class PerHandProjector(nn.Module):
         return torch.cat(tokens, dim=1)
 
 
+class WithDeltas(nn.Module):
+    """Appends frame-to-frame differences to each hand's channels, then runs ``inner``.
+
+    ``(B, F, C) -> (B, F, 2C)`` laid out hand by hand ``[x_h, dx_h]``, so per-hand projectors
+    still see one contiguous block per hand. Makes motion (waving, beckoning) explicit.
+    """
+
+    def __init__(self, inner: nn.Module, hand_slices: tuple[tuple[int, int], ...]):
+        super().__init__()
+        self.inner, self.slices = inner, hand_slices
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``(B, F, C) -> (B, N, H)``"""
+        deltas = torch.diff(x, dim=1, prepend=x[:, :1])
+        parts = [torch.cat([x[..., a:b], deltas[..., a:b]], dim=-1) for a, b in self.slices]
+        return self.inner(torch.cat(parts, dim=-1))
+
+
 PROJECTORS = {
     "linear": LinearProjector,
     "mlp": MLPProjector,
@@ -144,4 +162,9 @@ def build_projector(cfg: ProjectorConfig, channels: int, frames: int, hidden_siz
     """Build the projector named by ``cfg.type``; ValueError for an unknown name."""
     if cfg.type not in PROJECTORS:
         raise ValueError(f"unknown projector type '{cfg.type}'; expected one of: {', '.join(PROJECTORS)}")
-    return PROJECTORS[cfg.type](cfg, channels, frames, hidden_size, hand_slices=hand_slices)
+    if not cfg.input_deltas:
+        return PROJECTORS[cfg.type](cfg, channels, frames, hidden_size, hand_slices=hand_slices)
+    slices = hand_slices or ((0, channels),)
+    doubled = tuple((2 * a, 2 * b) for a, b in slices)
+    inner = PROJECTORS[cfg.type](cfg, 2 * channels, frames, hidden_size, hand_slices=doubled)
+    return WithDeltas(inner, slices)
