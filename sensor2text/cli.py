@@ -34,6 +34,7 @@ def cmd_train(args) -> None:
     from .config import load_run_config
     from .training import train
 
+    _quiet_libraries()
     overrides = list(args.set)
     if args.output_dir:
         overrides.append(f"training.output_dir={args.output_dir}")
@@ -43,9 +44,21 @@ def cmd_train(args) -> None:
     train(cfg, resume=args.resume)
 
 
+def _quiet_libraries() -> None:
+    """Keep library chatter (weight-loading bars, deprecation notices) out of the command's output."""
+    import warnings
+
+    import transformers
+
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    transformers.logging.set_verbosity_error()
+    transformers.logging.disable_progress_bar()
+
+
 def _load_model(checkpoint: str):
     from .model import Sensor2Text
 
+    _quiet_libraries()
     return Sensor2Text.from_pretrained(checkpoint)
 
 
@@ -70,7 +83,7 @@ def cmd_generate(args) -> None:
     if args.json:
         _write_json(args.json, results)
     if args.json != "-":
-        _print_descriptions(results)
+        _print_descriptions(results, set(model.config.trained_classes))
 
 
 def _write_json(target: str, data) -> None:
@@ -82,18 +95,22 @@ def _write_json(target: str, data) -> None:
         Path(target).write_text(text)
 
 
-def _print_descriptions(results: list[dict]) -> None:
+def _print_descriptions(results: list[dict], trained: set[str]) -> None:
     from rich.console import Console
     from rich.table import Table
 
     table = Table("recording", "true label", "description", "right?")
     for r in results:
         mark = {True: "[green]yes[/]", False: "[red]no[/]", None: "-"}[r["correct"]]
-        table.add_row(r["path"], r["label"] or "?", r["description"], mark)
+        label = r["label"] or "?"
+        if r["label"] and trained and r["label"] not in trained:
+            label += " [yellow](unseen)[/]"
+        table.add_row(str(Path(*Path(r["path"]).parts[-2:])), label, r["description"], mark)
     Console().print(table)
-    scored = [r["correct"] for r in results if r["correct"] is not None]
-    if scored:
-        print(f"{sum(scored)}/{len(scored)} descriptions match a synonym of their label set")
+    for name, wanted in (("trained-class", True), ("unseen-class", False)):
+        scored = [r["correct"] for r in results if r["correct"] is not None and (r["label"] in trained) == wanted]
+        if scored and trained:
+            print(f"{sum(scored)}/{len(scored)} {name} descriptions match a synonym of their label set")
 
 
 def cmd_evaluate(args) -> None:
