@@ -119,33 +119,71 @@ def _batches(loader):
         yield from loader
 
 
-def train(cfg: RunConfig, resume: bool = False, lm=None, tokenizer=None) -> Path:
-    """Train projector + LoRA on ``cfg``; returns the saved checkpoint folder."""
-    from accelerate import Accelerator
-    from accelerate.utils import set_seed
-    from tqdm.auto import tqdm
-
-    run_dir = Path(cfg.training.output_dir)
-    accelerator = Accelerator(log_with="tensorboard", project_dir=str(run_dir / "logs"))
-    set_seed(cfg.training.seed)
+def checked_label_sets(cfg: RunConfig) -> dict[str, LabelSet]:
+    """The label sets of ``cfg.data.labels``; ConfigError if a training class has none."""
     label_sets = load_label_sets(cfg.data.labels)
     unlabelled = [c for c in cfg.data.classes if c not in label_sets]
     if unlabelled:
         source = cfg.data.labels or "the shipped label sets"
         raise ConfigError(f"data.classes: class '{unlabelled[0]}' has no label set in {source}.")
-    train_items = load_split(cfg, "train")
-    normalizer = Normalizer.fit([resample(f, cfg.data.num_frames) for f, _ in train_items])
-    model = build_model(cfg, normalizer, label_sets, lm, tokenizer)
-    dataset = WindowDataset(train_items, normalizer, cfg.data.num_frames, label_sets,
-                            cfg.data.augment_gain, cfg.data.augment_offset)  # fmt: skip
+    return label_sets
+
+
+def make_loaders(cfg: RunConfig, train_items, val_items, normalizer: Normalizer, label_sets):
+    """Shuffled, augmented training loader; plain validation loader (None without eval_every)."""
+    data = cfg.data
+    augment = {"augment_gain": data.augment_gain, "augment_offset": data.augment_offset}
+    dataset = WindowDataset(train_items, normalizer, data.num_frames, label_sets, **augment)
     drop_last = len(dataset) > cfg.training.batch_size
     loader = torch.utils.data.DataLoader(dataset, batch_size=cfg.training.batch_size, shuffle=True,
                                          collate_fn=collate, drop_last=drop_last)  # fmt: skip
+    if not (cfg.training.eval_every and val_items):
+        return loader, None
+    val_set = WindowDataset(val_items, normalizer, data.num_frames, label_sets)
+    return loader, torch.utils.data.DataLoader(val_set, batch_size=cfg.training.batch_size, collate_fn=collate)
+
+
+def run_steps(accelerator, model, optimizer, scheduler, loader, val_loader, cfg: RunConfig, start: int) -> float:
+    """The optimisation loop from step ``start``: log, validate, save states. Returns minutes spent."""
+    from tqdm.auto import tqdm
+
+    train_cfg, run_dir = cfg.training, Path(cfg.training.output_dir)
+    started = time.time()
+    model.train()
+    batches = _batches(loader)
+    progress = tqdm(range(start, train_cfg.max_steps), disable=not accelerator.is_local_main_process)
+    for step in progress:
+        windows, synonyms = next(batches)
+        loss = model(windows, synonyms, train_cfg.synonym_loss)
+        accelerator.backward(loss)
+        optimizer.step()
+        scheduler.step()
+        optimizer.zero_grad()
+        progress.set_postfix(loss=f"{loss.item():.3f}")
+        done = step + 1
+        if done % train_cfg.log_every == 0:
+            accelerator.log({"train/loss": loss.item(), "train/lr": scheduler.get_last_lr()[0]}, step=done)
+        if val_loader and done % train_cfg.eval_every == 0:
+            accelerator.log({"val/loss": validation_loss(model, val_loader, train_cfg.synonym_loss)}, step=done)
+        if train_cfg.save_every and done % train_cfg.save_every == 0:
+            accelerator.save_state(str(run_dir / STATES_DIR / f"step_{done}"))
+    return (time.time() - started) / 60
+
+
+def train(cfg: RunConfig, resume: bool = False, lm=None, tokenizer=None) -> Path:
+    """Train projector + LoRA on ``cfg``; returns the saved checkpoint folder."""
+    from accelerate import Accelerator
+    from accelerate.utils import set_seed
+
+    run_dir = Path(cfg.training.output_dir)
+    accelerator = Accelerator(log_with="tensorboard", project_dir=str(run_dir / "logs"))
+    set_seed(cfg.training.seed)
+    label_sets = checked_label_sets(cfg)
+    train_items, val_items = load_split(cfg, "train"), load_split(cfg, "validation")
+    normalizer = Normalizer.fit([resample(f, cfg.data.num_frames) for f, _ in train_items])
+    model = build_model(cfg, normalizer, label_sets, lm, tokenizer)
+    loader, val_loader = make_loaders(cfg, train_items, val_items, normalizer, label_sets)
     optimizer, scheduler = make_optimizer(model, cfg, cfg.training.max_steps)
-    val_loader = None
-    if cfg.training.eval_every:
-        val_set = WindowDataset(load_split(cfg, "validation"), normalizer, cfg.data.num_frames, label_sets)
-        val_loader = torch.utils.data.DataLoader(val_set, batch_size=cfg.training.batch_size, collate_fn=collate)
     model, optimizer, loader, scheduler = accelerator.prepare(model, optimizer, loader, scheduler)
     start = 0
     if resume and (found := latest_state(run_dir)):
@@ -156,38 +194,17 @@ def train(cfg: RunConfig, resume: bool = False, lm=None, tokenizer=None) -> Path
         run_dir.mkdir(parents=True, exist_ok=True)
         (run_dir / "run_config.yaml").write_text(to_yaml(cfg))
     accelerator.init_trackers("sensor2text", config=_flat_hparams(cfg))
-    started = time.time()
-    model.train()
-    progress = tqdm(range(start, cfg.training.max_steps), disable=not accelerator.is_local_main_process)
-    batches = _batches(loader)
-    for step in progress:
-        windows, synonyms = next(batches)
-        loss = model(windows, synonyms, cfg.training.synonym_loss)
-        accelerator.backward(loss)
-        optimizer.step()
-        scheduler.step()
-        optimizer.zero_grad()
-        progress.set_postfix(loss=f"{loss.item():.3f}")
-        if (step + 1) % cfg.training.log_every == 0:
-            accelerator.log({"train/loss": loss.item(), "train/lr": scheduler.get_last_lr()[0]}, step=step + 1)
-        if val_loader and cfg.training.eval_every and (step + 1) % cfg.training.eval_every == 0:
-            accelerator.log({"val/loss": validation_loss(model, val_loader, cfg.training.synonym_loss)}, step=step + 1)
-        if cfg.training.save_every and (step + 1) % cfg.training.save_every == 0:
-            accelerator.save_state(str(run_dir / STATES_DIR / f"step_{step + 1}"))
-    minutes = (time.time() - started) / 60
+    minutes = run_steps(accelerator, model, optimizer, scheduler, loader, val_loader, cfg, start)
     accelerator.wait_for_everyone()
-    model = accelerator.unwrap_model(model).eval()
-    metrics = {"train_minutes": round(minutes, 2), "steps": cfg.training.max_steps}
     if accelerator.is_main_process:
-        val_items = load_split(cfg, "validation")
+        model = accelerator.unwrap_model(model).eval()
+        metrics = {"train_minutes": round(minutes, 2), "steps": cfg.training.max_steps}
         if val_items:
             from .evaluation import accuracy_report
 
-            report = accuracy_report(model, val_items, label_sets)
-            metrics["validation_accuracy"] = round(report["accuracy"], 4)
-            accelerator.log({"val/accuracy": report["accuracy"]}, step=cfg.training.max_steps)
-        card = model_card(cfg, metrics, len(train_items))
-        model.save_pretrained(run_dir / CHECKPOINT_DIR, model_card=card)
+            metrics["validation_accuracy"] = round(accuracy_report(model, val_items, label_sets)["accuracy"], 4)
+            accelerator.log({"val/accuracy": metrics["validation_accuracy"]}, step=cfg.training.max_steps)
+        model.save_pretrained(run_dir / CHECKPOINT_DIR, model_card=model_card(cfg, metrics, len(train_items)))
         accelerator.print(f"saved {run_dir / CHECKPOINT_DIR}  {metrics}")
     accelerator.end_training()
     return run_dir / CHECKPOINT_DIR
