@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 from pathlib import Path
 
 from .errors import Sensor2TextError
@@ -67,6 +68,8 @@ def resolve_base_model(name_or_path: str) -> str:
     target = cache_dir() / f"{EMBEDDED_MODEL_NAME}-{CACHE_VERSION}"
     if not (target / "config.json").is_file():
         target.parent.mkdir(parents=True, exist_ok=True)
+        print(f"Converting the embedded {EMBEDDED_MODEL_NAME} from GGUF once (~40 s); cached in {target}",
+              file=sys.stderr)  # fmt: skip
         convert_embedded_model(target)
     return str(target)
 
