@@ -24,3 +24,25 @@ def read_csv(path, profile: str = "synthetic-joints"):
     from .glove import get_profile
 
     return _read_csv(path, get_profile(profile))
+
+
+def probe(prompt: str | None = None, template: str | None = None, recording=None, gesture: str | None = None,
+          checkpoint: str | None = None, base_model: str | None = None, top_k: int = 20, seed: int = 0):  # fmt: skip
+    """Next-token probabilities and label ranks for a gesture prompt, with and without the glove.
+
+    ``recording`` is a ``(frames, channels)`` array or a CSV path; ``gesture`` synthesizes one
+    recording of that class instead. Either needs a checkpoint (default: the shipped one).
+    Returns a ``sensor2text.probing.ProbeResult``.
+    """
+    from .cli import DEFAULT_CHECKPOINT
+    from .probing import probe as _probe
+    from .probing import synthesize_gesture
+
+    source = None
+    if gesture is not None:
+        recording, source = synthesize_gesture(gesture, seed), f"synthetic {gesture} (seed {seed})"
+    elif isinstance(recording, (str, bytes)) or hasattr(recording, "__fspath__"):
+        source, recording = str(recording), read_csv(recording)
+    if recording is not None and checkpoint is None:
+        checkpoint = str(DEFAULT_CHECKPOINT)
+    return _probe(prompt, template, recording, checkpoint, base_model, top_k, source=source)

@@ -157,6 +157,29 @@ def cmd_plot(args) -> None:
     print(f"wrote {args.out}")
 
 
+def cmd_probe(args) -> None:
+    from .probing import probe, synthesize_gesture
+    from .probing_report import plot_bars, print_report, write_json
+
+    if args.recording and args.gesture:
+        raise Sensor2TextError("give either --recording or --gesture, not both.")
+    recording, source = None, None
+    if args.gesture:
+        recording, source = synthesize_gesture(args.gesture, args.seed), f"synthetic {args.gesture} (seed {args.seed})"
+    elif args.recording:
+        from .data import read_csv
+
+        recording, source = read_csv(args.recording), args.recording
+    checkpoint = args.checkpoint or (str(DEFAULT_CHECKPOINT) if recording is not None else None)
+    _quiet_libraries()
+    result = probe(args.prompt, args.template, recording, checkpoint, args.base_model, args.top_k, source=source)
+    print_report(result, args.labels)
+    if args.json:
+        write_json(result, args.json)
+    if args.plot:
+        plot_bars(result, args.plot)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sensor2text", description="Describe glove gestures with a language model.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -195,6 +218,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--split", help="only this split")
     p.add_argument("--json", help="write the full report to this file")
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("probe", help="next-token probabilities for a gesture prompt, with and without the glove")
+    p.add_argument("--prompt", help="probe text; {glove} marks where the soft prompt goes (default: first)")
+    p.add_argument("--template", help="a probe template in prompts/probes/ (gesture, number, sign, fingers) or a path")
+    p.add_argument("--recording", help="a .csv glove recording to add as soft prompt")
+    p.add_argument("--gesture", help="synthesize one recording of this class (e.g. count_10, v_sign) instead")
+    p.add_argument("--seed", type=int, default=0, help="seed of the synthesized gesture")
+    p.add_argument("--checkpoint", help="checkpoint folder (default: the shipped one when a glove input is given)")
+    p.add_argument("--base-model", help="base LM when no checkpoint is used (default: the embedded one)")
+    p.add_argument("--top-k", type=int, default=20)
+    p.add_argument("--labels", nargs="*", help="classes whose synonym ranks are listed per condition")
+    p.add_argument("--json", help="write the full result to this file")
+    p.add_argument("--plot", help="write a bar chart PNG")
+    p.set_defaults(func=cmd_probe)
 
     p = sub.add_parser("plot", help="joint-angle heatmap + hand skeleton PNG for one recording")
     p.add_argument("--input", required=True, help="a .csv recording")

@@ -53,6 +53,31 @@ class ModelConfig:
     format_version: int = FORMAT_VERSION
 
 
+def continuation_log_probs(lm: nn.Module, prompt: torch.Tensor, targets: list[list[int]],
+                           owner: torch.Tensor, pad_id: int) -> torch.Tensor:  # fmt: skip
+    """Summed log-probability of each target token sequence after its prompt.
+
+    ``prompt (B, P, H)`` input embeddings; ``targets``: N token-id lists; ``owner (N,)`` maps each
+    target to its prompt row. Each prompt runs once; its KV cache is then copied to every target
+    it owns, so many synonyms cost little more than one. Returns ``(N,)``.
+    """
+    out = lm(inputs_embeds=prompt, use_cache=True, logits_to_keep=1)
+    first = out.logits[:, -1].float().log_softmax(-1)[owner]  # (N, V)
+    cache = out.past_key_values
+    cache.batch_select_indices(owner)
+    width = max(len(t) for t in targets)
+    ids = torch.full((len(targets), width), pad_id, device=prompt.device)
+    mask = torch.zeros(len(targets), width, device=prompt.device)
+    for i, t in enumerate(targets):
+        ids[i, : len(t)], mask[i, : len(t)] = torch.tensor(t), 1.0
+    logp = first.gather(1, ids[:, :1]).squeeze(1)
+    if width > 1:
+        rest = lm(input_ids=ids[:, :-1], past_key_values=cache, use_cache=False)
+        step = rest.logits.float().log_softmax(-1).gather(2, ids[:, 1:, None]).squeeze(2)
+        logp = logp + (step * mask[:, 1:]).sum(1)
+    return logp
+
+
 def _lora(lm: nn.Module, cfg: AdapterConfig) -> nn.Module:
     from peft import LoraConfig, get_peft_model
 
@@ -118,25 +143,10 @@ class Sensor2Text(nn.Module):
         """Log-probability of each target token sequence given its window's prompt.
 
         ``windows (B, F, C)``; ``targets``: N token-id lists; ``owner (N,)`` maps each target to
-        its window. The prompt runs once per window; its KV cache is then copied to each target.
-        Returns ``(N,)`` summed log-probabilities.
+        its window. Returns ``(N,)`` summed log-probabilities.
         """
         prompt = self.embed_prompt(windows)
-        out = self.lm(inputs_embeds=prompt, use_cache=True, logits_to_keep=1)
-        first = out.logits[:, -1].float().log_softmax(-1)[owner]  # (N, V)
-        cache = out.past_key_values
-        cache.batch_select_indices(owner)
-        width = max(len(t) for t in targets)
-        ids = torch.full((len(targets), width), self.tokenizer.pad_token_id, device=windows.device)
-        mask = torch.zeros(len(targets), width, device=windows.device)
-        for i, t in enumerate(targets):
-            ids[i, : len(t)], mask[i, : len(t)] = torch.tensor(t), 1.0
-        logp = first.gather(1, ids[:, :1]).squeeze(1)
-        if width > 1:
-            rest = self.lm(input_ids=ids[:, :-1], past_key_values=cache, use_cache=False)
-            step = rest.logits.float().log_softmax(-1).gather(2, ids[:, 1:, None]).squeeze(2)
-            logp = logp + (step * mask[:, 1:]).sum(1)
-        return logp
+        return continuation_log_probs(self.lm, prompt, targets, owner, self.tokenizer.pad_token_id)
 
     def synonym_loss(self, windows: torch.Tensor, synonyms: list[list[str]], mode: str = "marginal"):
         """Loss over label sets: ``windows (B, F, C)``, ``synonyms[b]`` the accepted texts of b.
