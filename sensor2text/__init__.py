@@ -35,9 +35,12 @@ def probe(prompt: str | None = None, template: str | None = None, recording=None
     Returns a ``sensor2text.probing.ProbeResult``.
     """
     from .cli import DEFAULT_CHECKPOINT
+    from .errors import Sensor2TextError
     from .probing import probe as _probe
     from .probing import synthesize_gesture
 
+    if recording is not None and gesture is not None:
+        raise Sensor2TextError("give either --recording or --gesture, not both.")
     source = None
     if gesture is not None:
         recording, source = synthesize_gesture(gesture, seed), f"synthetic {gesture} (seed {seed})"

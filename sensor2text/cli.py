@@ -158,21 +158,12 @@ def cmd_plot(args) -> None:
 
 
 def cmd_probe(args) -> None:
-    from .probing import probe, synthesize_gesture
+    from . import probe
     from .probing_report import plot_bars, print_report, write_json
 
-    if args.recording and args.gesture:
-        raise Sensor2TextError("give either --recording or --gesture, not both.")
-    recording, source = None, None
-    if args.gesture:
-        recording, source = synthesize_gesture(args.gesture, args.seed), f"synthetic {args.gesture} (seed {args.seed})"
-    elif args.recording:
-        from .data import read_csv
-
-        recording, source = read_csv(args.recording), args.recording
-    checkpoint = args.checkpoint or (str(DEFAULT_CHECKPOINT) if recording is not None else None)
     _quiet_libraries()
-    result = probe(args.prompt, args.template, recording, checkpoint, args.base_model, args.top_k, source=source)
+    result = probe(args.prompt, args.template, args.recording, args.gesture, args.checkpoint, args.base_model,
+                   args.top_k, args.seed)  # fmt: skip
     print_report(result, args.labels)
     if args.json:
         write_json(result, args.json)

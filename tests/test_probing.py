@@ -107,3 +107,15 @@ def test_bad_probe_input_is_one_clear_line(args, message):
 def test_recording_without_checkpoint_is_refused():
     with pytest.raises(Sensor2TextError, match="needs --checkpoint"):
         probe(prompt="x", recording=np.zeros((5, 46), np.float32))
+
+
+def test_python_api_probes_a_recording_file(tiny_checkpoint, tmp_path, rng):
+    import sensor2text
+    from sensor2text.data import write_csv
+
+    path = tmp_path / "fist-0.csv"
+    write_csv(path, rng.normal(20, 10, size=(30, 46)).astype(np.float32))
+    result = sensor2text.probe(prompt="He made a gesture of", recording=path, checkpoint=tiny_checkpoint, top_k=2)
+    assert result.recording == str(path) and result.condition("glove").top_tokens
+    with pytest.raises(Sensor2TextError, match="either --recording or --gesture"):
+        sensor2text.probe(prompt="x", recording=path, gesture="fist", checkpoint=tiny_checkpoint)
