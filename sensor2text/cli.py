@@ -119,6 +119,8 @@ def cmd_evaluate(args) -> None:
     from .labels import LabelSet
 
     model = _load_model(args.checkpoint)
+    if args.config:
+        return _evaluate_zeroshot(args, model)
     label_sets = {k: LabelSet(k, tuple(v)) for k, v in model.config.label_sets.items()}
     recordings = list(iter_recordings(args.data, model.profile, split=args.split))
     items = [(r.frames, r.label) for r in recordings if r.label in label_sets]
@@ -128,6 +130,23 @@ def cmd_evaluate(args) -> None:
     if args.json:
         _write_json(args.json, report)
     _print_report(report)
+
+
+def _evaluate_zeroshot(args, model) -> None:
+    from .data import iter_recordings
+    from .labels import load_label_sets
+    from .zeroshot_eval import load_zeroshot_config, markdown_report, run_zeroshot
+
+    cfg = load_zeroshot_config(args.config)
+    known = load_label_sets(cfg.labels)
+    recordings = [r for r in iter_recordings(args.data, model.profile, split=args.split) if r.label in known]
+    if not recordings:
+        raise Sensor2TextError(f"{args.data}: no recording has a label of the zero-shot label sets.")
+    report = run_zeroshot(cfg, model, [(r.frames, r.label, r.source) for r in recordings], args.out_dir)
+    if args.json:
+        _write_json(args.json, report)
+    print(markdown_report(report))
+    print(f"reports written to {args.out_dir}")
 
 
 def _print_report(report: dict) -> None:
@@ -208,6 +227,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", required=True, help="a folder of recordings or a saved HF dataset")
     p.add_argument("--split", help="only this split")
     p.add_argument("--json", help="write the full report to this file")
+    p.add_argument("--config", help="zero-shot protocol YAML (configs/zeroshot/); scores every candidate label set")
+    p.add_argument("--out-dir", default="runs/zeroshot", help="where the zero-shot reports and plots go")
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("probe", help="next-token probabilities for a gesture prompt, with and without the glove")

@@ -1,0 +1,139 @@
+"""Zero-shot evaluation run: generate, score every candidate label set, report.
+
+Configured by a YAML file (``configs/zeroshot/*.yaml``) naming the training classes and the
+unseen classes; writes ``report.json``, ``report.md``, ``confusion.png`` and
+``similarity.png`` into the output folder.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .config import _help, from_dict
+from .errors import ConfigError
+from .labels import LabelSet, load_label_sets
+from .zeroshot import EmbeddingScorer, confusion_matrix, gzsl_metrics, leak_check, lm_label_scores
+
+
+@dataclass
+class ZeroShotConfig:
+    """A zero-shot protocol: which classes were trained on, which are held out, how to score."""
+
+    train_classes: list[str] = _help("Classes the checkpoint was trained on.", factory=list)
+    unseen_classes: list[str] = _help("Classes held out of training; candidates include them.", factory=list)
+    labels: str | None = _help("Label-set YAML; null = the shipped synthetic label sets.", None)
+    embedding_model: str | None = _help("sentence-transformers id or folder; null = embedded MiniLM.", None)
+    aggregate: str = _help("How synonym scores combine per label set: max or mean.", "max")
+    lm_scorer: bool = _help("Also score with the LM's length-normalised log-likelihood.", True)
+
+    def __post_init__(self):
+        if not self.unseen_classes:
+            raise ConfigError("zero-shot config: unseen_classes must name at least one class.")
+
+
+def load_zeroshot_config(path: str | Path) -> ZeroShotConfig:
+    import yaml
+
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: zero-shot config not found.")
+    return from_dict(ZeroShotConfig, yaml.safe_load(path.read_text()) or {}, str(path))
+
+
+def check_protocol(cfg: ZeroShotConfig, model, label_sets: dict[str, LabelSet]) -> None:
+    """Leak check against the config, the checkpoint's own training classes and its template."""
+    missing = [c for c in cfg.train_classes + cfg.unseen_classes if c not in label_sets]
+    if missing:
+        raise ConfigError(f"zero-shot config: class '{missing[0]}' has no label set.")
+    trained = sorted(set(cfg.train_classes) | set(model.config.trained_classes))
+    texts = {f"prompt template '{model.template.name}'": model.template.text}
+    leak_check(cfg.unseen_classes, label_sets, trained, texts)
+
+
+def run_zeroshot(cfg: ZeroShotConfig, model, items: list[tuple[np.ndarray, str, str]], out_dir: str | Path) -> dict:
+    """``items``: ``(frames, true class, source)``; every class in the label sets is a candidate."""
+    from .evaluation import describe_all
+
+    label_sets = load_label_sets(cfg.labels)
+    check_protocol(cfg, model, label_sets)
+    classes = list(label_sets)
+    candidates = [label_sets[c] for c in classes]
+    truth = np.array([classes.index(label) for _, label, _ in items])
+    seen = np.array([label not in cfg.unseen_classes for _, label, _ in items])
+    descriptions = describe_all(model, [f for f, _, _ in items])
+    scores = {"embedding": EmbeddingScorer(candidates, cfg.embedding_model, cfg.aggregate)(descriptions)}
+    if cfg.lm_scorer:
+        scores["lm"] = lm_label_scores(model, [f for f, _, _ in items], candidates, cfg.aggregate)
+    report = {"config": asdict(cfg), "classes": classes, "num_recordings": len(items),
+              "chance": {"top1": 1 / len(classes), "top5": min(5, len(classes)) / len(classes)},
+              "scorers": {name: gzsl_metrics(s, truth, seen) for name, s in scores.items()},
+              "per_class": per_class_table(classes, truth, scores, descriptions),
+              "rows": [{"path": src, "label": label, "description": d,
+                        **{f"{n}_prediction": classes[int(s[i].argmax())] for n, s in scores.items()}}
+                       for i, ((_, label, src), d) in enumerate(zip(items, descriptions))]}  # fmt: skip
+    write_reports(report, scores["embedding"], truth, classes, Path(out_dir))
+    return report
+
+
+def per_class_table(classes, truth, scores, descriptions) -> dict:
+    table = {}
+    for k in np.unique(truth):
+        rows = np.where(truth == k)[0]
+        entry = {f"{n}_top1": float((s[rows].argmax(1) == k).mean()) for n, s in scores.items()}
+        entry["examples"] = sorted({descriptions[i] for i in rows})[:5]
+        table[classes[k]] = entry
+    return table
+
+
+def write_reports(report: dict, similarity: np.ndarray, truth: np.ndarray, classes: list[str], out: Path) -> None:
+    """report.json, report.md, confusion.png (embedding scorer), similarity.png (true vs best other)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "report.json").write_text(json.dumps(report, indent=2) + "\n")
+    (out / "report.md").write_text(markdown_report(report))
+    matrix = confusion_matrix(truth, similarity.argmax(1), len(classes))
+    fig, ax = plt.subplots(figsize=(9, 8))
+    ax.imshow(matrix, cmap="Blues")
+    ax.set_xticks(range(len(classes)), classes, rotation=90, fontsize=7)
+    ax.set_yticks(range(len(classes)), classes, fontsize=7)
+    ax.set_xlabel("predicted (embedding scorer)")
+    ax.set_ylabel("true")
+    fig.tight_layout()
+    fig.savefig(out / "confusion.png", dpi=110)
+    plt.close(fig)
+    true_score = similarity[np.arange(len(truth)), truth]
+    masked = similarity.copy()
+    masked[np.arange(len(truth)), truth] = -np.inf
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.hist([true_score, masked.max(1)], bins=30, label=["true label set", "best other label set"])
+    ax.set_xlabel("cosine similarity of the description")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out / "similarity.png", dpi=110)
+    plt.close(fig)
+
+
+def markdown_report(report: dict) -> str:
+    lines = ["# Zero-shot report", "", f"Unseen classes: {', '.join(report['config']['unseen_classes'])}; "
+             f"{report['num_recordings']} recordings; chance top-1 {report['chance']['top1']:.1%}, "
+             f"top-5 {report['chance']['top5']:.1%}.", "",
+             "| scorer | seen top-1 | unseen top-1 | harmonic top-1 | seen top-5 | unseen top-5 |",
+             "|---|---|---|---|---|---|"]  # fmt: skip
+    for name, m in report["scorers"].items():
+        cells = [m["seen_top1"], m["unseen_top1"], m["harmonic_top1"], m["seen_top5"], m["unseen_top5"]]
+        lines.append(f"| {name} | " + " | ".join("-" if c is None else f"{c:.1%}" for c in cells) + " |")
+    lines += ["", "| class | " + " | ".join(f"{n} top-1" for n in report["scorers"]) + " | descriptions |",
+              "|---|" + "---|" * (len(report["scorers"]) + 1)]  # fmt: skip
+    for label, row in report["per_class"].items():
+        unseen = " (unseen)" if label in report["config"]["unseen_classes"] else ""
+        cells = " | ".join(f"{row[f'{n}_top1']:.0%}" for n in report["scorers"])
+        lines.append(f"| `{label}`{unseen} | {cells} | {'; '.join(row['examples'])} |")
+    return "\n".join(lines) + "\n"

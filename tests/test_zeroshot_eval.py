@@ -1,0 +1,54 @@
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from sensor2text.errors import ConfigError
+from sensor2text.model import Sensor2Text
+from sensor2text.synth import SynthSpec, generate
+from sensor2text.zeroshot_eval import ZeroShotConfig, load_zeroshot_config, run_zeroshot
+
+CONFIGS = sorted((Path(__file__).parent.parent / "configs" / "zeroshot").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=[p.name for p in CONFIGS])
+def test_shipped_zeroshot_configs_load(path):
+    assert load_zeroshot_config(path).unseen_classes
+
+
+def test_bad_zeroshot_configs(tmp_path):
+    path = tmp_path / "zs.yaml"
+    path.write_text("unseen_classes: [count_10]\nunseen_clases: [fist]\n")
+    with pytest.raises(ConfigError, match="unknown key 'unseen_clases'"):
+        load_zeroshot_config(path)
+    with pytest.raises(ConfigError, match="unseen_classes must name at least one class"):
+        ZeroShotConfig(train_classes=["fist"])
+
+
+def _items(classes):
+    spec = SynthSpec(seed=3, train_subjects=0, val_subjects=0, test_subjects=1, repetitions=1, classes=classes)
+    return [(r["frames"], r["label"], f"{r['label']}.csv") for r in generate(spec)]
+
+
+def test_run_writes_reports_and_consistent_metrics(tiny_checkpoint, tmp_path):
+    model = Sensor2Text.from_pretrained(tiny_checkpoint)  # trained on count_1 and fist
+    cfg = ZeroShotConfig(train_classes=["count_1", "fist"], unseen_classes=["count_10"])
+    report = run_zeroshot(cfg, model, _items(("count_1", "fist", "count_10")), tmp_path)
+    assert report["classes"][0] == "count_0" and len(report["rows"]) == 3
+    for name in ("report.json", "report.md", "confusion.png", "similarity.png"):
+        assert (tmp_path / name).is_file()
+    saved = json.loads((tmp_path / "report.json").read_text())
+    assert set(saved["scorers"]) == {"embedding", "lm"} and saved["num_recordings"] == 3
+    assert saved["chance"]["top1"] == pytest.approx(1 / 23)
+    rows = saved["rows"]
+    unseen_hit = float(rows[2]["embedding_prediction"] == "count_10")
+    assert saved["scorers"]["embedding"]["unseen_top1"] == unseen_hit
+    assert "(unseen)" in (tmp_path / "report.md").read_text()
+
+
+def test_run_refuses_a_leaking_protocol(tiny_checkpoint, tmp_path):
+    model = Sensor2Text.from_pretrained(tiny_checkpoint)  # its checkpoint says it trained on fist
+    cfg = ZeroShotConfig(train_classes=["count_1"], unseen_classes=["fist"])
+    with pytest.raises(ConfigError, match=re.escape("leak: class 'fist' is both a training class and unseen")):
+        run_zeroshot(cfg, model, _items(("fist",)), tmp_path)
