@@ -99,6 +99,23 @@ def lm_label_scores(model, recordings: list[np.ndarray], label_sets: list[LabelS
     return aggregate(np.stack(rows), owners, len(label_sets), how)
 
 
+@torch.no_grad()
+def text_only_lm_scores(model, count: int, label_sets: list[LabelSet], how: str = "max") -> np.ndarray:
+    """Baseline: the same LM (with its LoRA) given the template's text but no glove, ``(count, K)``.
+
+    The scores do not depend on the recording, so this shows what the text prior alone predicts.
+    """
+    from .probing import build_prompt
+
+    targets = [model.label_ids(s) for ls in label_sets for s in ls.synonyms]
+    owners = [k for k, ls in enumerate(label_sets) for _ in ls.synonyms]
+    prompt = build_prompt(model.lm, model.tokenizer, model.template.text, None)
+    owner = torch.zeros(len(targets), dtype=torch.long)
+    logp = continuation_log_probs(model.lm, prompt, targets, owner, model.tokenizer.pad_token_id)
+    per_token = (logp / torch.tensor([len(t) for t in targets], dtype=torch.float32)).numpy()[None]
+    return np.repeat(aggregate(per_token, owners, len(label_sets), how), count, axis=0)
+
+
 def top_k_hits(scores: np.ndarray, truth: np.ndarray, k: int) -> np.ndarray:
     """``(R, K)`` scores, ``(R,)`` true class indices -> ``(R,)`` bool: truth among the k best."""
     best = np.argsort(-scores, axis=1)[:, :k]

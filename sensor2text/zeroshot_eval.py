@@ -16,7 +16,14 @@ import numpy as np
 from .config import _help, from_dict
 from .errors import ConfigError
 from .labels import LabelSet, load_label_sets
-from .zeroshot import EmbeddingScorer, confusion_matrix, gzsl_metrics, leak_check, lm_label_scores
+from .zeroshot import (
+    EmbeddingScorer,
+    confusion_matrix,
+    gzsl_metrics,
+    leak_check,
+    lm_label_scores,
+    text_only_lm_scores,
+)
 
 
 @dataclass
@@ -68,6 +75,7 @@ def run_zeroshot(cfg: ZeroShotConfig, model, items: list[tuple[np.ndarray, str, 
     scores = {"embedding": EmbeddingScorer(candidates, cfg.embedding_model, cfg.aggregate)(descriptions)}
     if cfg.lm_scorer:
         scores["lm"] = lm_label_scores(model, [f for f, _, _ in items], candidates, cfg.aggregate)
+        scores["text-only lm (baseline)"] = text_only_lm_scores(model, len(items), candidates, cfg.aggregate)
     report = {"config": asdict(cfg), "classes": classes, "num_recordings": len(items),
               "chance": {"top1": 1 / len(classes), "top5": min(5, len(classes)) / len(classes)},
               "scorers": {name: gzsl_metrics(s, truth, seen) for name, s in scores.items()},

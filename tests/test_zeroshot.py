@@ -92,3 +92,13 @@ def test_lm_scores_follow_the_model(tiny_checkpoint, rng):
         logp = model.sequence_log_probs(model.prepare([recording]), targets, torch.zeros(3, dtype=torch.long))
     per_token = (logp / torch.tensor([len(t) for t in targets])).numpy()
     np.testing.assert_allclose(scores[0], [per_token[0], per_token[1:].max()], rtol=1e-5)
+
+
+def test_text_only_baseline_ignores_the_recording(tiny_checkpoint):
+    from sensor2text.model import Sensor2Text
+    from sensor2text.zeroshot import text_only_lm_scores
+
+    model = Sensor2Text.from_pretrained(tiny_checkpoint)
+    sets = [LabelSet("a", ("fist",)), LabelSet("b", ("two", "2"))]
+    scores = text_only_lm_scores(model, 3, sets)
+    assert scores.shape == (3, 2) and (scores == scores[0]).all() and np.isfinite(scores).all()

@@ -39,7 +39,7 @@ def test_run_writes_reports_and_consistent_metrics(tiny_checkpoint, tmp_path):
     for name in ("report.json", "report.md", "confusion.png", "similarity.png"):
         assert (tmp_path / name).is_file()
     saved = json.loads((tmp_path / "report.json").read_text())
-    assert set(saved["scorers"]) == {"embedding", "lm"} and saved["num_recordings"] == 3
+    assert set(saved["scorers"]) == {"embedding", "lm", "text-only lm (baseline)"} and saved["num_recordings"] == 3
     assert saved["chance"]["top1"] == pytest.approx(1 / 23)
     rows = saved["rows"]
     unseen_hit = float(rows[2]["embedding_prediction"] == "count_10")
