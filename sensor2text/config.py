@@ -25,7 +25,7 @@ DEFAULT_TRAIN_CLASSES = tuple(f"count_{n}" for n in range(10)) + (
 )  # fmt: skip
 
 
-def _help(text: str, default=dataclasses.MISSING, factory=dataclasses.MISSING):
+def help_field(text: str, default=dataclasses.MISSING, factory=dataclasses.MISSING):
     if factory is not dataclasses.MISSING:
         return field(default_factory=factory, metadata={"help": text})
     return field(default=default, metadata={"help": text})
@@ -35,12 +35,12 @@ def _help(text: str, default=dataclasses.MISSING, factory=dataclasses.MISSING):
 class ProjectorConfig:
     """Glove window ``(frames, channels)`` -> ``num_virtual_tokens`` soft-prompt embeddings."""
 
-    type: str = _help("Projector architecture: linear, mlp, conv, lstm, transformer, per_hand.", "mlp")
-    num_virtual_tokens: int = _help("Soft-prompt tokens the glove window becomes.", 4)
-    hidden_dim: int = _help("Width of the projector's hidden layers.", 256)
-    num_layers: int = _help("Hidden layers (mlp, conv, lstm, transformer).", 2)
-    dropout: float = _help("Dropout inside the projector.", 0.1)
-    input_deltas: bool = _help("Also feed frame-to-frame differences (explicit motion), per hand.", False)
+    type: str = help_field("Projector architecture: linear, mlp, conv, lstm, transformer, per_hand.", "mlp")
+    num_virtual_tokens: int = help_field("Soft-prompt tokens the glove window becomes.", 4)
+    hidden_dim: int = help_field("Width of the projector's hidden layers.", 256)
+    num_layers: int = help_field("Hidden layers (mlp, conv, lstm, transformer).", 2)
+    dropout: float = help_field("Dropout inside the projector.", 0.1)
+    input_deltas: bool = help_field("Also feed frame-to-frame differences (explicit motion), per hand.", False)
 
     def __post_init__(self):
         if self.num_virtual_tokens < 1:
@@ -51,38 +51,38 @@ class ProjectorConfig:
 class AdapterConfig:
     """LoRA on the frozen LM (peft). ``target_modules: null`` uses peft's default per architecture."""
 
-    enabled: bool = _help("Add a LoRA adapter; false keeps the LM exactly as loaded.", True)
-    r: int = _help("LoRA rank.", 8)
-    lora_alpha: int = _help("LoRA scaling numerator (scale = alpha / r).", 16)
-    lora_dropout: float = _help("Dropout on the LoRA input.", 0.05)
-    target_modules: list[str] | None = _help("Module names to adapt; null = peft's default.", None)
+    enabled: bool = help_field("Add a LoRA adapter; false keeps the LM exactly as loaded.", True)
+    r: int = help_field("LoRA rank.", 8)
+    lora_alpha: int = help_field("LoRA scaling numerator (scale = alpha / r).", 16)
+    lora_dropout: float = help_field("Dropout on the LoRA input.", 0.05)
+    target_modules: list[str] | None = help_field("Module names to adapt; null = peft's default.", None)
 
 
 @dataclass
 class PromptConfig:
     """The text around the soft tokens: a template name in prompts/ or a path."""
 
-    template: str = _help("Template name (prompts/<name>.txt) or file path with one {glove}.", "describe")
-    max_new_tokens: int = _help("Tokens generated per description.", 8)
+    template: str = help_field("Template name (prompts/<name>.txt) or file path with one {glove}.", "describe")
+    max_new_tokens: int = help_field("Tokens generated per description.", 8)
 
 
 @dataclass
 class DataConfig:
     """Where training recordings come from, and how they are shaped for the projector."""
 
-    profile: str = _help("Device profile of the recordings (see sensor2text.glove).", "synthetic-joints")
-    num_frames: int = _help("Frames every recording is resampled to.", DEFAULT_NUM_FRAMES)
-    path: str | None = _help("Folder with train/ and validation/ recordings; null = synthesize.", None)
-    labels: str | None = _help("Label-set YAML; null = the shipped synthetic label sets.", None)
-    classes: list[str] = _help("Classes to train on.", factory=lambda: list(DEFAULT_TRAIN_CLASSES))
-    seed: int = _help("Seed of the synthetic generator.", 0)
-    train_subjects: int = _help("Synthetic subjects for training.", 8)
-    val_subjects: int = _help("Synthetic subjects for validation.", 2)
-    test_subjects: int = _help("Synthetic subjects for testing.", 2)
-    repetitions: int = _help("Synthetic repetitions per subject and class.", 5)
-    convention: str = _help("Counting convention: two-hand, two-hand-thumb, asl.", "two-hand")
-    augment_gain: float = _help("Training augmentation: std of a random per-channel gain around 1.", 0.0)
-    augment_offset: float = _help("Training augmentation: std of a per-channel offset, in the profile's units.", 0.0)
+    profile: str = help_field("Device profile of the recordings (see sensor2text.glove).", "synthetic-joints")
+    num_frames: int = help_field("Frames every recording is resampled to.", DEFAULT_NUM_FRAMES)
+    path: str | None = help_field("Folder with train/ and validation/ recordings; null = synthesize.", None)
+    labels: str | None = help_field("Label-set YAML; null = the shipped synthetic label sets.", None)
+    classes: list[str] = help_field("Classes to train on.", factory=lambda: list(DEFAULT_TRAIN_CLASSES))
+    seed: int = help_field("Seed of the synthetic generator.", 0)
+    train_subjects: int = help_field("Synthetic subjects for training.", 8)
+    val_subjects: int = help_field("Synthetic subjects for validation.", 2)
+    test_subjects: int = help_field("Synthetic subjects for testing.", 2)
+    repetitions: int = help_field("Synthetic repetitions per subject and class.", 5)
+    convention: str = help_field("Counting convention: two-hand, two-hand-thumb, asl.", "two-hand")
+    augment_gain: float = help_field("Training augmentation: std of a random per-channel gain around 1.", 0.0)
+    augment_offset: float = help_field("Augmentation: std of a per-channel offset, in the profile's units.", 0.0)
 
     def __post_init__(self):
         if self.num_frames < 2:
@@ -95,19 +95,19 @@ class DataConfig:
 class TrainingConfig:
     """The optimisation loop (accelerate)."""
 
-    base_model: str = _help("Hub id, local folder, or the embedded default.", EMBEDDED_MODEL_NAME)
-    output_dir: str = _help("Where the run writes logs, states and the final checkpoint.", "runs/default")
-    max_steps: int = _help("Optimiser steps.", 300)
-    batch_size: int = _help("Recordings per step.", 16)
-    learning_rate: float = _help("Peak learning rate of the projector.", 1e-3)
-    lora_learning_rate: float = _help("Peak learning rate of the LoRA weights.", 5e-4)
-    weight_decay: float = _help("AdamW weight decay.", 0.01)
-    warmup_steps: int = _help("Linear warm-up steps.", 20)
-    synonym_loss: str = _help("'marginal' (log of summed synonym likelihoods) or 'mean'.", "marginal")
-    save_every: int = _help("Save an accelerate state every N steps (0 = never).", 100)
-    eval_every: int = _help("Validation loss every N steps (0 = never).", 100)
-    log_every: int = _help("Log the training loss every N steps.", 10)
-    seed: int = _help("Seed for initialisation and batch order.", 0)
+    base_model: str = help_field("Hub id, local folder, or the embedded default.", EMBEDDED_MODEL_NAME)
+    output_dir: str = help_field("Where the run writes logs, states and the final checkpoint.", "runs/default")
+    max_steps: int = help_field("Optimiser steps.", 300)
+    batch_size: int = help_field("Recordings per step.", 16)
+    learning_rate: float = help_field("Peak learning rate of the projector.", 1e-3)
+    lora_learning_rate: float = help_field("Peak learning rate of the LoRA weights.", 5e-4)
+    weight_decay: float = help_field("AdamW weight decay.", 0.01)
+    warmup_steps: int = help_field("Linear warm-up steps.", 20)
+    synonym_loss: str = help_field("'marginal' (log of summed synonym likelihoods) or 'mean'.", "marginal")
+    save_every: int = help_field("Save an accelerate state every N steps (0 = never).", 100)
+    eval_every: int = help_field("Validation loss every N steps (0 = never).", 100)
+    log_every: int = help_field("Log the training loss every N steps.", 10)
+    seed: int = help_field("Seed for initialisation and batch order.", 0)
 
     def __post_init__(self):
         if self.synonym_loss not in ("marginal", "mean"):

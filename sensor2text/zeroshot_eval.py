@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import _help, from_dict
+from .config import from_dict, help_field
 from .errors import ConfigError
 from .labels import LabelSet, load_label_sets
 from .zeroshot import (
@@ -30,12 +30,12 @@ from .zeroshot import (
 class ZeroShotConfig:
     """A zero-shot protocol: which classes were trained on, which are held out, how to score."""
 
-    train_classes: list[str] = _help("Classes the checkpoint was trained on.", factory=list)
-    unseen_classes: list[str] = _help("Classes held out of training; candidates include them.", factory=list)
-    labels: str | None = _help("Label-set YAML; null = the shipped synthetic label sets.", None)
-    embedding_model: str | None = _help("sentence-transformers id or folder; null = embedded MiniLM.", None)
-    aggregate: str = _help("How synonym scores combine per label set: max or mean.", "max")
-    lm_scorer: bool = _help("Also score with the LM's length-normalised log-likelihood.", True)
+    train_classes: list[str] = help_field("Classes the checkpoint was trained on.", factory=list)
+    unseen_classes: list[str] = help_field("Classes held out of training; candidates include them.", factory=list)
+    labels: str | None = help_field("Label-set YAML; null = the shipped synthetic label sets.", None)
+    embedding_model: str | None = help_field("sentence-transformers id or folder; null = embedded MiniLM.", None)
+    aggregate: str = help_field("How synonym scores combine per label set: max or mean.", "max")
+    lm_scorer: bool = help_field("Also score with the LM's length-normalised log-likelihood.", True)
 
     def __post_init__(self):
         if not self.unseen_classes:
