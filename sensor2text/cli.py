@@ -70,7 +70,6 @@ def _true_label(model, recording) -> str | None:
 def cmd_generate(args) -> None:
     from .data import iter_recordings
     from .evaluation import describe_all
-    from .labels import LabelSet
 
     model = _load_model(args.checkpoint)
     recordings = list(iter_recordings(args.input, model.profile, split=args.split))
@@ -78,7 +77,7 @@ def cmd_generate(args) -> None:
     results = []
     for recording, text in zip(recordings, descriptions):
         label = _true_label(model, recording)
-        correct = LabelSet(label, tuple(model.config.label_sets[label])).matches(text) if label else None
+        correct = model.label_sets[label].matches(text) if label else None
         results.append({"path": recording.source, "label": label, "description": text, "correct": correct})
     if args.json:
         _write_json(args.json, results)
@@ -116,12 +115,11 @@ def _print_descriptions(results: list[dict], trained: set[str]) -> None:
 def cmd_evaluate(args) -> None:
     from .data import iter_recordings
     from .evaluation import accuracy_report
-    from .labels import LabelSet
 
     model = _load_model(args.checkpoint)
     if args.config:
         return _evaluate_zeroshot(args, model)
-    label_sets = {k: LabelSet(k, tuple(v)) for k, v in model.config.label_sets.items()}
+    label_sets = model.label_sets
     recordings = list(iter_recordings(args.data, model.profile, split=args.split))
     items = [(r.frames, r.label) for r in recordings if r.label in label_sets]
     if not items:

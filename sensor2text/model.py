@@ -24,6 +24,7 @@ from .base_lm import load_base_model
 from .config import AdapterConfig, ProjectorConfig, from_dict
 from .errors import CheckpointError
 from .glove import Normalizer, get_profile, resample
+from .labels import LabelSet
 from .projectors import build_projector
 
 # Files every checkpoint folder must hold (the adapter only when the config enables it).
@@ -112,6 +113,11 @@ class Sensor2Text(nn.Module):
         if config.adapter.enabled:
             lm = _lora(lm, config.adapter)
         return cls(config, lm, tokenizer, normalizer)
+
+    @property
+    def label_sets(self) -> dict[str, LabelSet]:
+        """The label sets saved with the checkpoint, ``{class: LabelSet}``."""
+        return {name: LabelSet(name, tuple(synonyms)) for name, synonyms in self.config.label_sets.items()}
 
     @property
     def device(self) -> torch.device:

@@ -83,12 +83,17 @@ class EmbeddingScorer:
         return aggregate(vectors @ self.synonym_vectors.T, self.owners, len(self.label_sets), self.how)
 
 
+def _synonym_targets(model, label_sets: list[LabelSet]):
+    """Token ids (+EOS) of every synonym, the label set each belongs to, and their lengths ``(S,)``."""
+    targets = [model.label_ids(s) for ls in label_sets for s in ls.synonyms]
+    owners = [k for k, ls in enumerate(label_sets) for _ in ls.synonyms]
+    return targets, owners, torch.tensor([len(t) for t in targets], dtype=torch.float32)
+
+
 @torch.no_grad()
 def lm_label_scores(model, recordings: list[np.ndarray], label_sets: list[LabelSet], how: str = "max") -> np.ndarray:
     """The LM's mean per-token log-likelihood of each synonym (+EOS) after the glove prompt, ``(R, K)``."""
-    targets = [model.label_ids(s) for ls in label_sets for s in ls.synonyms]
-    owners = [k for k, ls in enumerate(label_sets) for _ in ls.synonyms]
-    lengths = torch.tensor([len(t) for t in targets], dtype=torch.float32)
+    targets, owners, lengths = _synonym_targets(model, label_sets)
     rows = []
     for recording in recordings:
         windows = model.prepare([recording])
@@ -107,12 +112,11 @@ def text_only_lm_scores(model, count: int, label_sets: list[LabelSet], how: str 
     """
     from .probing import build_prompt
 
-    targets = [model.label_ids(s) for ls in label_sets for s in ls.synonyms]
-    owners = [k for k, ls in enumerate(label_sets) for _ in ls.synonyms]
+    targets, owners, lengths = _synonym_targets(model, label_sets)
     prompt = build_prompt(model.lm, model.tokenizer, model.template.text, None)
     owner = torch.zeros(len(targets), dtype=torch.long)
     logp = continuation_log_probs(model.lm, prompt, targets, owner, model.tokenizer.pad_token_id)
-    per_token = (logp / torch.tensor([len(t) for t in targets], dtype=torch.float32)).numpy()[None]
+    per_token = (logp / lengths).numpy()[None]
     return np.repeat(aggregate(per_token, owners, len(label_sets), how), count, axis=0)
 
 

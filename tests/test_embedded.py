@@ -9,7 +9,6 @@ import torch
 from sensor2text.base_lm import EMBEDDED_MODEL_NAME, load_base_model
 from sensor2text.cli import DEFAULT_CHECKPOINT
 from sensor2text.evaluation import accuracy_report
-from sensor2text.labels import LabelSet
 from sensor2text.model import Sensor2Text
 from sensor2text.synth import SynthSpec, generate
 
@@ -38,7 +37,6 @@ def test_shipped_checkpoint_describes_unseen_subjects(embedded):
     classes = tuple(model.config.trained_classes)
     spec = SynthSpec(seed=99, train_subjects=0, val_subjects=0, test_subjects=2, repetitions=1, classes=classes)
     items = [(r["frames"], r["label"]) for r in generate(spec)]
-    label_sets = {k: LabelSet(k, tuple(v)) for k, v in model.config.label_sets.items()}
-    report = accuracy_report(model, items, label_sets)
+    report = accuracy_report(model, items, model.label_sets)
     assert len(items) == 2 * len(classes) == 44
     assert report["accuracy"] >= 0.9, report["per_class"]
