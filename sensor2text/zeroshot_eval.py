@@ -62,11 +62,18 @@ def check_protocol(cfg: ZeroShotConfig, model, label_sets: dict[str, LabelSet]) 
 
 
 def run_zeroshot(cfg: ZeroShotConfig, model, items: list[tuple[np.ndarray, str, str]], out_dir: str | Path) -> dict:
-    """``items``: ``(frames, true class, source)``; every class in the label sets is a candidate."""
+    """``items``: ``(frames, true class, source)``; every class in the label sets is a candidate.
+
+    Only recordings of the protocol's training or unseen classes are scored; others (say "ten"
+    when a protocol holds out named gestures) are dropped, as they are neither seen nor declared.
+    """
     from .evaluation import describe_all
 
     label_sets = load_label_sets(cfg.labels)
     check_protocol(cfg, model, label_sets)
+    items = [item for item in items if item[1] in cfg.train_classes or item[1] in cfg.unseen_classes]
+    if not items:
+        raise ConfigError("zero-shot run: no recording belongs to the protocol's training or unseen classes.")
     classes = list(label_sets)
     candidates = [label_sets[c] for c in classes]
     truth = np.array([classes.index(label) for _, label, _ in items])

@@ -34,8 +34,9 @@ def _items(classes):
 def test_run_writes_reports_and_consistent_metrics(tiny_checkpoint, tmp_path):
     model = Sensor2Text.from_pretrained(tiny_checkpoint)  # trained on count_1 and fist
     cfg = ZeroShotConfig(train_classes=["count_1", "fist"], unseen_classes=["count_10"])
-    report = run_zeroshot(cfg, model, _items(("count_1", "fist", "count_10")), tmp_path)
-    assert report["classes"][0] == "count_0" and len(report["rows"]) == 3
+    report = run_zeroshot(cfg, model, _items(("count_1", "fist", "count_10", "wave")), tmp_path)
+    # wave is neither a training class nor declared unseen: not scored, but still a candidate
+    assert report["classes"][0] == "count_0" and len(report["rows"]) == 3 and "wave" in report["classes"]
     for name in ("report.json", "report.md", "confusion.png", "similarity.png"):
         assert (tmp_path / name).is_file()
     saved = json.loads((tmp_path / "report.json").read_text())
