@@ -12,7 +12,6 @@ one frame per line. The label of a file is its name before the last ``-``, as in
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -171,7 +170,3 @@ def to_hf_dataset(records: list[dict]):
         splits[split] = Dataset.from_dict(columns, features=features)
     return DatasetDict(splits)
 
-
-def finite_or_none(value: float) -> float | None:
-    """JSON-safe float: NaN/inf become ``None``."""
-    return value if math.isfinite(value) else None
