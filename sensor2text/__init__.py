@@ -11,11 +11,12 @@ __version__ = "0.1.0"
 
 
 def load_model(checkpoint: str | None = None):
-    """Load a checkpoint folder (default: the shipped one) as a ``Sensor2Text`` model in eval mode."""
+    """Load a checkpoint folder (default: the shipped one): a ``Sensor2Text`` model in eval mode,
+    or a stepwise model (``sensor2text.stepwise.Stepwise``) when the folder holds ``stepwise.json``."""
     from .cli import DEFAULT_CHECKPOINT
-    from .model import Sensor2Text
+    from .model import load_checkpoint
 
-    return Sensor2Text.from_pretrained(checkpoint or DEFAULT_CHECKPOINT)
+    return load_checkpoint(checkpoint or DEFAULT_CHECKPOINT)
 
 
 def read_csv(path, profile: str = "synthetic-joints"):

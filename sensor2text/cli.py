@@ -56,10 +56,10 @@ def _quiet_libraries() -> None:
 
 
 def _load_model(checkpoint: str):
-    from .model import Sensor2Text
+    from .model import load_checkpoint
 
     _quiet_libraries()
-    return Sensor2Text.from_pretrained(checkpoint)
+    return load_checkpoint(checkpoint)
 
 
 def _true_label(model, recording) -> str | None:

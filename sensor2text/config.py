@@ -83,8 +83,13 @@ class DataConfig:
     convention: str = help_field("Counting convention: two-hand, two-hand-thumb, asl.", "two-hand")
     augment_gain: float = help_field("Training augmentation: std of a random per-channel gain around 1.", 0.0)
     augment_offset: float = help_field("Augmentation: std of a per-channel offset, in the profile's units.", 0.0)
+    view: str = help_field("'whole' recordings, or 'hands': one shared model captions each hand (stepwise).",
+                           "whole")  # fmt: skip
+    hand_states: str | None = help_field("Per-hand annotation YAML for view 'hands'; null = synthetic.", None)
 
     def __post_init__(self):
+        if self.view not in ("whole", "hands"):
+            raise ConfigError(f"data.view must be 'whole' or 'hands', got '{self.view}'.")
         if self.num_frames < 2:
             raise ConfigError("data.num_frames must be at least 2.")
         if self.augment_gain < 0 or self.augment_offset < 0:
@@ -115,6 +120,22 @@ class TrainingConfig:
 
 
 @dataclass
+class ComposerConfig:
+    """Text-only LoRA of the composer stage (stepwise design)."""
+
+    enabled: bool = help_field("Train a composer (only with data.view: hands).", False)
+    template: str = help_field("Composer template (prompts/compose/<name>.txt or a path) with {left} {right}.",
+                               "steps")  # fmt: skip
+    arithmetic_corpus: bool = help_field("Mix in the generic number-word arithmetic corpus.", True)
+    max_steps: int = help_field("Optimiser steps of the composer LoRA.", 300)
+    batch_size: int = help_field("Texts per step.", 16)
+    learning_rate: float = help_field("Peak learning rate of the composer LoRA.", 1e-3)
+    r: int = help_field("LoRA rank of the composer.", 8)
+    max_new_tokens: int = help_field("Tokens the composer may generate (reasoning + meaning).", 16)
+    seed: int = help_field("Seed of the composer's batch order.", 0)
+
+
+@dataclass
 class RunConfig:
     """Everything a training run needs; YAML sections map to the fields below."""
 
@@ -123,6 +144,11 @@ class RunConfig:
     prompt: PromptConfig = field(default_factory=PromptConfig)
     data: DataConfig = field(default_factory=DataConfig)
     training: TrainingConfig = field(default_factory=TrainingConfig)
+    composer: ComposerConfig = field(default_factory=ComposerConfig)
+
+    def __post_init__(self):
+        if self.composer.enabled and self.data.view != "hands":
+            raise ConfigError("composer.enabled needs data.view: hands (the composer reads per-hand captions).")
 
 
 def _check_type(cls, name: str, value, where: str):

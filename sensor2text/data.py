@@ -169,4 +169,3 @@ def to_hf_dataset(records: list[dict]):
         ]  # fmt: skip
         splits[split] = Dataset.from_dict(columns, features=features)
     return DatasetDict(splits)
-

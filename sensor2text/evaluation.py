@@ -13,11 +13,12 @@ from .labels import LabelSet
 EVAL_BATCH_SIZE = 32
 
 
-def describe_all(model, recordings: list[np.ndarray], batch_size: int = EVAL_BATCH_SIZE) -> list[str]:
-    """Greedy descriptions of raw recordings ``[(T_i, C)]``, in order."""
+def describe_all(model, recordings: list[np.ndarray], batch_size: int = EVAL_BATCH_SIZE, **generate_kwargs):
+    """Descriptions of raw recordings ``[(T_i, C)]``, in order: greedy, or sampled with
+    ``do_sample=True, temperature=...``."""
     texts = []
     for start in range(0, len(recordings), batch_size):
-        texts += model.generate(recordings[start : start + batch_size])
+        texts += model.generate(recordings[start : start + batch_size], **generate_kwargs)
     return texts
 
 

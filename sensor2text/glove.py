@@ -33,6 +33,8 @@ FIVE_DT_HAND = ("x", "y", "z", "roll", "pitch", "yaw", "thumb", "fore", "middle"
 SYNTHETIC_SAMPLE_RATE_HZ = 100.0
 # Frames every recording is resampled to before the projector sees it (about 1 s at 100 Hz).
 DEFAULT_NUM_FRAMES = 32
+# Profile-name suffix meaning "one hand of this two-hand glove" (per-hand models).
+ONE_HAND_SUFFIX = "/hand"
 # Smallest standard deviation used when normalising, so constant channels do not blow up.
 MIN_STD = 1e-3
 
@@ -56,6 +58,25 @@ class DeviceProfile:
     @property
     def num_channels(self) -> int:
         return len(self.channels)
+
+    def one_hand(self) -> DeviceProfile:
+        """The profile of one hand of this glove (hands must share a channel layout), ``<name>/hand``."""
+        if len(self.hand_slices) == 1:
+            return self
+        sizes = {stop - start for start, stop in self.hand_slices}
+        if len(sizes) != 1:
+            raise ValueError(f"profile '{self.name}': hands have different channel counts")
+        start, stop = self.hand_slices[0]
+        names = tuple(c.split("_", 1)[1] if "_" in c else c for c in self.channels[start:stop])
+        return DeviceProfile(
+            name=f"{self.name}{ONE_HAND_SUFFIX}",
+            channels=names,
+            units=self.units[start:stop],
+            valid_range=self.valid_range,
+            sample_rate_hz=self.sample_rate_hz,
+            hand_slices=((0, stop - start),),
+            description=f"One hand of: {self.description}",
+        )
 
 
 def _two_hand(per_hand: tuple[str, ...]) -> tuple[str, ...]:
@@ -103,7 +124,10 @@ def flex_profile(num_sensors: int, sample_rate_hz: float | None = None) -> Devic
 
 
 def get_profile(name: str) -> DeviceProfile:
-    """Look up a device profile by name (``flex-N`` builds a generic N-sensor glove)."""
+    """Look up a device profile by name (``flex-N`` builds a generic N-sensor glove; a
+    ``/hand`` suffix gives one hand of a two-hand profile)."""
+    if name.endswith(ONE_HAND_SUFFIX):
+        return get_profile(name[: -len(ONE_HAND_SUFFIX)]).one_hand()
     if name in PROFILES:
         return PROFILES[name]
     if name.startswith("flex-") and name[5:].isdigit():

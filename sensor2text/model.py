@@ -120,6 +120,11 @@ class Sensor2Text(nn.Module):
         return {name: LabelSet(name, tuple(synonyms)) for name, synonyms in self.config.label_sets.items()}
 
     @property
+    def leak_texts(self) -> dict[str, str]:
+        """Texts paired with glove data that the zero-shot leak check searches: the template."""
+        return {f"prompt template '{self.template.name}'": self.template.text}
+
+    @property
     def device(self) -> torch.device:
         return next(self.projector.parameters()).device
 
@@ -137,6 +142,16 @@ class Sensor2Text(nn.Module):
         after = embed(self._after.to(windows.device)).expand(batch, -1, -1)
         soft = self.projector(windows).to(before.dtype)
         return torch.cat([before, soft, after], dim=1)
+
+    def label_prompt(self, recording: np.ndarray) -> torch.Tensor:
+        """The prompt a label continues, for one raw recording: ``(1, P, H)`` embeddings."""
+        return self.embed_prompt(self.prepare([recording]))
+
+    def text_only_prompt(self) -> torch.Tensor:
+        """The template's text without the glove, ``(1, P, H)`` (the text-only baseline)."""
+        from .probing import build_prompt
+
+        return build_prompt(self.lm, self.tokenizer, self.template.text, None)
 
     def label_ids(self, text: str) -> list[int]:
         """Token ids of a target: ``" " + text`` then EOS, so generation learns where to stop."""
@@ -221,6 +236,13 @@ class Sensor2Text(nn.Module):
         model = cls(config, lm, tokenizer, normalizer)
         model.projector.load_state_dict(_load_safetensors(folder / PROJECTOR_FILE))
         return model.eval()
+
+
+def load_checkpoint(folder: str | Path):
+    """A ``Sensor2Text`` or, for a folder with ``stepwise.json``, a ``stepwise.Stepwise`` model."""
+    from .stepwise import Stepwise, is_stepwise
+
+    return Stepwise.from_pretrained(folder) if is_stepwise(folder) else Sensor2Text.from_pretrained(folder)
 
 
 def _set_adapter_base(path: Path, name: str) -> None:

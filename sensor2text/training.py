@@ -10,6 +10,7 @@ Run folder layout (``training.output_dir``)::
 
 from __future__ import annotations
 
+import copy
 import math
 import shlex
 import sys
@@ -20,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .base_lm import load_base_model
 from .config import RunConfig, to_yaml
 from .data import iter_recordings
 from .errors import ConfigError
@@ -80,11 +82,16 @@ def collate(batch):
     return torch.stack([w for w, _ in batch]), [s for _, s in batch]
 
 
+def model_profile(cfg: RunConfig) -> str:
+    """The model's device profile: the data's, or one hand of it for ``data.view: hands``."""
+    return get_profile(cfg.data.profile).one_hand().name if cfg.data.view == "hands" else cfg.data.profile
+
+
 def build_model(cfg: RunConfig, normalizer: Normalizer, label_sets: dict[str, LabelSet], lm=None, tokenizer=None):
     template = load_template(cfg.prompt.template)
     model_config = ModelConfig(
         base_model_name_or_path=cfg.training.base_model, template_name=template.name,
-        template_text=template.text, profile=cfg.data.profile, num_frames=cfg.data.num_frames,
+        template_text=template.text, profile=model_profile(cfg), num_frames=cfg.data.num_frames,
         projector=cfg.projector, adapter=cfg.adapter, max_new_tokens=cfg.prompt.max_new_tokens,
         label_sets={name: list(ls.synonyms) for name, ls in label_sets.items()},
         trained_classes=list(cfg.data.classes),
@@ -127,6 +134,18 @@ def checked_label_sets(cfg: RunConfig) -> dict[str, LabelSet]:
         source = cfg.data.labels or "the shipped label sets"
         raise ConfigError(f"data.classes: class '{unlabelled[0]}' has no label set in {source}.")
     return label_sets
+
+
+def hand_view(cfg: RunConfig, train_items, val_items):
+    """Per-hand training items and the hand-state label sets (captions), for ``data.view: hands``."""
+    from .stepwise import hand_items, load_hand_states
+
+    states = load_hand_states(cfg.data.hand_states)
+    annotated = states.for_classes(list(cfg.data.classes), cfg.data.hand_states or "synthetic hand states")
+    slices = get_profile(cfg.data.profile).hand_slices
+    used = sorted({s for pair in annotated.values() for s in pair})
+    captions = {s: states.captions[s] for s in used}
+    return hand_items(train_items, slices, annotated), hand_items(val_items, slices, annotated), captions
 
 
 def make_loaders(cfg: RunConfig, train_items, val_items, normalizer: Normalizer, label_sets):
@@ -180,6 +199,12 @@ def train(cfg: RunConfig, resume: bool = False, lm=None, tokenizer=None) -> Path
     set_seed(cfg.training.seed)
     label_sets = checked_label_sets(cfg)
     train_items, val_items = load_split(cfg, "train"), load_split(cfg, "validation")
+    gesture_val, gesture_labels = val_items, label_sets
+    composer_base = None
+    if cfg.composer.enabled:  # a fresh copy of the base LM, before LoRA is added to the other
+        composer_base = (copy.deepcopy(lm), tokenizer) if lm is not None else load_base_model(cfg.training.base_model)
+    if cfg.data.view == "hands":
+        train_items, val_items, label_sets = hand_view(cfg, train_items, val_items)
     normalizer = Normalizer.fit([resample(f, cfg.data.num_frames) for f, _ in train_items])
     model = build_model(cfg, normalizer, label_sets, lm, tokenizer)
     loader, val_loader = make_loaders(cfg, train_items, val_items, normalizer, label_sets)
@@ -204,6 +229,15 @@ def train(cfg: RunConfig, resume: bool = False, lm=None, tokenizer=None) -> Path
 
             metrics["validation_accuracy"] = round(accuracy_report(model, val_items, label_sets)["accuracy"], 4)
             accelerator.log({"val/accuracy": metrics["validation_accuracy"]}, step=cfg.training.max_steps)
+        if cfg.composer.enabled:
+            from .stepwise import build_stepwise
+
+            model = build_stepwise(cfg, model, gesture_labels, *composer_base, log=accelerator.print)
+            if gesture_val:
+                from .evaluation import accuracy_report
+
+                report = accuracy_report(model, gesture_val, gesture_labels)
+                metrics["stepwise_validation_accuracy"] = round(report["accuracy"], 4)
         model.save_pretrained(run_dir / CHECKPOINT_DIR, model_card=model_card(cfg, metrics, len(train_items)))
         accelerator.print(f"saved {run_dir / CHECKPOINT_DIR}  {metrics}")
     accelerator.end_training()

@@ -96,8 +96,7 @@ def lm_label_scores(model, recordings: list[np.ndarray], label_sets: list[LabelS
     targets, owners, lengths = _synonym_targets(model, label_sets)
     rows = []
     for recording in recordings:
-        windows = model.prepare([recording])
-        prompt = model.embed_prompt(windows)
+        prompt = model.label_prompt(recording)
         owner = torch.zeros(len(targets), dtype=torch.long)
         logp = continuation_log_probs(model.lm, prompt, targets, owner, model.tokenizer.pad_token_id)
         rows.append((logp / lengths).numpy())
@@ -110,10 +109,8 @@ def text_only_lm_scores(model, count: int, label_sets: list[LabelSet], how: str 
 
     The scores do not depend on the recording, so this shows what the text prior alone predicts.
     """
-    from .probing import build_prompt
-
     targets, owners, lengths = _synonym_targets(model, label_sets)
-    prompt = build_prompt(model.lm, model.tokenizer, model.template.text, None)
+    prompt = model.text_only_prompt()
     owner = torch.zeros(len(targets), dtype=torch.long)
     logp = continuation_log_probs(model.lm, prompt, targets, owner, model.tokenizer.pad_token_id)
     per_token = (logp / lengths).numpy()[None]

@@ -36,6 +36,14 @@ class ZeroShotConfig:
     embedding_model: str | None = help_field("sentence-transformers id or folder; null = embedded MiniLM.", None)
     aggregate: str = help_field("How synonym scores combine per label set: max or mean.", "max")
     lm_scorer: bool = help_field("Also score with the LM's length-normalised log-likelihood.", True)
+    samples: int = help_field("Sampled descriptions per recording besides the greedy one (0 = none).", 0)
+    temperature: float = help_field("Sampling temperature of those descriptions.", 0.7)
+    train_config: str | None = help_field(
+        "Run config (configs/*.yaml) whose data section is the training split; the CNN+LSTM and "
+        "contrastive baselines are trained on it. null = no trained baselines.",
+        None,
+    )
+    baseline_steps: int = help_field("Optimiser steps of each trained baseline.", 600)
 
     def __post_init__(self):
         if not self.unseen_classes:
@@ -57,8 +65,7 @@ def check_protocol(cfg: ZeroShotConfig, model, label_sets: dict[str, LabelSet]) 
     if missing:
         raise ConfigError(f"zero-shot config: class '{missing[0]}' has no label set.")
     trained = sorted(set(cfg.train_classes) | set(model.config.trained_classes))
-    texts = {f"prompt template '{model.template.name}'": model.template.text}
-    leak_check(cfg.unseen_classes, label_sets, trained, texts)
+    leak_check(cfg.unseen_classes, label_sets, trained, model.leak_texts)
 
 
 def run_zeroshot(cfg: ZeroShotConfig, model, items: list[tuple[np.ndarray, str, str]], out_dir: str | Path) -> dict:
@@ -78,20 +85,46 @@ def run_zeroshot(cfg: ZeroShotConfig, model, items: list[tuple[np.ndarray, str, 
     candidates = [label_sets[c] for c in classes]
     truth = np.array([classes.index(label) for _, label, _ in items])
     seen = np.array([label not in cfg.unseen_classes for _, label, _ in items])
-    descriptions = describe_all(model, [f for f, _, _ in items])
-    scores = {"embedding": EmbeddingScorer(candidates, cfg.embedding_model, cfg.aggregate)(descriptions)}
+    recordings = [f for f, _, _ in items]
+    descriptions = describe_all(model, recordings)
+    scorer = EmbeddingScorer(candidates, cfg.embedding_model, cfg.aggregate)
+    scores = {"embedding": scorer(descriptions)}
+    samples = [describe_all(model, recordings, do_sample=True, temperature=cfg.temperature)
+               for _ in range(cfg.samples)]  # fmt: skip
+    if samples:
+        runs = [scores["embedding"]] + [scorer(s) for s in samples]
+        scores[f"embedding, greedy + {cfg.samples} samples"] = np.mean(runs, axis=0)
     if cfg.lm_scorer:
         scores["lm"] = lm_label_scores(model, [f for f, _, _ in items], candidates, cfg.aggregate)
         scores["text-only lm (baseline)"] = text_only_lm_scores(model, len(items), candidates, cfg.aggregate)
+    if cfg.train_config:
+        scores.update(trained_baselines(cfg, recordings, classes, scorer.encoder, candidates))
     report = {"config": asdict(cfg), "classes": classes, "num_recordings": len(items),
               "chance": {"top1": 1 / len(classes), "top5": min(5, len(classes)) / len(classes)},
               "scorers": {name: gzsl_metrics(s, truth, seen) for name, s in scores.items()},
               "per_class": per_class_table(classes, truth, scores, descriptions),
+              "knowledge_corpus": getattr(model.config, "knowledge_corpus", "") or "none",
               "rows": [{"path": src, "label": label, "description": d,
+                        "samples": [run[i] for run in samples],
                         **{f"{n}_prediction": classes[int(s[i].argmax())] for n, s in scores.items()}}
                        for i, ((_, label, src), d) in enumerate(zip(items, descriptions))]}  # fmt: skip
     write_reports(report, scores["embedding"], truth, classes, Path(out_dir))
     return report
+
+
+def trained_baselines(cfg: ZeroShotConfig, recordings, classes, encoder, candidates) -> dict[str, np.ndarray]:
+    """CNN+LSTM classifier and contrastive encoder, trained on the training split of ``train_config``."""
+    from .baselines import baseline_scores
+    from .config import load_run_config
+    from .training import load_split
+
+    run = load_run_config(cfg.train_config)
+    train_items = load_split(run, "train", cfg.train_classes)
+    if not train_items:
+        raise ConfigError(f"{cfg.train_config}: its training split has no recording of the protocol's classes.")
+    augment = (run.data.augment_gain, run.data.augment_offset)
+    return baseline_scores(train_items, recordings, classes, encoder, candidates, run.data.num_frames, augment,
+                           cfg.baseline_steps, seed=run.training.seed)  # fmt: skip
 
 
 def per_class_table(classes, truth, scores, descriptions) -> dict:
@@ -140,6 +173,7 @@ def markdown_report(report: dict) -> str:
     lines = ["# Zero-shot report", "", f"Unseen classes: {', '.join(report['config']['unseen_classes'])}; "
              f"{report['num_recordings']} recordings; chance top-1 {report['chance']['top1']:.1%}, "
              f"top-5 {report['chance']['top5']:.1%}.", "",
+             f"Text-knowledge corpus of the checkpoint: {report.get('knowledge_corpus', 'none')}.", "",
              "| scorer | seen top-1 | unseen top-1 | harmonic top-1 | seen top-5 | unseen top-5 |",
              "|---|---|---|---|---|---|"]  # fmt: skip
     for name, m in report["scorers"].items():

@@ -53,3 +53,21 @@ def test_run_refuses_a_leaking_protocol(tiny_checkpoint, tmp_path):
     cfg = ZeroShotConfig(train_classes=["count_1"], unseen_classes=["fist"])
     with pytest.raises(ConfigError, match=re.escape("leak: class 'fist' is both a training class and unseen")):
         run_zeroshot(cfg, model, _items(("fist",)), tmp_path)
+
+
+def test_run_with_samples_and_trained_baselines(tiny_checkpoint, tmp_path):
+    run_config = tmp_path / "run.yaml"
+    run_config.write_text("data:\n  train_subjects: 1\n  val_subjects: 0\n  test_subjects: 0\n"
+                          "  repetitions: 2\n  num_frames: 8\n")  # fmt: skip
+    model = Sensor2Text.from_pretrained(tiny_checkpoint)
+    cfg = ZeroShotConfig(train_classes=["count_1", "fist"], unseen_classes=["count_10"], samples=2,
+                         train_config=str(run_config), baseline_steps=5, lm_scorer=False)  # fmt: skip
+    report = run_zeroshot(cfg, model, _items(("count_1", "fist", "count_10")), tmp_path)
+    assert set(report["scorers"]) == {
+        "embedding",
+        "embedding, greedy + 2 samples",
+        "CNN+LSTM classifier (closed set)",
+        "contrastive CLIP-style encoder",
+    }
+    assert report["scorers"]["CNN+LSTM classifier (closed set)"]["unseen_top5"] == 0.0
+    assert all(len(row["samples"]) == 2 for row in report["rows"])

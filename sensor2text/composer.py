@@ -1,0 +1,204 @@
+"""The composer: the LM names a whole gesture from words describing each hand (text only).
+
+Second stage of the stepwise design (:mod:`sensor2text.stepwise`). Its prompt
+(``prompts/compose/steps.txt``) holds the per-hand captions; the LM continues with an optional
+line of reasoning and the meaning::
+
+    Left hand: two: index, middle
+    Right hand: five: all fingers
+    So: two and five make seven. Meaning: seven
+
+A LoRA is trained on two kinds of text, never on glove data:
+
+- **gesture texts** of the training classes, built from their per-hand annotations (see
+  ``assets/synthetic_hand_states.yaml``): when both hands show a number the target reasons
+  "<left> and <right> make <sum>" before the meaning, otherwise it gives the meaning directly;
+- an optional **text-knowledge corpus** of generic number-word arithmetic ("four and three make
+  seven"), standing in for knowledge a larger LM already has. It says nothing about hands,
+  fingers or gestures and is declared in every report.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from pathlib import Path
+
+import torch
+
+from .config import ComposerConfig
+from .errors import ConfigError
+from .labels import LabelSet
+
+NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+                "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+                "eighteen", "nineteen", "twenty")  # fmt: skip
+MEANING_MARKER = "Meaning:"
+# The word that ends a reasoning clause ("two and five make") before its answer.
+REASONING_VERB = "make"
+COMPOSE_DIR = Path(__file__).resolve().parent.parent / "prompts" / "compose"
+
+
+def load_compose_template(name_or_path: str) -> str:
+    path = Path(name_or_path)
+    if not path.is_file():
+        path = COMPOSE_DIR / f"{name_or_path}.txt"
+    if not path.is_file():
+        known = ", ".join(sorted(p.stem for p in COMPOSE_DIR.glob("*.txt")))
+        raise ConfigError(f"unknown composer template '{name_or_path}'; expected a file or one of: {known}.")
+    text = path.read_text().rstrip("\n")
+    if text.count("{left}") != 1 or text.count("{right}") != 1:
+        raise ConfigError(f"composer template '{path}': expected exactly one {{left}} and one {{right}}.")
+    return text
+
+
+def arithmetic_corpus(largest: int = 10) -> list[str]:
+    """Generic number-word sums ``"four and three make seven."`` for all addends 0..largest."""
+    return [f"{NUMBER_WORDS[a]} and {NUMBER_WORDS[b]} {REASONING_VERB} {NUMBER_WORDS[a + b]}."
+            for a in range(largest + 1) for b in range(largest + 1)]  # fmt: skip
+
+
+def caption_number(caption: str) -> str | None:
+    """The number word a hand caption starts with (``"two: index, middle"`` -> ``"two"``), else None."""
+    head = caption.split(":")[0].strip()
+    return head if head in NUMBER_WORDS else None
+
+
+def compose_prompt(template: str, left: str, right: str) -> str:
+    return template.format(left=left, right=right)
+
+
+def gesture_target(left: str, right: str, meaning: str) -> list[tuple[str, bool]]:
+    """Continuation after the prompt as ``[(text, trained)]`` segments.
+
+    When both hands show a number the LM reasons first: ``" two and five make"``, the sum (not
+    trained here: the gesture texts never teach arithmetic, only the corpus does), then
+    ``". Meaning: <name>"``. Otherwise the meaning comes directly.
+    """
+    a, b = caption_number(left), caption_number(right)
+    if a is None or b is None:
+        return [(f" {MEANING_MARKER} {meaning}", True)]
+    return [(f" {a} and {b} {REASONING_VERB}", True), (f" {meaning}", False),
+            (f". {MEANING_MARKER} {meaning}", True)]  # fmt: skip
+
+
+def gesture_texts(template: str, classes: list[str], hand_states: dict[str, tuple[str, str]],
+                  state_captions: dict[str, LabelSet], label_sets: dict[str, LabelSet]) -> list[tuple]:  # fmt: skip
+    """``(prompt, target segments)`` per training class: its per-hand captions and canonical name."""
+    texts = []
+    for name in classes:
+        left, right = (state_captions[s].canonical for s in hand_states[name])
+        texts.append((compose_prompt(template, left, right), gesture_target(left, right, label_sets[name].canonical)))
+    return texts
+
+
+def target_text(segments: list[tuple[str, bool]]) -> str:
+    return "".join(text for text, _ in segments)
+
+
+def parse_meaning(text: str) -> str:
+    """The words after the last ``Meaning:`` (the whole first line when there is none)."""
+    if MEANING_MARKER in text:
+        text = text.rsplit(MEANING_MARKER, 1)[1]
+    return text.strip().split("\n")[0].strip().rstrip(".").strip()
+
+
+def _batch(tokenizer, pairs: list[tuple[str, str]]):
+    """Token ids, attention mask and labels, right-padded; -100 on the prompt, padding and
+    untrained segments. ``pairs``: ``[(prompt, [(text, trained), ...])]``."""
+    rows = []
+    for prompt, segments in pairs:
+        ids = tokenizer(prompt, add_special_tokens=False).input_ids if prompt else []
+        labels = [-100] * len(ids)
+        for text, trained in segments:
+            piece = tokenizer(text, add_special_tokens=False).input_ids
+            ids, labels = ids + piece, labels + (piece if trained else [-100] * len(piece))
+        rows.append((ids + [tokenizer.eos_token_id], labels + [tokenizer.eos_token_id]))
+    width = max(len(ids) for ids, _ in rows)
+    ids = torch.full((len(rows), width), tokenizer.pad_token_id)
+    labels = torch.full((len(rows), width), -100)
+    mask = torch.zeros(len(rows), width, dtype=torch.long)
+    for i, (seq, lab) in enumerate(rows):
+        ids[i, : len(seq)], labels[i, : len(lab)], mask[i, : len(seq)] = torch.tensor(seq), torch.tensor(lab), 1
+    return ids, mask, labels
+
+
+def train_composer(lm, tokenizer, cfg: ComposerConfig, texts: list[tuple[str, str]], log=print):
+    """Add a LoRA to ``lm`` and train it on gesture texts (+ the arithmetic corpus); returns the peft model.
+
+    Every batch is half gesture texts and half corpus sentences (when the corpus is on), so the
+    few gesture texts do not drown the generic knowledge, nor the reverse.
+    """
+    from peft import LoraConfig, get_peft_model
+
+    rng = random.Random(cfg.seed)
+    torch.manual_seed(cfg.seed)
+    lm.requires_grad_(False)
+    model = get_peft_model(lm, LoraConfig(r=cfg.r, lora_alpha=2 * cfg.r, lora_dropout=0.05, task_type="CAUSAL_LM"))
+    corpus = [("", [(" " + s, True)]) for s in arithmetic_corpus()] if cfg.arithmetic_corpus else []
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(params, lr=cfg.learning_rate, weight_decay=0.0)
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, cfg.learning_rate, total_steps=cfg.max_steps,
+                                                    pct_start=0.1)  # fmt: skip
+    model.train()
+    started = time.time()
+    for step in range(cfg.max_steps):
+        half = cfg.batch_size // 2 if corpus else cfg.batch_size
+        pairs = rng.choices(texts, k=half) + (rng.choices(corpus, k=cfg.batch_size - half) if corpus else [])
+        ids, mask, labels = _batch(tokenizer, pairs)
+        loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
+        loss.backward()
+        optimizer.step()
+        scheduler.step()
+        optimizer.zero_grad()
+        if (step + 1) % 50 == 0:
+            log(f"composer step {step + 1}/{cfg.max_steps} loss {loss.item():.4f} ({time.time() - started:.0f} s)")
+    return model.eval()
+
+
+@torch.no_grad()
+def continue_texts(lm, tokenizer, prompts: list[str], max_new_tokens: int, **generate_kwargs) -> list[str]:
+    """Batched continuation of text prompts (left-padded); returns only the new text."""
+    side = tokenizer.padding_side
+    tokenizer.padding_side = "left"
+    try:
+        batch = tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False)
+    finally:
+        tokenizer.padding_side = side
+    out = lm.generate(**batch, max_new_tokens=max_new_tokens, do_sample=generate_kwargs.pop("do_sample", False),
+                      pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id,
+                      **generate_kwargs)  # fmt: skip
+    return tokenizer.batch_decode(out[:, batch.input_ids.shape[1] :], skip_special_tokens=True)
+
+
+def split_reasoning(text: str) -> str | None:
+    """``" five and five make ten. Meaning: ten"`` -> ``"five and five make"``; None without one."""
+    head, sep, _ = text.partition(f" {REASONING_VERB}")
+    return f"{head.strip()} {REASONING_VERB}" if sep and " and " in head else None
+
+
+@torch.no_grad()
+def compose(lm, tokenizer, prompts: list[str], max_new_tokens: int, **generate_kwargs) -> list[str]:
+    """Continue each composer prompt, reasoning in steps; returns the continuations.
+
+    1. The LM continues the prompt. If it starts a sum ("five and five make"), that clause
+    2. is given to the LM again *on its own*, so the answer comes from its text knowledge and
+       not from the gesture context (where the LoRA only ever saw seen gestures);
+    3. the LM then continues prompt + clause + answer to the meaning.
+    """
+    first = continue_texts(lm, tokenizer, prompts, max_new_tokens, **dict(generate_kwargs))
+    clauses = [split_reasoning(text) for text in first]
+    asked = [i for i, clause in enumerate(clauses) if clause]
+    if not asked:
+        return first
+    answers = continue_texts(lm, tokenizer, [clauses[i] for i in asked], 4, **dict(generate_kwargs))
+    resumed = [f"{prompts[i]} {clauses[i]} {_first_word(a)}." for i, a in zip(asked, answers)]
+    endings = continue_texts(lm, tokenizer, resumed, max_new_tokens, **dict(generate_kwargs))
+    for i, answer, ending in zip(asked, answers, endings):
+        first[i] = f" {clauses[i]} {_first_word(answer)}.{ending}"
+    return first
+
+
+def _first_word(text: str) -> str:
+    words = text.strip().split()
+    return words[0].strip(".,;:") if words else ""

@@ -1,0 +1,225 @@
+"""Stepwise design: describe each hand in words, then let the LM name the whole gesture.
+
+Stage 1, **hands**: one ``Sensor2Text`` model shared by both hands (a one-hand profile,
+``<profile>/hand``) captions each hand, e.g. ``"five: all fingers"``. It is trained on the
+hands of the training gestures, with per-hand captions from an annotation file
+(``assets/synthetic_hand_states.yaml``). Sharing it lets a hand state learned on one hand be
+read on the other: in counts 0-9 only the right hand is ever open; in "ten" both are.
+
+Stage 2, **composer** (:mod:`sensor2text.composer`): the LM, with its own text-only LoRA, reads
+the two captions as words and names the whole, reasoning first when both hands show numbers.
+No rule maps hand states to a gesture name: the names come from the LM.
+
+Checkpoint folder::
+
+    stepwise.json   StepwiseConfig: composer template, label sets, trained classes, corpus
+    hands/          a Sensor2Text checkpoint (one-hand profile)
+    composer/       the composer's LoRA adapter (peft: adapter_config.json + safetensors)
+    README.md       model card
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import torch
+import yaml
+
+from .composer import MEANING_MARKER, compose, compose_prompt, parse_meaning
+from .config import from_dict
+from .errors import CheckpointError, ConfigError
+from .glove import get_profile
+from .labels import LabelSet, parse_label_sets
+
+STEPWISE_FILE = "stepwise.json"
+HANDS_DIR = "hands"
+COMPOSER_DIR = "composer"
+SYNTHETIC_HAND_STATES_FILE = "synthetic_hand_states.yaml"
+
+
+@dataclass
+class HandStates:
+    """Per-hand annotations: captions of each hand state, and each gesture's (left, right) states."""
+
+    captions: dict[str, LabelSet]
+    gestures: dict[str, tuple[str, str]]
+
+    def for_classes(self, classes: list[str], source: str = "hand states") -> dict[str, tuple[str, str]]:
+        missing = [c for c in classes if c not in self.gestures]
+        if missing:
+            raise ConfigError(f"{source}: class '{missing[0]}' has no per-hand annotation.")
+        return {c: self.gestures[c] for c in classes}
+
+
+def load_hand_states(path: str | Path | None = None) -> HandStates:
+    """Read a hand-state YAML (``states:`` captions, ``gestures:`` class -> [left, right])."""
+    if path is None:
+        source, text = SYNTHETIC_HAND_STATES_FILE, resources.files("sensor2text.assets").joinpath(
+            SYNTHETIC_HAND_STATES_FILE).read_text()  # fmt: skip
+    else:
+        source = str(path)
+        if not Path(path).is_file():
+            raise ConfigError(f"{path}: hand-state file not found.")
+        text = Path(path).read_text()
+    data = yaml.safe_load(text) or {}
+    if not isinstance(data, dict) or "states" not in data or "gestures" not in data:
+        raise ConfigError(f"{source}: expected 'states' and 'gestures' sections.")
+    captions = parse_label_sets(data["states"], f"{source}: states")
+    gestures = {}
+    for name, pair in (data["gestures"] or {}).items():
+        if not (isinstance(pair, list) and len(pair) == 2 and all(s in captions for s in pair)):
+            raise ConfigError(f"{source}: gestures.{name}: expected [left state, right state] naming states.")
+        gestures[str(name)] = (pair[0], pair[1])
+    return HandStates(captions, gestures)
+
+
+def split_hands(frames: np.ndarray, hand_slices) -> list[np.ndarray]:
+    """``(T, C)`` two-hand frames -> ``[(T, C_left), (T, C_right)]``."""
+    return [frames[:, start:stop] for start, stop in hand_slices]
+
+
+def hand_items(items: list[tuple[np.ndarray, str]], hand_slices, states: dict[str, tuple[str, str]]):
+    """``[(frames, class)]`` -> ``[(one hand's frames, hand state)]``, two per recording."""
+    out = []
+    for frames, label in items:
+        out += list(zip(split_hands(frames, hand_slices), states[label]))
+    return out
+
+
+@dataclass
+class StepwiseConfig:
+    """What a stepwise checkpoint needs besides its two stages (saved as stepwise.json)."""
+
+    profile: str
+    compose_template: str
+    max_new_tokens: int
+    label_sets: dict = field(default_factory=dict)
+    trained_classes: list = field(default_factory=list)
+    gesture_texts: list = field(default_factory=list)
+    knowledge_corpus: str = ""
+    format_version: int = 1
+
+
+class Stepwise:
+    """Two-hand recording -> per-hand captions -> composer LM -> description."""
+
+    def __init__(self, config: StepwiseConfig, hands, composer_lm, tokenizer):
+        self.config, self.hands, self.lm, self.tokenizer = config, hands, composer_lm, tokenizer
+        self.profile = get_profile(config.profile)
+
+    @property
+    def label_sets(self) -> dict[str, LabelSet]:
+        return {name: LabelSet(name, tuple(s)) for name, s in self.config.label_sets.items()}
+
+    @property
+    def leak_texts(self) -> dict[str, str]:
+        """Glove-paired texts and templates the leak check searches (the corpus is listed apart)."""
+        texts = {"composer template": self.config.compose_template,
+                 f"hand prompt template '{self.hands.template.name}'": self.hands.template.text}  # fmt: skip
+        texts.update({f"gesture text '{p} {t}'": f"{p} {t}" for p, t in self.config.gesture_texts})
+        texts.update({f"hand caption '{s}'": s for ls in self.hands.label_sets.values() for s in ls.synonyms})
+        return texts
+
+    def describe_hands(self, recordings: list[np.ndarray], **kwargs) -> list[tuple[str, str]]:
+        """Per-hand captions ``[(left, right)]`` from the shared hand model."""
+        halves = [h for r in recordings for h in split_hands(r, self.profile.hand_slices)]
+        captions = self.hands.generate(halves, **kwargs)
+        return list(zip(captions[0::2], captions[1::2]))
+
+    def explain(self, recordings: list[np.ndarray], **kwargs) -> list[dict]:
+        """Every step: per-hand captions, the composer's full continuation, and the meaning."""
+        hands = self.describe_hands(recordings, **kwargs)
+        prompts = [compose_prompt(self.config.compose_template, left, right) for left, right in hands]
+        outputs = compose(self.lm, self.tokenizer, prompts, self.config.max_new_tokens, **kwargs)
+        return [{"left": left, "right": right, "composer": out.strip(), "description": parse_meaning(out)}
+                for (left, right), out in zip(hands, outputs)]  # fmt: skip
+
+    def generate(self, recordings: list[np.ndarray], **kwargs) -> list[str]:
+        """Describe each raw two-hand recording ``(T_i, C)``."""
+        return [step["description"] for step in self.explain(recordings, **kwargs)]
+
+    # ---- scoring interface used by zeroshot.lm_label_scores ----------------------------------
+    def label_ids(self, text: str) -> list[int]:
+        return self.tokenizer(" " + text, add_special_tokens=False).input_ids + [self.tokenizer.eos_token_id]
+
+    @torch.no_grad()
+    def label_prompt(self, recording: np.ndarray) -> torch.Tensor:
+        """Composer prompt + its reasoning up to ``Meaning:`` as embeddings ``(1, P, H)``."""
+        step = self.explain([recording])[0]
+        reasoning = step["composer"].split(MEANING_MARKER)[0].rstrip()
+        text = compose_prompt(self.config.compose_template, step["left"], step["right"])
+        return self._embed(f"{text} {reasoning} {MEANING_MARKER}".replace("  ", " "))
+
+    @torch.no_grad()
+    def text_only_prompt(self) -> torch.Tensor:
+        """Baseline prompt without any glove evidence: empty hand captions, then ``Meaning:``."""
+        return self._embed(f"{compose_prompt(self.config.compose_template, '', '')} {MEANING_MARKER}")
+
+    def _embed(self, text: str) -> torch.Tensor:
+        ids = self.tokenizer(text, add_special_tokens=False, return_tensors="pt").input_ids
+        return self.lm.get_input_embeddings()(ids)
+
+    # ---- artefacts ----------------------------------------------------------------------------
+    def save_pretrained(self, folder: str | Path, model_card: str = "") -> None:
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / STEPWISE_FILE).write_text(json.dumps(asdict(self.config), indent=2) + "\n")
+        self.hands.save_pretrained(folder / HANDS_DIR, model_card="# hands stage of a stepwise checkpoint\n")
+        self.lm.save_pretrained(folder / COMPOSER_DIR, safe_serialization=True)
+        from .model import _set_adapter_base
+
+        _set_adapter_base(folder / COMPOSER_DIR / "adapter_config.json",
+                          self.hands.config.base_model_name_or_path)  # fmt: skip
+        (folder / "README.md").write_text(model_card or f"# sensor2text stepwise model\n\n{self.config}\n")
+
+    @classmethod
+    def from_pretrained(cls, folder: str | Path) -> Stepwise:
+        from peft import PeftModel
+
+        from .base_lm import load_base_model
+        from .model import Sensor2Text
+
+        folder = Path(folder)
+        try:
+            data = json.loads((folder / STEPWISE_FILE).read_text())
+        except json.JSONDecodeError as exc:
+            raise CheckpointError(f"{folder / STEPWISE_FILE}: invalid JSON ({exc.msg}, line {exc.lineno}).") from None
+        config = from_dict(StepwiseConfig, data, str(folder / STEPWISE_FILE))
+        if not (folder / COMPOSER_DIR / "adapter_model.safetensors").is_file():
+            raise CheckpointError(f"{folder}: stepwise checkpoint is missing {COMPOSER_DIR}/adapter_model.safetensors.")
+        hands = Sensor2Text.from_pretrained(folder / HANDS_DIR)
+        lm, tokenizer = load_base_model(hands.config.base_model_name_or_path)
+        lm = PeftModel.from_pretrained(lm, str(folder / COMPOSER_DIR), is_trainable=False).eval()
+        return cls(config, hands, lm, tokenizer)
+
+
+def is_stepwise(folder: str | Path) -> bool:
+    return (Path(folder) / STEPWISE_FILE).is_file()
+
+
+KNOWLEDGE_CORPUS_NOTE = (
+    "generic number-word arithmetic, 'A and B make C.' for A, B in 0..10 "
+    "(sensor2text.composer.arithmetic_corpus); no hands, fingers or gestures"
+)
+
+
+def build_stepwise(cfg, hands, label_sets: dict[str, LabelSet], lm, tokenizer, log=print) -> Stepwise:
+    """Train the composer stage of run config ``cfg`` on top of a trained hands model."""
+    from .composer import gesture_texts, load_compose_template, target_text, train_composer
+
+    states = load_hand_states(cfg.data.hand_states)
+    template = load_compose_template(cfg.composer.template)
+    texts = gesture_texts(template, list(cfg.data.classes), states.for_classes(list(cfg.data.classes)),
+                          states.captions, label_sets)  # fmt: skip
+    composer_lm = train_composer(lm, tokenizer, cfg.composer, texts, log=log)
+    config = StepwiseConfig(
+        profile=cfg.data.profile, compose_template=template, max_new_tokens=cfg.composer.max_new_tokens,
+        label_sets={name: list(ls.synonyms) for name, ls in label_sets.items()},
+        trained_classes=list(cfg.data.classes), gesture_texts=[[p, target_text(t)] for p, t in texts],
+        knowledge_corpus=KNOWLEDGE_CORPUS_NOTE if cfg.composer.arithmetic_corpus else "",
+    )  # fmt: skip
+    return Stepwise(config, hands, composer_lm, tokenizer)

@@ -1,0 +1,78 @@
+import numpy as np
+import pytest
+
+from sensor2text.config import load_run_config
+from sensor2text.errors import ConfigError
+from sensor2text.glove import get_profile
+from sensor2text.labels import load_label_sets
+from sensor2text.stepwise import hand_items, load_hand_states, split_hands
+from sensor2text.synth import ALL_CLASSES
+
+
+def test_shipped_hand_states_annotate_every_synthetic_gesture():
+    states = load_hand_states()
+    assert set(states.gestures) == set(ALL_CLASSES)
+    assert states.gestures["count_7"] == ("index_middle", "open")
+    assert states.captions["open"].canonical == "five: all fingers"
+
+
+def test_hand_state_file_errors_name_the_entry(tmp_path):
+    bad = tmp_path / "states.yaml"
+    bad.write_text("states:\n  fist: [zero]\ngestures:\n  count_0: [fist, nothing]\n")
+    with pytest.raises(ConfigError, match="gestures.count_0"):
+        load_hand_states(bad)
+    with pytest.raises(ConfigError, match="count_99"):
+        load_hand_states().for_classes(["count_3", "count_99"])
+
+
+def test_one_hand_profile_and_hand_split():
+    two = get_profile("synthetic-joints")
+    one = get_profile("synthetic-joints/hand")
+    assert one.num_channels == two.num_channels // 2 and one.hand_slices == ((0, one.num_channels),)
+    frames = np.arange(10 * 46, dtype=np.float32).reshape(10, 46)
+    left, right = split_hands(frames, two.hand_slices)
+    assert left.shape == right.shape == (10, 23) and right[0, 0] == 23
+    items = hand_items([(frames, "count_6")], two.hand_slices, {"count_6": ("index", "open")})
+    assert [label for _, label in items] == ["index", "open"]
+
+
+def stepwise_config(tiny_lm_dir, out):
+    return load_run_config(None, [
+        "data.classes=[count_1, count_6, fist]", "data.train_subjects=1", "data.val_subjects=1",
+        "data.test_subjects=0", "data.repetitions=1", "data.num_frames=8", "data.view=hands",
+        "projector.hidden_dim=16", "projector.num_layers=1", "adapter.r=2", "training.max_steps=2",
+        "training.batch_size=2", "training.save_every=0", "prompt.template=hand", "prompt.max_new_tokens=3",
+        "composer.enabled=true", "composer.max_steps=2", "composer.batch_size=2", "composer.max_new_tokens=4",
+        f"training.base_model={tiny_lm_dir}", f"training.output_dir={out}",
+    ])  # fmt: skip
+
+
+def test_stepwise_training_writes_a_checkpoint_that_describes_two_hand_recordings(tiny_lm_dir, tmp_path):
+    from sensor2text.model import load_checkpoint
+    from sensor2text.stepwise import Stepwise
+    from sensor2text.synth import SynthSpec, generate
+    from sensor2text.training import train
+
+    folder = train(stepwise_config(tiny_lm_dir, tmp_path / "run"))
+    for name in ("stepwise.json", "hands/config.json", "hands/projector.safetensors",
+                 "composer/adapter_model.safetensors", "README.md"):  # fmt: skip
+        assert (folder / name).is_file(), name
+    assert not list(folder.rglob("*.bin")) and not list(folder.rglob("*.pt"))
+    model = load_checkpoint(folder)
+    assert isinstance(model, Stepwise) and model.hands.profile.num_channels == 23
+    assert model.config.trained_classes == ["count_1", "count_6", "fist"]
+    assert set(model.label_sets) == set(load_label_sets())
+    recordings = [r["frames"] for r in generate(SynthSpec(train_subjects=1, val_subjects=0, test_subjects=0,
+                                                          repetitions=1, classes=("count_2", "wave")))]  # fmt: skip
+    steps = model.explain(recordings)
+    assert len(steps) == 2 and all(isinstance(s["description"], str) for s in steps)
+    assert model.generate(recordings) == [s["description"] for s in steps]
+    texts = " ".join(model.leak_texts.values())
+    assert "one and zero make" not in texts and "zero and one make" in texts and "Meaning:" in texts
+    prompt = model.label_prompt(recordings[0])
+    assert prompt.ndim == 3 and prompt.shape[0] == 1
+
+
+def test_composer_needs_the_hands_view(tiny_lm_dir, tmp_path):
+    with pytest.raises(ConfigError, match="data.view"):
+        load_run_config(None, ["composer.enabled=true"])
