@@ -10,6 +10,7 @@ import json
 import sys
 from pathlib import Path
 
+from .base_lm import EMBEDDED_MODEL_NAME
 from .errors import Sensor2TextError
 
 # The checkpoint shipped in the repository (embedded SmolLM2-135M + synthetic glove).
@@ -41,7 +42,36 @@ def cmd_train(args) -> None:
     if args.base_model:
         overrides.append(f"training.base_model={args.base_model}")
     cfg = load_run_config(args.config, overrides)
-    train(cfg, resume=args.resume)
+    if args.hands_checkpoint:
+        from .training import train_composer_stage
+
+        train_composer_stage(cfg, args.hands_checkpoint)
+    else:
+        train(cfg, resume=args.resume)
+
+
+def cmd_train_knowledge(args) -> None:
+    """Train the text-knowledge adapter (generic number-word arithmetic) once, for reuse."""
+    import json as _json
+
+    from .base_lm import load_base_model
+    from .composer import corpus_accuracy, train_knowledge
+    from .config import ComposerConfig
+    from .model import _set_adapter_base
+    from .stepwise import KNOWLEDGE_CORPUS_NOTE
+
+    _quiet_libraries()
+    lm, tokenizer = load_base_model(args.base_model)
+    cfg = ComposerConfig(knowledge_steps=args.steps, learning_rate=args.learning_rate, r=args.r)
+    model = train_knowledge(lm, tokenizer, cfg)
+    accuracy = corpus_accuracy(model, tokenizer)
+    out = Path(args.out)
+    model.save_pretrained(out, safe_serialization=True)
+    _set_adapter_base(out / "adapter_config.json", args.base_model)
+    card = {"corpus": KNOWLEDGE_CORPUS_NOTE, "corpus_accuracy": round(accuracy, 4), "steps": args.steps,
+            "base_model": args.base_model, "learning_rate": args.learning_rate, "r": args.r}  # fmt: skip
+    (out / "knowledge.json").write_text(_json.dumps(card, indent=2) + "\n")
+    print(f"saved {out}: corpus accuracy {accuracy:.1%}")
 
 
 def _quiet_libraries() -> None:
@@ -211,7 +241,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output-dir", help="shortcut for training.output_dir")
     p.add_argument("--base-model", help="shortcut for training.base_model: a hub id (gpt2), a folder, or the default")
     p.add_argument("--resume", action="store_true", help="continue from the latest saved state")
+    p.add_argument("--hands-checkpoint", help="stepwise configs: reuse this trained hands model, train the composer")
     p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("train-knowledge", help="train the text-knowledge adapter (number-word arithmetic) once")
+    p.add_argument("--out", required=True, help="adapter folder to write")
+    p.add_argument("--base-model", default=EMBEDDED_MODEL_NAME)
+    p.add_argument("--steps", type=int, default=200)
+    p.add_argument("--learning-rate", type=float, default=2e-3)
+    p.add_argument("--r", type=int, default=8)
+    p.set_defaults(func=cmd_train_knowledge)
 
     p = sub.add_parser("generate", help="describe recordings with a trained checkpoint")
     p.add_argument("--checkpoint", default=str(DEFAULT_CHECKPOINT))

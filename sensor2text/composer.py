@@ -8,14 +8,16 @@ line of reasoning and the meaning::
     Right hand: five: all fingers
     So: two and five make seven. Meaning: seven
 
-A LoRA is trained on two kinds of text, never on glove data:
+Two LoRAs are trained on text, never on glove data:
 
-- **gesture texts** of the training classes, built from their per-hand annotations (see
-  ``assets/synthetic_hand_states.yaml``): when both hands show a number the target reasons
-  "<left> and <right> make <sum>" before the meaning, otherwise it gives the meaning directly;
-- an optional **text-knowledge corpus** of generic number-word arithmetic ("four and three make
-  seven"), standing in for knowledge a larger LM already has. It says nothing about hands,
-  fingers or gestures and is declared in every report.
+- optionally, a **knowledge adapter** on a generic number-word arithmetic corpus ("four and three
+  make seven"), standing in for knowledge a larger LM already has, then merged into the LM. It
+  says nothing about hands, fingers or gestures and is declared in every report;
+- the **composer** adapter on the **gesture texts** of the training classes, built from their
+  per-hand annotations (``assets/synthetic_hand_states.yaml``): when both hands show a number
+  the target reasons "<left> and <right> make <sum>" before the meaning, otherwise it gives the
+  meaning directly. The sum itself is masked out of the loss: gesture texts never teach
+  arithmetic.
 """
 
 from __future__ import annotations
@@ -123,37 +125,59 @@ def _batch(tokenizer, pairs: list[tuple[str, str]]):
     return ids, mask, labels
 
 
-def train_composer(lm, tokenizer, cfg: ComposerConfig, texts: list[tuple[str, str]], log=print):
-    """Add a LoRA to ``lm`` and train it on gesture texts (+ the arithmetic corpus); returns the peft model.
-
-    Every batch is half gesture texts and half corpus sentences (when the corpus is on), so the
-    few gesture texts do not drown the generic knowledge, nor the reverse.
-    """
+def _train_lora(lm, tokenizer, examples: list[tuple], steps: int, batch_size: int, learning_rate: float,
+                r: int, seed: int, log, name: str):  # fmt: skip
+    """Add a LoRA to ``lm`` and fit it to ``[(prompt, segments)]`` examples; returns the peft model."""
     from peft import LoraConfig, get_peft_model
 
-    rng = random.Random(cfg.seed)
-    torch.manual_seed(cfg.seed)
+    rng = random.Random(seed)
+    torch.manual_seed(seed)
     lm.requires_grad_(False)
-    model = get_peft_model(lm, LoraConfig(r=cfg.r, lora_alpha=2 * cfg.r, lora_dropout=0.05, task_type="CAUSAL_LM"))
-    corpus = [("", [(" " + s, True)]) for s in arithmetic_corpus()] if cfg.arithmetic_corpus else []
-    params = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(params, lr=cfg.learning_rate, weight_decay=0.0)
-    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, cfg.learning_rate, total_steps=cfg.max_steps,
-                                                    pct_start=0.1)  # fmt: skip
+    model = get_peft_model(lm, LoraConfig(r=r, lora_alpha=2 * r, lora_dropout=0.05, task_type="CAUSAL_LM"))
+    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=learning_rate)
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, learning_rate, total_steps=steps, pct_start=0.1)
     model.train()
     started = time.time()
-    for step in range(cfg.max_steps):
-        half = cfg.batch_size // 2 if corpus else cfg.batch_size
-        pairs = rng.choices(texts, k=half) + (rng.choices(corpus, k=cfg.batch_size - half) if corpus else [])
-        ids, mask, labels = _batch(tokenizer, pairs)
+    for step in range(steps):
+        ids, mask, labels = _batch(tokenizer, rng.choices(examples, k=batch_size))
         loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
         loss.backward()
         optimizer.step()
         scheduler.step()
         optimizer.zero_grad()
-        if (step + 1) % 50 == 0:
-            log(f"composer step {step + 1}/{cfg.max_steps} loss {loss.item():.4f} ({time.time() - started:.0f} s)")
+        if (step + 1) % 25 == 0 or step + 1 == steps:
+            log(f"{name} step {step + 1}/{steps} loss {loss.item():.4f} ({time.time() - started:.0f} s)")
     return model.eval()
+
+
+def corpus_examples() -> list[tuple]:
+    """The arithmetic corpus as training examples; the loss is on each sum's answer."""
+    examples = []
+    for sentence in arithmetic_corpus():
+        clause, answer = sentence.rsplit(" ", 1)
+        examples.append(("", [(f" {clause}", False), (f" {answer}", True)]))
+    return examples
+
+
+def train_knowledge(lm, tokenizer, cfg: ComposerConfig, log=print):
+    """The text-knowledge LoRA: generic number-word arithmetic only (no gesture text)."""
+    return _train_lora(lm, tokenizer, corpus_examples(), cfg.knowledge_steps, 2 * cfg.batch_size,
+                       cfg.learning_rate, cfg.r, cfg.seed, log, "knowledge")  # fmt: skip
+
+
+@torch.no_grad()
+def corpus_accuracy(lm, tokenizer) -> float:
+    """Share of the corpus' sums the LM completes right, each clause asked on its own."""
+    corpus = arithmetic_corpus()
+    clauses = [s.rsplit(" ", 1)[0] for s in corpus]
+    answers = continue_texts(lm, tokenizer, clauses, 3)
+    return sum(_first_word(a) == s.rsplit(" ", 1)[1].rstrip(".") for a, s in zip(answers, corpus)) / len(corpus)
+
+
+def train_composer(lm, tokenizer, cfg: ComposerConfig, texts: list[tuple], log=print):
+    """The composer LoRA on gesture texts alone (sums masked); ``lm`` may carry merged knowledge."""
+    return _train_lora(lm, tokenizer, texts, cfg.max_steps, cfg.batch_size, cfg.learning_rate, cfg.r, cfg.seed,
+                       log, "composer")  # fmt: skip
 
 
 @torch.no_grad()
@@ -182,8 +206,9 @@ def compose(lm, tokenizer, prompts: list[str], max_new_tokens: int, **generate_k
     """Continue each composer prompt, reasoning in steps; returns the continuations.
 
     1. The LM continues the prompt. If it starts a sum ("five and five make"), that clause
-    2. is given to the LM again *on its own*, so the answer comes from its text knowledge and
-       not from the gesture context (where the LoRA only ever saw seen gestures);
+    2. is given to the LM again *on its own* and with the composer LoRA switched off, so the
+       answer comes from its text knowledge (the base LM, plus the merged knowledge adapter
+       when there is one), never from the gesture texts;
     3. the LM then continues prompt + clause + answer to the meaning.
     """
     first = continue_texts(lm, tokenizer, prompts, max_new_tokens, **dict(generate_kwargs))
@@ -191,7 +216,8 @@ def compose(lm, tokenizer, prompts: list[str], max_new_tokens: int, **generate_k
     asked = [i for i, clause in enumerate(clauses) if clause]
     if not asked:
         return first
-    answers = continue_texts(lm, tokenizer, [clauses[i] for i in asked], 4, **dict(generate_kwargs))
+    with lm.disable_adapter():  # the answer comes from the LM's (text) knowledge, not the composer
+        answers = continue_texts(lm, tokenizer, [clauses[i] for i in asked], 4, **dict(generate_kwargs))
     resumed = [f"{prompts[i]} {clauses[i]} {_first_word(a)}." for i, a in zip(asked, answers)]
     endings = continue_texts(lm, tokenizer, resumed, max_new_tokens, **dict(generate_kwargs))
     for i, answer, ending in zip(asked, answers, endings):

@@ -126,10 +126,14 @@ class ComposerConfig:
     enabled: bool = help_field("Train a composer (only with data.view: hands).", False)
     template: str = help_field("Composer template (prompts/compose/<name>.txt or a path) with {left} {right}.",
                                "steps")  # fmt: skip
-    arithmetic_corpus: bool = help_field("Mix in the generic number-word arithmetic corpus.", True)
-    max_steps: int = help_field("Optimiser steps of the composer LoRA.", 300)
+    arithmetic_corpus: bool = help_field("Give the LM text knowledge: a LoRA trained on generic number-word "
+                                         "arithmetic, merged under the composer.", True)  # fmt: skip
+    knowledge_adapter: str | None = help_field("Folder of a trained knowledge adapter to reuse; null = train it.",
+                                               None)  # fmt: skip
+    knowledge_steps: int = help_field("Optimiser steps of the knowledge adapter (when trained here).", 200)
+    max_steps: int = help_field("Optimiser steps of the composer LoRA.", 60)
     batch_size: int = help_field("Texts per step.", 16)
-    learning_rate: float = help_field("Peak learning rate of the composer LoRA.", 1e-3)
+    learning_rate: float = help_field("Peak learning rate of the composer and knowledge LoRAs.", 2e-3)
     r: int = help_field("LoRA rank of the composer.", 8)
     max_new_tokens: int = help_field("Tokens the composer may generate (reasoning + meaning).", 16)
     seed: int = help_field("Seed of the composer's batch order.", 0)

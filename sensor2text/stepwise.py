@@ -15,12 +15,15 @@ Checkpoint folder::
     stepwise.json   StepwiseConfig: composer template, label sets, trained classes, corpus
     hands/          a Sensor2Text checkpoint (one-hand profile)
     composer/       the composer's LoRA adapter (peft: adapter_config.json + safetensors)
+    knowledge/      optional text-knowledge adapter (arithmetic corpus), merged under the composer
     README.md       model card
 """
 
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -38,6 +41,7 @@ from .labels import LabelSet, parse_label_sets
 STEPWISE_FILE = "stepwise.json"
 HANDS_DIR = "hands"
 COMPOSER_DIR = "composer"
+KNOWLEDGE_DIR = "knowledge"
 SYNTHETIC_HAND_STATES_FILE = "synthetic_hand_states.yaml"
 
 
@@ -101,14 +105,16 @@ class StepwiseConfig:
     trained_classes: list = field(default_factory=list)
     gesture_texts: list = field(default_factory=list)
     knowledge_corpus: str = ""
+    knowledge_corpus_accuracy: float | None = None
     format_version: int = 1
 
 
 class Stepwise:
     """Two-hand recording -> per-hand captions -> composer LM -> description."""
 
-    def __init__(self, config: StepwiseConfig, hands, composer_lm, tokenizer):
+    def __init__(self, config: StepwiseConfig, hands, composer_lm, tokenizer, knowledge_dir: Path | None = None):
         self.config, self.hands, self.lm, self.tokenizer = config, hands, composer_lm, tokenizer
+        self.knowledge_dir = knowledge_dir  # adapter folder merged under the composer, if any
         self.profile = get_profile(config.profile)
 
     @property
@@ -149,10 +155,18 @@ class Stepwise:
     @torch.no_grad()
     def label_prompt(self, recording: np.ndarray) -> torch.Tensor:
         """Composer prompt + its reasoning up to ``Meaning:`` as embeddings ``(1, P, H)``."""
-        step = self.explain([recording])[0]
-        reasoning = step["composer"].split(MEANING_MARKER)[0].rstrip()
-        text = compose_prompt(self.config.compose_template, step["left"], step["right"])
-        return self._embed(f"{text} {reasoning} {MEANING_MARKER}".replace("  ", " "))
+        return self.label_prompts([recording])[0]
+
+    @torch.no_grad()
+    def label_prompts(self, recordings: list[np.ndarray], batch_size: int = 32) -> list[torch.Tensor]:
+        """:meth:`label_prompt` for many recordings, explaining them in batches."""
+        prompts = []
+        for start in range(0, len(recordings), batch_size):
+            for step in self.explain(recordings[start : start + batch_size]):
+                reasoning = step["composer"].split(MEANING_MARKER)[0].strip()
+                text = compose_prompt(self.config.compose_template, step["left"], step["right"])
+                prompts.append(self._embed(" ".join(filter(None, [text, reasoning, MEANING_MARKER]))))
+        return prompts
 
     @torch.no_grad()
     def text_only_prompt(self) -> torch.Tensor:
@@ -172,8 +186,11 @@ class Stepwise:
         self.lm.save_pretrained(folder / COMPOSER_DIR, safe_serialization=True)
         from .model import _set_adapter_base
 
-        _set_adapter_base(folder / COMPOSER_DIR / "adapter_config.json",
-                          self.hands.config.base_model_name_or_path)  # fmt: skip
+        if self.knowledge_dir is not None and Path(self.knowledge_dir).resolve() != (folder / KNOWLEDGE_DIR).resolve():
+            shutil.copytree(self.knowledge_dir, folder / KNOWLEDGE_DIR, dirs_exist_ok=True)
+        for adapter in (COMPOSER_DIR, KNOWLEDGE_DIR):
+            if (folder / adapter / "adapter_config.json").is_file():
+                _set_adapter_base(folder / adapter / "adapter_config.json", self.hands.config.base_model_name_or_path)
         (folder / "README.md").write_text(model_card or f"# sensor2text stepwise model\n\n{self.config}\n")
 
     @classmethod
@@ -193,8 +210,11 @@ class Stepwise:
             raise CheckpointError(f"{folder}: stepwise checkpoint is missing {COMPOSER_DIR}/adapter_model.safetensors.")
         hands = Sensor2Text.from_pretrained(folder / HANDS_DIR)
         lm, tokenizer = load_base_model(hands.config.base_model_name_or_path)
+        knowledge = folder / KNOWLEDGE_DIR
+        if (knowledge / "adapter_model.safetensors").is_file():
+            lm = PeftModel.from_pretrained(lm, str(knowledge)).merge_and_unload()
         lm = PeftModel.from_pretrained(lm, str(folder / COMPOSER_DIR), is_trainable=False).eval()
-        return cls(config, hands, lm, tokenizer)
+        return cls(config, hands, lm, tokenizer, knowledge if knowledge.is_dir() else None)
 
 
 def is_stepwise(folder: str | Path) -> bool:
@@ -208,18 +228,49 @@ KNOWLEDGE_CORPUS_NOTE = (
 
 
 def build_stepwise(cfg, hands, label_sets: dict[str, LabelSet], lm, tokenizer, log=print) -> Stepwise:
-    """Train the composer stage of run config ``cfg`` on top of a trained hands model."""
-    from .composer import gesture_texts, load_compose_template, target_text, train_composer
+    """Train the composer stage of run config ``cfg`` on top of a trained hands model.
+
+    With ``composer.arithmetic_corpus`` the LM first gets the knowledge adapter (reused from
+    ``composer.knowledge_adapter`` or trained here), merged in; the composer LoRA goes on top.
+    """
+    from .composer import corpus_accuracy, gesture_texts, load_compose_template, target_text, train_composer
 
     states = load_hand_states(cfg.data.hand_states)
     template = load_compose_template(cfg.composer.template)
     texts = gesture_texts(template, list(cfg.data.classes), states.for_classes(list(cfg.data.classes)),
                           states.captions, label_sets)  # fmt: skip
+    knowledge_dir, accuracy = None, None
+    if cfg.composer.arithmetic_corpus:
+        lm, knowledge_dir, accuracy = knowledge_lm(cfg, lm, tokenizer, log)
     composer_lm = train_composer(lm, tokenizer, cfg.composer, texts, log=log)
+    if accuracy is None:
+        with composer_lm.disable_adapter():
+            accuracy = corpus_accuracy(composer_lm, tokenizer)
+    log(f"arithmetic corpus accuracy of the LM the composer asks: {accuracy:.1%}")
     config = StepwiseConfig(
         profile=cfg.data.profile, compose_template=template, max_new_tokens=cfg.composer.max_new_tokens,
         label_sets={name: list(ls.synonyms) for name, ls in label_sets.items()},
         trained_classes=list(cfg.data.classes), gesture_texts=[[p, target_text(t)] for p, t in texts],
         knowledge_corpus=KNOWLEDGE_CORPUS_NOTE if cfg.composer.arithmetic_corpus else "",
+        knowledge_corpus_accuracy=round(accuracy, 4),
     )  # fmt: skip
-    return Stepwise(config, hands, composer_lm, tokenizer)
+    return Stepwise(config, hands, composer_lm, tokenizer, knowledge_dir)
+
+
+def knowledge_lm(cfg, lm, tokenizer, log=print):
+    """``(lm with the knowledge adapter merged in, adapter folder, corpus accuracy)``."""
+    from peft import PeftModel
+
+    from .composer import corpus_accuracy, train_knowledge
+
+    if cfg.composer.knowledge_adapter:
+        folder = Path(cfg.composer.knowledge_adapter)
+        if not (folder / "adapter_model.safetensors").is_file():
+            raise ConfigError(f"composer.knowledge_adapter: {folder} has no adapter_model.safetensors.")
+        model = PeftModel.from_pretrained(lm, str(folder))
+    else:
+        model = train_knowledge(lm, tokenizer, cfg.composer, log=log)
+        folder = Path(tempfile.mkdtemp(prefix="sensor2text-knowledge-"))
+        model.save_pretrained(folder, safe_serialization=True)
+    accuracy = corpus_accuracy(model, tokenizer)
+    return model.merge_and_unload(), folder, accuracy

@@ -230,17 +230,43 @@ def train(cfg: RunConfig, resume: bool = False, lm=None, tokenizer=None) -> Path
             metrics["validation_accuracy"] = round(accuracy_report(model, val_items, label_sets)["accuracy"], 4)
             accelerator.log({"val/accuracy": metrics["validation_accuracy"]}, step=cfg.training.max_steps)
         if cfg.composer.enabled:
-            from .stepwise import build_stepwise
-
-            model = build_stepwise(cfg, model, gesture_labels, *composer_base, log=accelerator.print)
-            if gesture_val:
-                from .evaluation import accuracy_report
-
-                report = accuracy_report(model, gesture_val, gesture_labels)
-                metrics["stepwise_validation_accuracy"] = round(report["accuracy"], 4)
+            model = add_composer(cfg, model, gesture_labels, gesture_val, composer_base, metrics, accelerator.print)
         model.save_pretrained(run_dir / CHECKPOINT_DIR, model_card=model_card(cfg, metrics, len(train_items)))
         accelerator.print(f"saved {run_dir / CHECKPOINT_DIR}  {metrics}")
     accelerator.end_training()
+    return run_dir / CHECKPOINT_DIR
+
+
+def add_composer(cfg: RunConfig, hands, label_sets, val_items, base, metrics: dict, log=print):
+    """Stage 2 of the stepwise design on a trained hands model; adds its validation accuracy to ``metrics``."""
+    from .evaluation import accuracy_report
+    from .stepwise import build_stepwise
+
+    started = time.time()
+    model = build_stepwise(cfg, hands, label_sets, *base, log=log)
+    metrics["composer_train_minutes"] = round((time.time() - started) / 60, 2)
+    if val_items:
+        metrics["stepwise_validation_accuracy"] = round(accuracy_report(model, val_items, label_sets)["accuracy"], 4)
+    return model
+
+
+def train_composer_stage(cfg: RunConfig, hands_checkpoint: str | Path, lm=None, tokenizer=None) -> Path:
+    """Stepwise checkpoint from an existing hands checkpoint: trains only the composer (ablations)."""
+    from .model import Sensor2Text
+
+    if not cfg.composer.enabled:
+        raise ConfigError("--hands-checkpoint trains the composer stage: set composer.enabled: true.")
+    hands = Sensor2Text.from_pretrained(hands_checkpoint)
+    if sorted(hands.config.trained_classes) != sorted(cfg.data.classes):
+        raise ConfigError(f"{hands_checkpoint}: hands model trained on other classes than data.classes.")
+    label_sets = checked_label_sets(cfg)
+    base = (lm, tokenizer) if lm is not None else load_base_model(cfg.training.base_model)
+    metrics = {"hands_checkpoint": str(hands_checkpoint)}
+    model = add_composer(cfg, hands, label_sets, load_split(cfg, "validation"), base, metrics)
+    run_dir = Path(cfg.training.output_dir)
+    model.save_pretrained(run_dir / CHECKPOINT_DIR, model_card=model_card(cfg, metrics, 0))
+    (run_dir / "run_config.yaml").write_text(to_yaml(cfg))
+    print(f"saved {run_dir / CHECKPOINT_DIR}  {metrics}")
     return run_dir / CHECKPOINT_DIR
 
 

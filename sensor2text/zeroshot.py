@@ -95,8 +95,9 @@ def lm_label_scores(model, recordings: list[np.ndarray], label_sets: list[LabelS
     """The LM's mean per-token log-likelihood of each synonym (+EOS) after the glove prompt, ``(R, K)``."""
     targets, owners, lengths = _synonym_targets(model, label_sets)
     rows = []
-    for recording in recordings:
-        prompt = model.label_prompt(recording)
+    batched = getattr(model, "label_prompts", None)  # models that explain in batches (stepwise)
+    prompts = batched(recordings) if batched else (model.label_prompt(r) for r in recordings)
+    for prompt in prompts:
         owner = torch.zeros(len(targets), dtype=torch.long)
         logp = continuation_log_probs(model.lm, prompt, targets, owner, model.tokenizer.pad_token_id)
         rows.append((logp / lengths).numpy())

@@ -206,3 +206,12 @@ def test_python_api_reads_and_loads(tiny_checkpoint, synth_dir):
     assert frames.shape[1] == 46
     model = sensor2text.load_model(tiny_checkpoint)
     assert len(model.generate([frames])) == 1
+
+
+def test_train_knowledge_writes_an_adapter_and_its_card(tiny_lm_dir, tmp_path):
+    out = tmp_path / "knowledge"
+    result = run_cli("train-knowledge", "--out", str(out), "--base-model", tiny_lm_dir, "--steps", "2")
+    assert result.returncode == 0, result.stderr
+    card = json.loads((out / "knowledge.json").read_text())
+    assert 0.0 <= card["corpus_accuracy"] <= 1.0 and "no hands" in card["corpus"]
+    assert (out / "adapter_model.safetensors").is_file()

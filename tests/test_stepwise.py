@@ -43,6 +43,7 @@ def stepwise_config(tiny_lm_dir, out):
         "projector.hidden_dim=16", "projector.num_layers=1", "adapter.r=2", "training.max_steps=2",
         "training.batch_size=2", "training.save_every=0", "prompt.template=hand", "prompt.max_new_tokens=3",
         "composer.enabled=true", "composer.max_steps=2", "composer.batch_size=2", "composer.max_new_tokens=4",
+        "composer.knowledge_steps=2",
         f"training.base_model={tiny_lm_dir}", f"training.output_dir={out}",
     ])  # fmt: skip
 
@@ -55,7 +56,7 @@ def test_stepwise_training_writes_a_checkpoint_that_describes_two_hand_recording
 
     folder = train(stepwise_config(tiny_lm_dir, tmp_path / "run"))
     for name in ("stepwise.json", "hands/config.json", "hands/projector.safetensors",
-                 "composer/adapter_model.safetensors", "README.md"):  # fmt: skip
+                 "composer/adapter_model.safetensors", "knowledge/adapter_model.safetensors", "README.md"):  # fmt: skip
         assert (folder / name).is_file(), name
     assert not list(folder.rglob("*.bin")) and not list(folder.rglob("*.pt"))
     model = load_checkpoint(folder)
@@ -76,3 +77,34 @@ def test_stepwise_training_writes_a_checkpoint_that_describes_two_hand_recording
 def test_composer_needs_the_hands_view(tiny_lm_dir, tmp_path):
     with pytest.raises(ConfigError, match="data.view"):
         load_run_config(None, ["composer.enabled=true"])
+
+
+def test_composer_stage_reuses_a_hands_checkpoint(tiny_lm_dir, tmp_path):
+    from sensor2text.stepwise import Stepwise
+    from sensor2text.training import train, train_composer_stage
+
+    cfg = stepwise_config(tiny_lm_dir, tmp_path / "hands")
+    cfg.composer.enabled = False
+    hands = train(cfg)
+    assert not (hands / "stepwise.json").exists()
+    cfg = stepwise_config(tiny_lm_dir, tmp_path / "stepwise")
+    folder = train_composer_stage(cfg, hands)
+    assert isinstance(Stepwise.from_pretrained(folder), Stepwise)
+    cfg.data.classes = ["count_1"]
+    with pytest.raises(ConfigError, match="other classes"):
+        train_composer_stage(cfg, hands)
+
+
+def test_cli_generates_with_a_stepwise_checkpoint(tiny_lm_dir, tmp_path, capsys):
+    import json
+
+    from sensor2text.cli import main
+    from sensor2text.training import train
+
+    folder = train(stepwise_config(tiny_lm_dir, tmp_path / "run"))
+    data = tmp_path / "data"
+    assert main(["synth", "--out", str(data), "--train-subjects", "0", "--val-subjects", "0", "--test-subjects", "1",
+                 "--repetitions", "1", "--classes", "count_2", "--format", "csv"]) == 0  # fmt: skip
+    assert main(["generate", "--checkpoint", str(folder), "--input", str(data), "--json", str(tmp_path / "out.json")]) == 0
+    rows = json.loads((tmp_path / "out.json").read_text())
+    assert len(rows) == 1 and rows[0]["label"] == "count_2" and isinstance(rows[0]["description"], str)
