@@ -105,6 +105,7 @@ def test_cli_generates_with_a_stepwise_checkpoint(tiny_lm_dir, tmp_path, capsys)
     data = tmp_path / "data"
     assert main(["synth", "--out", str(data), "--train-subjects", "0", "--val-subjects", "0", "--test-subjects", "1",
                  "--repetitions", "1", "--classes", "count_2", "--format", "csv"]) == 0  # fmt: skip
-    assert main(["generate", "--checkpoint", str(folder), "--input", str(data), "--json", str(tmp_path / "out.json")]) == 0
+    out = str(tmp_path / "out.json")
+    assert main(["generate", "--checkpoint", str(folder), "--input", str(data), "--json", out]) == 0
     rows = json.loads((tmp_path / "out.json").read_text())
     assert len(rows) == 1 and rows[0]["label"] == "count_2" and isinstance(rows[0]["description"], str)
