@@ -119,9 +119,16 @@ def text_only_lm_scores(model, count: int, label_sets: list[LabelSet], how: str 
 
 
 def top_k_hits(scores: np.ndarray, truth: np.ndarray, k: int) -> np.ndarray:
-    """``(R, K)`` scores, ``(R,)`` true class indices -> ``(R,)`` bool: truth among the k best."""
-    best = np.argsort(-scores, axis=1)[:, :k]
-    return (best == truth[:, None]).any(axis=1)
+    """``(R, K)`` scores, ``(R,)`` true class indices -> ``(R,)`` credit in [0, 1]: the chance
+    that the truth is among the k best when ties are broken at random.
+
+    Ties are real: a description "two" is equally close to the V sign and to the count two,
+    which share that synonym; neither class gets the tie for free.
+    """
+    true_score = scores[np.arange(len(truth)), truth][:, None]
+    better = (scores > true_score).sum(1)
+    equal = (scores == true_score).sum(1)  # includes the truth itself
+    return np.clip((k - better) / equal, 0.0, 1.0)
 
 
 def gzsl_metrics(scores: np.ndarray, truth: np.ndarray, seen_mask: np.ndarray) -> dict:

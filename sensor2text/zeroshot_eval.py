@@ -23,6 +23,7 @@ from .zeroshot import (
     leak_check,
     lm_label_scores,
     text_only_lm_scores,
+    top_k_hits,
 )
 
 
@@ -131,7 +132,7 @@ def per_class_table(classes, truth, scores, descriptions) -> dict:
     table = {}
     for k in np.unique(truth):
         rows = np.where(truth == k)[0]
-        entry = {f"{n}_top1": float((s[rows].argmax(1) == k).mean()) for n, s in scores.items()}
+        entry = {f"{n}_top1": float(top_k_hits(s[rows], truth[rows], 1).mean()) for n, s in scores.items()}
         entry["examples"] = sorted({descriptions[i] for i in rows})[:5]
         table[classes[k]] = entry
     return table

@@ -59,8 +59,8 @@ def test_metrics_on_a_hand_made_case():
     scores = np.array([[0.9, 0.1, 0.0], [0.2, 0.8, 0.1], [0.1, 0.7, 0.2], [0.5, 0.1, 0.4], [0.0, 0.1, 0.9]])
     truth = np.array([0, 0, 1, 2, 2])
     seen = np.array([True, True, True, False, False])
-    assert top_k_hits(scores, truth, 1).tolist() == [True, False, True, False, True]
-    assert top_k_hits(scores, truth, 2).tolist() == [True, True, True, True, True]
+    assert top_k_hits(scores, truth, 1).tolist() == [1, 0, 1, 0, 1]
+    assert top_k_hits(scores, truth, 2).tolist() == [1, 1, 1, 1, 1]
     metrics = gzsl_metrics(scores, truth, seen)
     assert metrics["seen_top1"] == pytest.approx((0.5 + 1.0) / 2)  # mean of per-class accuracy
     assert metrics["unseen_top1"] == pytest.approx(0.5)
@@ -68,6 +68,15 @@ def test_metrics_on_a_hand_made_case():
     assert metrics["seen_top5"] == metrics["unseen_top5"] == 1.0
     predicted = scores.argmax(1)
     assert confusion_matrix(truth, predicted, 3).tolist() == [[1, 1, 0], [0, 1, 0], [1, 0, 1]]
+
+
+def test_ties_get_fractional_credit():
+    # a description equally close to classes 0 and 1 (shared synonym "two"), and a three-way tie
+    scores = np.array([[0.8, 0.8, 0.1], [0.5, 0.5, 0.5]])
+    assert top_k_hits(scores, np.array([0, 1]), 1).tolist() == pytest.approx([0.5, 1 / 3])
+    assert top_k_hits(scores, np.array([1, 2]), 2).tolist() == pytest.approx([1.0, 2 / 3])
+    metrics = gzsl_metrics(scores, np.array([0, 1]), np.array([True, True]))
+    assert metrics["seen_top1"] == pytest.approx((0.5 + 1 / 3) / 2)
 
 
 def test_embedding_scorer_ranks_the_right_label_set_first():
