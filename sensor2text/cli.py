@@ -103,12 +103,17 @@ def cmd_generate(args) -> None:
 
     model = _load_model(args.checkpoint)
     recordings = list(iter_recordings(args.input, model.profile, split=args.split))
-    descriptions = describe_all(model, [r.frames for r in recordings])
+    frames = [r.frames for r in recordings]
+    if hasattr(model, "explain"):  # stepwise: keep the per-hand captions and the reasoning
+        steps = [s for i in range(0, len(frames), 32) for s in model.explain(frames[i : i + 32])]
+    else:
+        steps = [{"description": d} for d in describe_all(model, frames)]
     results = []
-    for recording, text in zip(recordings, descriptions):
+    for recording, step in zip(recordings, steps):
         label = _true_label(model, recording)
+        text = step["description"]
         correct = model.label_sets[label].matches(text) if label else None
-        results.append({"path": recording.source, "label": label, "description": text, "correct": correct})
+        results.append({"path": recording.source, "label": label, **step, "correct": correct})
     if args.json:
         _write_json(args.json, results)
     if args.json != "-":
@@ -128,13 +133,16 @@ def _print_descriptions(results: list[dict], trained: set[str]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table("recording", "true label", "description", "right?")
+    stepwise = any("composer" in r for r in results)
+    table = Table("recording", "true label", *(["left hand", "right hand", "reasoning"] if stepwise else []),
+                  "description", "right?")  # fmt: skip
     for r in results:
         mark = {True: "[green]yes[/]", False: "[red]no[/]", None: "-"}[r["correct"]]
         label = r["label"] or "?"
         if r["label"] and trained and r["label"] not in trained:
             label += " [yellow](unseen)[/]"
-        table.add_row(str(Path(*Path(r["path"]).parts[-2:])), label, r["description"], mark)
+        steps = [r["left"], r["right"], r["composer"].split("Meaning:")[0].strip()] if stepwise else []
+        table.add_row(str(Path(*Path(r["path"]).parts[-2:])), label, *steps, r["description"], mark)
     Console().print(table)
     for name, wanted in (("trained-class", True), ("unseen-class", False)):
         scored = [r["correct"] for r in results if r["correct"] is not None and (r["label"] in trained) == wanted]
