@@ -71,6 +71,12 @@ def cmd_train_knowledge(args) -> None:
     card = {"corpus": KNOWLEDGE_CORPUS_NOTE, "corpus_accuracy": round(accuracy, 4), "steps": args.steps,
             "base_model": args.base_model, "learning_rate": args.learning_rate, "r": args.r}  # fmt: skip
     (out / "knowledge.json").write_text(_json.dumps(card, indent=2) + "\n")
+    (out / "README.md").write_text(
+        "# sensor2text text-knowledge adapter\n\nA LoRA on the base LM trained on text alone: "
+        f"{KNOWLEDGE_CORPUS_NOTE}. Stepwise checkpoints merge it under their composer (it stands "
+        "in for arithmetic a larger LM already knows).\n\n```json\n" + _json.dumps(card, indent=2) + "\n```\n"
+        f"\nCommand: `sensor2text train-knowledge --out {out} --steps {args.steps}`\n"
+    )
     print(f"saved {out}: corpus accuracy {accuracy:.1%}")
 
 

@@ -169,7 +169,7 @@ def train_knowledge(lm, tokenizer, cfg: ComposerConfig, log=print):
 def corpus_accuracy(lm, tokenizer) -> float:
     """Share of the corpus' sums the LM completes right, each clause asked on its own."""
     corpus = arithmetic_corpus()
-    clauses = [s.rsplit(" ", 1)[0] for s in corpus]
+    clauses = [" " + s.rsplit(" ", 1)[0] for s in corpus]  # a leading space, as in training
     answers = continue_texts(lm, tokenizer, clauses, 3)
     return sum(_first_word(a) == s.rsplit(" ", 1)[1].rstrip(".") for a, s in zip(answers, corpus)) / len(corpus)
 
@@ -217,7 +217,8 @@ def compose(lm, tokenizer, prompts: list[str], max_new_tokens: int, **generate_k
     if not asked:
         return first
     with lm.disable_adapter():  # the answer comes from the LM's (text) knowledge, not the composer
-        answers = continue_texts(lm, tokenizer, [clauses[i] for i in asked], 4, **dict(generate_kwargs))
+        # the clause starts with a space, tokenised as in the corpus examples
+        answers = continue_texts(lm, tokenizer, [" " + clauses[i] for i in asked], 4, **dict(generate_kwargs))
     resumed = [f"{prompts[i]} {clauses[i]} {_first_word(a)}." for i, a in zip(asked, answers)]
     endings = continue_texts(lm, tokenizer, resumed, max_new_tokens, **dict(generate_kwargs))
     for i, answer, ending in zip(asked, answers, endings):
