@@ -85,13 +85,29 @@ def gesture_target(left: str, right: str, meaning: str) -> list[tuple[str, bool]
 
 
 def gesture_texts(template: str, classes: list[str], hand_states: dict[str, tuple[str, str]],
-                  state_captions: dict[str, LabelSet], label_sets: dict[str, LabelSet]) -> list[tuple]:  # fmt: skip
-    """``(prompt, target segments)`` per training class: its per-hand captions and canonical name."""
-    texts = []
+                  state_captions: dict[str, LabelSet], label_sets: dict[str, LabelSet],
+                  mirror: bool = False) -> list[tuple]:  # fmt: skip
+    """``(prompt, target segments)`` per training class: its per-hand captions and canonical name.
+
+    ``mirror`` adds each training gesture with its hands swapped and the same meaning, so
+    that every caption is seen on both sides of the prompt (a left-right symmetry prior,
+    applied to training classes only).
+    """
+    pairs = []
     for name in classes:
         left, right = (state_captions[s].canonical for s in hand_states[name])
-        texts.append((compose_prompt(template, left, right), gesture_target(left, right, label_sets[name].canonical)))
-    return texts
+        pairs.append((left, right, label_sets[name].canonical))
+        if mirror and left != right:
+            pairs.append((right, left, label_sets[name].canonical))
+    return [(compose_prompt(template, left, right), gesture_target(left, right, meaning))
+            for left, right, meaning in pairs]  # fmt: skip
+
+
+def fitted_share(lm, tokenizer, texts: list[tuple], max_new_tokens: int) -> float:
+    """Share of gesture texts whose meaning the trained composer reproduces (a training-fit check)."""
+    outputs = compose(lm, tokenizer, [prompt for prompt, _ in texts], max_new_tokens)
+    wanted = [parse_meaning(target_text(target)) for _, target in texts]
+    return sum(parse_meaning(o) == w for o, w in zip(outputs, wanted)) / len(texts)
 
 
 def target_text(segments: list[tuple[str, bool]]) -> str:

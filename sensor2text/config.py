@@ -131,6 +131,7 @@ class ComposerConfig:
     knowledge_adapter: str | None = help_field("Folder of a trained knowledge adapter to reuse; null = train it.",
                                                None)  # fmt: skip
     knowledge_steps: int = help_field("Optimiser steps of the knowledge adapter (when trained here).", 200)
+    mirror_texts: bool = help_field("Also train on each gesture text with its hands swapped (same meaning).", True)
     max_steps: int = help_field("Optimiser steps of the composer LoRA.", 60)
     batch_size: int = help_field("Texts per step.", 16)
     learning_rate: float = help_field("Peak learning rate of the composer and knowledge LoRAs.", 2e-3)

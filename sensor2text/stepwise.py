@@ -106,6 +106,7 @@ class StepwiseConfig:
     gesture_texts: list = field(default_factory=list)
     knowledge_corpus: str = ""
     knowledge_corpus_accuracy: float | None = None
+    composer_fit: float | None = None
     format_version: int = 1
 
 
@@ -233,12 +234,19 @@ def build_stepwise(cfg, hands, label_sets: dict[str, LabelSet], lm, tokenizer, l
     With ``composer.arithmetic_corpus`` the LM first gets the knowledge adapter (reused from
     ``composer.knowledge_adapter`` or trained here), merged in; the composer LoRA goes on top.
     """
-    from .composer import corpus_accuracy, gesture_texts, load_compose_template, target_text, train_composer
+    from .composer import (
+        corpus_accuracy,
+        fitted_share,
+        gesture_texts,
+        load_compose_template,
+        target_text,
+        train_composer,
+    )
 
     states = load_hand_states(cfg.data.hand_states)
     template = load_compose_template(cfg.composer.template)
     texts = gesture_texts(template, list(cfg.data.classes), states.for_classes(list(cfg.data.classes)),
-                          states.captions, label_sets)  # fmt: skip
+                          states.captions, label_sets, mirror=cfg.composer.mirror_texts)  # fmt: skip
     knowledge_dir, accuracy = None, None
     if cfg.composer.arithmetic_corpus:
         lm, knowledge_dir, accuracy = knowledge_lm(cfg, lm, tokenizer, log)
@@ -247,12 +255,14 @@ def build_stepwise(cfg, hands, label_sets: dict[str, LabelSet], lm, tokenizer, l
         with composer_lm.disable_adapter():
             accuracy = corpus_accuracy(composer_lm, tokenizer)
     log(f"arithmetic corpus accuracy of the LM the composer asks: {accuracy:.1%}")
+    fitted = fitted_share(composer_lm, tokenizer, texts, cfg.composer.max_new_tokens)
+    log(f"composer reproduces the meaning of {fitted:.1%} of its {len(texts)} gesture texts")
     config = StepwiseConfig(
         profile=cfg.data.profile, compose_template=template, max_new_tokens=cfg.composer.max_new_tokens,
         label_sets={name: list(ls.synonyms) for name, ls in label_sets.items()},
         trained_classes=list(cfg.data.classes), gesture_texts=[[p, target_text(t)] for p, t in texts],
         knowledge_corpus=KNOWLEDGE_CORPUS_NOTE if cfg.composer.arithmetic_corpus else "",
-        knowledge_corpus_accuracy=round(accuracy, 4),
+        knowledge_corpus_accuracy=round(accuracy, 4), composer_fit=round(fitted, 4),
     )  # fmt: skip
     return Stepwise(config, hands, composer_lm, tokenizer, knowledge_dir)
 

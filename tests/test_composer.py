@@ -82,3 +82,18 @@ def test_split_reasoning_finds_the_sum_clause():
     assert split_reasoning(" five and five make ten. Meaning: ten") == "five and five make"
     assert split_reasoning(" Meaning: wave") is None
     assert split_reasoning(" make it so") is None
+
+
+def test_mirrored_gesture_texts_swap_the_hands_and_keep_the_meaning():
+    from sensor2text.composer import gesture_texts
+    from sensor2text.labels import LabelSet
+
+    captions = {"fist": LabelSet("fist", ("zero: fist",)), "open": LabelSet("open", ("five: all fingers",))}
+    states = {"count_5": ("fist", "open"), "count_0": ("fist", "fist")}
+    labels = {"count_5": LabelSet("count_5", ("five",)), "count_0": LabelSet("count_0", ("zero",))}
+    plain = gesture_texts("L {left} R {right}", ["count_5", "count_0"], states, captions, labels)
+    mirrored = gesture_texts("L {left} R {right}", ["count_5", "count_0"], states, captions, labels, mirror=True)
+    assert len(plain) == 2 and len(mirrored) == 3  # a symmetric gesture is not duplicated
+    prompt, target = mirrored[1]
+    assert prompt == "L five: all fingers R zero: fist"
+    assert target_text(target) == " five and zero make five. Meaning: five"
