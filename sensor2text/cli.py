@@ -66,7 +66,7 @@ def cmd_train_knowledge(args) -> None:
     model = train_knowledge(lm, tokenizer, cfg)
     accuracy = corpus_accuracy(model, tokenizer)
     out = Path(args.out)
-    model.save_pretrained(out, safe_serialization=True)
+    model.save_pretrained(out, safe_serialization=True, save_embedding_layers=False)
     _set_adapter_base(out / "adapter_config.json", args.base_model)
     card = {"corpus": KNOWLEDGE_CORPUS_NOTE, "corpus_accuracy": round(accuracy, 4), "steps": args.steps,
             "base_model": args.base_model, "learning_rate": args.learning_rate, "r": args.r}  # fmt: skip

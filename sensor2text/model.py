@@ -217,7 +217,7 @@ class Sensor2Text(nn.Module):
         save_file(state, folder / PROJECTOR_FILE)
         (folder / NORMALIZATION_FILE).write_text(json.dumps(self.normalizer.to_dict()) + "\n")
         if self.config.adapter.enabled:
-            self.lm.save_pretrained(folder / ADAPTER_DIR, safe_serialization=True)
+            self.lm.save_pretrained(folder / ADAPTER_DIR, safe_serialization=True, save_embedding_layers=False)
             _set_adapter_base(folder / ADAPTER_DIR / "adapter_config.json", self.config.base_model_name_or_path)
         (folder / MODEL_CARD_FILE).write_text(model_card or f"# sensor2text model\n\n{self.config}\n")
 

@@ -184,7 +184,7 @@ class Stepwise:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / STEPWISE_FILE).write_text(json.dumps(asdict(self.config), indent=2) + "\n")
         self.hands.save_pretrained(folder / HANDS_DIR, model_card="# hands stage of a stepwise checkpoint\n")
-        self.lm.save_pretrained(folder / COMPOSER_DIR, safe_serialization=True)
+        self.lm.save_pretrained(folder / COMPOSER_DIR, safe_serialization=True, save_embedding_layers=False)
         from .model import _set_adapter_base
 
         if self.knowledge_dir is not None and Path(self.knowledge_dir).resolve() != (folder / KNOWLEDGE_DIR).resolve():
@@ -281,6 +281,6 @@ def knowledge_lm(cfg, lm, tokenizer, log=print):
     else:
         model = train_knowledge(lm, tokenizer, cfg.composer, log=log)
         folder = Path(tempfile.mkdtemp(prefix="sensor2text-knowledge-"))
-        model.save_pretrained(folder, safe_serialization=True)
+        model.save_pretrained(folder, safe_serialization=True, save_embedding_layers=False)
     accuracy = corpus_accuracy(model, tokenizer)
     return model.merge_and_unload(), folder, accuracy

@@ -123,12 +123,15 @@ def top_k_hits(scores: np.ndarray, truth: np.ndarray, k: int) -> np.ndarray:
     that the truth is among the k best when ties are broken at random.
 
     Ties are real: a description "two" is equally close to the V sign and to the count two,
-    which share that synonym; neither class gets the tie for free.
+    which share that synonym; neither class gets the tie for free. A score of -inf means the
+    scorer cannot name that class at all (a closed-set classifier and the classes it never
+    saw), so it earns no credit, not chance credit.
     """
     true_score = scores[np.arange(len(truth)), truth][:, None]
     better = (scores > true_score).sum(1)
     equal = (scores == true_score).sum(1)  # includes the truth itself
-    return np.clip((k - better) / equal, 0.0, 1.0)
+    credit = np.clip((k - better) / equal, 0.0, 1.0)
+    return np.where(np.isneginf(true_score[:, 0]), 0.0, credit)
 
 
 def gzsl_metrics(scores: np.ndarray, truth: np.ndarray, seen_mask: np.ndarray) -> dict:

@@ -111,3 +111,9 @@ def test_text_only_baseline_ignores_the_recording(tiny_checkpoint):
     sets = [LabelSet("a", ("fist",)), LabelSet("b", ("two", "2"))]
     scores = text_only_lm_scores(model, 3, sets)
     assert scores.shape == (3, 2) and (scores == scores[0]).all() and np.isfinite(scores).all()
+
+
+def test_classes_a_scorer_cannot_name_earn_no_credit():
+    # closed-set classifier: the two classes it never saw are -inf, tied, yet never a hit
+    scores = np.array([[0.9, -np.inf, -np.inf], [0.9, -np.inf, -np.inf]])
+    assert top_k_hits(scores, np.array([0, 2]), 3).tolist() == [1.0, 0.0]
