@@ -264,7 +264,7 @@ def train_composer_stage(cfg: RunConfig, hands_checkpoint: str | Path, lm=None, 
     metrics = {"hands_checkpoint": str(hands_checkpoint)}
     model = add_composer(cfg, hands, label_sets, load_split(cfg, "validation"), base, metrics)
     run_dir = Path(cfg.training.output_dir)
-    model.save_pretrained(run_dir / CHECKPOINT_DIR, model_card=model_card(cfg, metrics, 0))
+    model.save_pretrained(run_dir / CHECKPOINT_DIR, model_card=model_card(cfg, metrics, None))
     (run_dir / "run_config.yaml").write_text(to_yaml(cfg))
     print(f"saved {run_dir / CHECKPOINT_DIR}  {metrics}")
     return run_dir / CHECKPOINT_DIR
@@ -287,18 +287,23 @@ def _flat_hparams(cfg: RunConfig) -> dict:
     return flat
 
 
-def model_card(cfg: RunConfig, metrics: dict, num_train: int) -> str:
-    """Markdown model card: what it is, the data, metrics, and the exact command that made it."""
+def model_card(cfg: RunConfig, metrics: dict, num_train: int | None) -> str:
+    """Markdown model card: what it is, the data, metrics, and the exact command that made it.
+
+    ``num_train`` is None when the glove stage was reused from another checkpoint (its card
+    counts the recordings).
+    """
     command = " ".join(shlex.quote(a) for a in ["sensor2text", *sys.argv[1:]]) if sys.argv else ""
     data = cfg.data
     source = data.path or (f"synthetic glove, seed {data.seed}, {data.train_subjects} training subjects x "
                            f"{data.repetitions} repetitions, convention '{data.convention}'")  # fmt: skip
+    recordings = f"{num_train} recordings" if num_train is not None else "recordings as in the hands checkpoint"
     lines = [
         "# sensor2text checkpoint", "",
         f"Base LM: `{cfg.training.base_model}` (frozen) + LoRA r={cfg.adapter.r} "
         f"(enabled: {cfg.adapter.enabled}); projector `{cfg.projector.type}` -> "
         f"{cfg.projector.num_virtual_tokens} soft tokens; template `{cfg.prompt.template}`.", "",
-        f"Training data: {source}; {num_train} recordings of classes: {', '.join(data.classes)}.", "",
+        f"Training data: {source}; {recordings} of classes: {', '.join(data.classes)}.", "",
         "## Metrics", "", *[f"- {k}: {v}" for k, v in metrics.items()], "",
         "## Command", "", f"    {command}", "",
         "## Configuration", "", "```yaml", to_yaml(cfg).rstrip(), "```", "",
