@@ -32,10 +32,10 @@ def probe(prompt: str | None = None, template: str | None = None, recording=None
     """Next-token probabilities and label ranks for a gesture prompt, with and without the glove.
 
     ``recording`` is a ``(frames, channels)`` array or a CSV path; ``gesture`` synthesizes one
-    recording of that class instead. Either needs a checkpoint (default: the shipped one).
+    recording of that class instead. Either needs a checkpoint (default: the shipped holistic one).
     Returns a ``sensor2text.probing.ProbeResult``.
     """
-    from .cli import DEFAULT_CHECKPOINT
+    from .cli import HOLISTIC_CHECKPOINT
     from .errors import Sensor2TextError
     from .probing import probe as _probe
     from .probing import synthesize_gesture
@@ -48,5 +48,5 @@ def probe(prompt: str | None = None, template: str | None = None, recording=None
     elif isinstance(recording, (str, bytes)) or hasattr(recording, "__fspath__"):
         source, recording = str(recording), read_csv(recording)
     if recording is not None and checkpoint is None:
-        checkpoint = str(DEFAULT_CHECKPOINT)
+        checkpoint = str(HOLISTIC_CHECKPOINT)
     return _probe(prompt, template, recording, checkpoint, base_model, top_k, source=source)

@@ -13,8 +13,13 @@ from pathlib import Path
 from .base_lm import EMBEDDED_MODEL_NAME
 from .errors import Sensor2TextError
 
-# The checkpoint shipped in the repository (embedded SmolLM2-135M + synthetic glove).
-DEFAULT_CHECKPOINT = Path(__file__).resolve().parent.parent / "checkpoints" / "smollm2-135m-synth"
+_CHECKPOINTS = Path(__file__).resolve().parent.parent / "checkpoints"
+# The default shipped checkpoint: stepwise (per-hand captions, then the LM names the whole) on the
+# embedded SmolLM2-135M, trained on the synthetic glove's counts 0-9 and named gestures.
+DEFAULT_CHECKPOINT = _CHECKPOINTS / "smollm2-135m-stepwise"
+# The shipped holistic checkpoint (4 soft tokens for the whole recording); the probe's default,
+# since the probe puts one soft prompt into the LM's context.
+HOLISTIC_CHECKPOINT = _CHECKPOINTS / "smollm2-135m-synth"
 
 
 def cmd_synth(args) -> None:
@@ -149,7 +154,7 @@ def _print_descriptions(results: list[dict], trained: set[str]) -> None:
             label += " [yellow](unseen)[/]"
         steps = [r["left"], r["right"], r["composer"].split("Meaning:")[0].strip()] if stepwise else []
         table.add_row(str(Path(*Path(r["path"]).parts[-2:])), label, *steps, r["description"], mark)
-    Console().print(table)
+    Console(width=None if sys.stdout.isatty() else 200).print(table)  # piped output: don't wrap at 80
     for name, wanted in (("trained-class", True), ("unseen-class", False)):
         scored = [r["correct"] for r in results if r["correct"] is not None and (r["label"] in trained) == wanted]
         if scored and trained:

@@ -183,10 +183,14 @@ def probe(prompt: str | None = None, template: str | None = None, recording: np.
     from .base_lm import EMBEDDED_MODEL_NAME, load_base_model
     from .labels import load_label_sets
     from .model import Sensor2Text
+    from .stepwise import is_stepwise
 
     text = resolve_prompt(prompt, template)
     if recording is not None and checkpoint is None:
         raise Sensor2TextError("a recording or gesture needs --checkpoint (the projector that reads it).")
+    if checkpoint and is_stepwise(checkpoint):
+        raise Sensor2TextError(f"{checkpoint} is a stepwise checkpoint; the probe puts one soft prompt into the "
+                               "LM and needs a holistic one, e.g. checkpoints/smollm2-135m-synth.")  # fmt: skip
     model = Sensor2Text.from_pretrained(checkpoint) if checkpoint else None
     if model is not None:
         lm, tokenizer = model.lm, model.tokenizer

@@ -36,7 +36,11 @@ class ZeroShotConfig:
     labels: str | None = help_field("Label-set YAML; null = the shipped synthetic label sets.", None)
     embedding_model: str | None = help_field("sentence-transformers id or folder; null = embedded MiniLM.", None)
     aggregate: str = help_field("How synonym scores combine per label set: max or mean.", "max")
-    lm_scorer: bool = help_field("Also score with the LM's length-normalised log-likelihood.", True)
+    lm_scorer: bool = help_field(
+        "Also score with the LM's length-normalised log-likelihood given the glove "
+        "(the text-only LM baseline always runs).",
+        True,
+    )
     samples: int = help_field("Sampled descriptions per recording besides the greedy one (0 = none).", 0)
     temperature: float = help_field("Sampling temperature of those descriptions.", 0.7)
     train_config: str | None = help_field(
@@ -97,7 +101,7 @@ def run_zeroshot(cfg: ZeroShotConfig, model, items: list[tuple[np.ndarray, str, 
         scores[f"embedding, greedy + {cfg.samples} samples"] = np.mean(runs, axis=0)
     if cfg.lm_scorer:
         scores["lm"] = lm_label_scores(model, [f for f, _, _ in items], candidates, cfg.aggregate)
-        scores["text-only lm (baseline)"] = text_only_lm_scores(model, len(items), candidates, cfg.aggregate)
+    scores["text-only lm (baseline)"] = text_only_lm_scores(model, len(items), candidates, cfg.aggregate)
     if cfg.train_config:
         scores.update(trained_baselines(cfg, recordings, classes, scorer.encoder, candidates))
     report = {"config": asdict(cfg), "classes": classes, "num_recordings": len(items),

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from sensor2text.base_lm import EMBEDDED_MODEL_NAME, load_base_model
-from sensor2text.cli import DEFAULT_CHECKPOINT
+from sensor2text.cli import DEFAULT_CHECKPOINT, HOLISTIC_CHECKPOINT
 from sensor2text.evaluation import accuracy_report
 from sensor2text.model import Sensor2Text
 from sensor2text.synth import SynthSpec, generate
@@ -30,13 +30,29 @@ def test_embedded_lm_is_the_real_pretrained_model(embedded):
     assert probs[top].item() == pytest.approx(0.136, abs=0.01)
 
 
-def test_shipped_checkpoint_describes_unseen_subjects(embedded):
+def test_shipped_holistic_checkpoint_describes_unseen_subjects(embedded):
     """Seen classes, two subjects the checkpoint never saw (another seed): descriptions must match."""
     lm, tokenizer = embedded
-    model = Sensor2Text.from_pretrained(DEFAULT_CHECKPOINT, lm=lm, tokenizer=tokenizer)
+    model = Sensor2Text.from_pretrained(HOLISTIC_CHECKPOINT, lm=lm, tokenizer=tokenizer)
     classes = tuple(model.config.trained_classes)
     spec = SynthSpec(seed=99, train_subjects=0, val_subjects=0, test_subjects=2, repetitions=1, classes=classes)
     items = [(r["frames"], r["label"]) for r in generate(spec)]
     report = accuracy_report(model, items, model.label_sets)
     assert len(items) == 2 * len(classes) == 44
     assert report["accuracy"] >= 0.9, report["per_class"]
+
+
+def test_shipped_stepwise_checkpoint_names_ten_it_never_saw():
+    """The default checkpoint never saw count_10 (both hands open), nor the word "ten" paired with a glove.
+    On two subjects from another seed it must name ten, and still name seen gestures."""
+    from sensor2text.model import load_checkpoint
+
+    model = load_checkpoint(DEFAULT_CHECKPOINT)
+    assert "count_10" not in model.config.trained_classes
+    classes = ("count_10", "count_7", "thumbs_up")
+    spec = SynthSpec(seed=99, train_subjects=0, val_subjects=0, test_subjects=2, repetitions=1, classes=classes)
+    records = list(generate(spec))
+    texts = model.generate([r["frames"] for r in records])
+    expected = {"count_10": "ten", "count_7": "seven", "thumbs_up": "thumbs up"}
+    assert len(records) == 6
+    assert texts == [expected[r["label"]] for r in records], [(r["label"], t) for r, t in zip(records, texts)]

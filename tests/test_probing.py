@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from sensor2text.base_lm import load_base_model
+from sensor2text.cli import DEFAULT_CHECKPOINT
 from sensor2text.errors import Sensor2TextError
 from sensor2text.probing import (
     build_prompt,
@@ -96,6 +97,7 @@ def test_probe_templates_and_prompt_resolution():
         (["--prompt", "  "], "the probe prompt is empty"),
         (["--prompt", "x", "--gesture", "fist", "--checkpoint", "/no/such/ckpt"], "not a sensor2text checkpoint"),
         (["--prompt", "x", "--template", "gesture"], "either --prompt or --template"),
+        (["--prompt", "x", "--gesture", "fist", "--checkpoint", str(DEFAULT_CHECKPOINT)], "is a stepwise checkpoint"),
     ],
 )
 def test_bad_probe_input_is_one_clear_line(args, message):

@@ -66,6 +66,7 @@ def test_run_with_samples_and_trained_baselines(tiny_checkpoint, tmp_path):
     assert set(report["scorers"]) == {
         "embedding",
         "embedding, greedy + 2 samples",
+        "text-only lm (baseline)",
         "CNN+LSTM classifier (closed set)",
         "contrastive CLIP-style encoder",
     }
