@@ -273,10 +273,15 @@ def knowledge_lm(cfg, lm, tokenizer, log=print):
 
     from .composer import corpus_accuracy, train_knowledge
 
-    if cfg.composer.knowledge_adapter:
-        folder = Path(cfg.composer.knowledge_adapter)
-        if not (folder / "adapter_model.safetensors").is_file():
-            raise ConfigError(f"composer.knowledge_adapter: {folder} has no adapter_model.safetensors.")
+    folder = Path(cfg.composer.knowledge_adapter) if cfg.composer.knowledge_adapter else None
+    if folder is not None and not (folder / "adapter_model.safetensors").is_file():
+        raise ConfigError(f"composer.knowledge_adapter: {folder} has no adapter_model.safetensors.")
+    trained_for = _adapter_base_model(folder) if folder is not None else None
+    if folder is not None and trained_for != cfg.training.base_model:
+        log(f"knowledge adapter {folder} was trained for {trained_for!r}, not {cfg.training.base_model!r}: "
+            f"training one for this LM ({cfg.composer.knowledge_steps} steps)")  # fmt: skip
+        folder = None
+    if folder is not None:
         model = PeftModel.from_pretrained(lm, str(folder))
     else:
         model = train_knowledge(lm, tokenizer, cfg.composer, log=log)
@@ -284,3 +289,11 @@ def knowledge_lm(cfg, lm, tokenizer, log=print):
         model.save_pretrained(folder, safe_serialization=True, save_embedding_layers=False)
     accuracy = corpus_accuracy(model, tokenizer)
     return model.merge_and_unload(), folder, accuracy
+
+
+def _adapter_base_model(folder: Path) -> str | None:
+    """The base LM a saved adapter was trained for (as the user named it), from peft's config."""
+    try:
+        return json.loads((folder / "adapter_config.json").read_text()).get("base_model_name_or_path")
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"composer.knowledge_adapter: {folder}/adapter_config.json is unreadable ({exc}).") from exc

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -111,3 +113,18 @@ def test_cli_generates_with_a_stepwise_checkpoint(tiny_lm_dir, tmp_path, capsys)
     assert main(["generate", "--checkpoint", str(folder), "--input", str(data), "--json", out]) == 0
     rows = json.loads((tmp_path / "out.json").read_text())
     assert len(rows) == 1 and rows[0]["label"] == "count_2" and isinstance(rows[0]["description"], str)
+
+
+def test_a_knowledge_adapter_for_another_lm_is_retrained_not_loaded(tiny_lm_dir, tmp_path):
+    """Protocols run unchanged with --base-model: the shipped SmolLM2 adapter does not fit GPT-2."""
+    from sensor2text.base_lm import load_base_model
+    from sensor2text.stepwise import knowledge_lm
+
+    cfg = stepwise_config(tiny_lm_dir, tmp_path / "run")
+    cfg.composer.knowledge_adapter = str(Path(__file__).parents[1] / "checkpoints" / "knowledge-arithmetic-smollm2")
+    lm, tokenizer = load_base_model(tiny_lm_dir)
+    logged = []
+    merged, folder, accuracy = knowledge_lm(cfg, lm, tokenizer, log=logged.append)
+    assert "trained for 'smollm2-135m-instruct'" in logged[0]
+    assert (folder / "adapter_model.safetensors").is_file() and "knowledge-arithmetic" not in str(folder)
+    assert 0.0 <= accuracy <= 1.0 and not hasattr(merged, "peft_config")
