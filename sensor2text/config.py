@@ -73,7 +73,7 @@ class DataConfig:
     profile: str = help_field("Device profile of the recordings (see sensor2text.glove).", "synthetic-joints")
     num_frames: int = help_field("Frames every recording is resampled to.", DEFAULT_NUM_FRAMES)
     path: str | None = help_field("Folder with train/ and validation/ recordings; null = synthesize.", None)
-    labels: str | None = help_field("Label-set YAML; null = the shipped synthetic label sets.", None)
+    labels: str | None = help_field("Label-set YAML, or shipped: synthetic, auslan; null = synthetic.", None)
     classes: list[str] = help_field("Classes to train on.", factory=lambda: list(DEFAULT_TRAIN_CLASSES))
     seed: int = help_field("Seed of the synthetic generator.", 0)
     train_subjects: int = help_field("Synthetic subjects for training.", 8)

@@ -12,12 +12,15 @@ one frame per line. The label of a file is its name before the last ``-``, as in
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from .auslan import SIGN_SUFFIX, TSD_SUFFIX, class_from_stem, is_calibration, read_auslan
+from .auslan import profile_for as auslan_profile_for
 from .errors import RecordingError
 from .glove import SYNTHETIC_JOINTS, DeviceProfile, validate_recording
 from .kinematics import two_hand_keypoints
@@ -26,6 +29,8 @@ from .kinematics import two_hand_keypoints
 TIME_COLUMN = "time_s"
 # Suffix of keypoint files written beside recordings (skipped when listing recordings).
 KEYPOINTS_SUFFIX = ".keypoints.csv"
+# File suffixes read as recordings: this project's CSV and the AUSLAN formats.
+RECORDING_SUFFIXES = (".csv", TSD_SUFFIX, SIGN_SUFFIX)
 # Folder name of the Hugging Face copy inside a synth output folder.
 HF_FOLDER = "hf"
 
@@ -118,23 +123,47 @@ def _iter_hf(path: Path, profile: DeviceProfile, split: str | None) -> Iterator[
 
 def iter_recordings(path: str | Path, profile: DeviceProfile = SYNTHETIC_JOINTS,
                     split: str | None = None) -> Iterator[Recording]:  # fmt: skip
-    """Recordings from a CSV file, a folder of CSV files (recursively) or a saved HF dataset."""
+    """Recordings from a file, a folder of files (recursively) or a saved HF dataset.
+
+    Files: ``.csv`` (this project's format) and the AUSLAN formats ``.tsd`` and ``.sign``
+    (:mod:`sensor2text.auslan`). A recording's subject is its folder's name (``subject2000``,
+    ``tctodd7``, ``adam2``). In a folder, PowerGlove calibration files are skipped, and so are
+    empty AUSLAN files (the original release holds one), with a note on stderr.
+    """
     path = Path(path)
     if not path.exists():
         raise RecordingError(f"{path}: no such file or folder.")
     if path.is_dir() and is_hf_dataset(path):
         yield from _iter_hf(path, profile, split)
         return
-    if path.is_file():
-        files = [path]
-    else:
-        root = path / split if split and (path / split).is_dir() else path
-        files = sorted(p for p in root.rglob("*.csv") if not p.name.endswith(KEYPOINTS_SUFFIX))
-        if not files:
-            raise RecordingError(f"{path}: the folder holds no .csv recordings.")
+    files = [path] if path.is_file() else _recording_files(path, split)
     for file in files:
+        if path.is_dir() and file.suffix in (TSD_SUFFIX, SIGN_SUFFIX) and file.stat().st_size == 0:
+            print(f"note: skipped {file}: the file is empty", file=sys.stderr)
+            continue
         subject = file.parent.name if path.is_dir() else None
-        yield Recording(read_csv(file, profile), str(file), label_from_path(file), subject)
+        frames, label = read_recording(file, profile)
+        yield Recording(frames, str(file), label, subject)
+
+
+def _recording_files(folder: Path, split: str | None) -> list[Path]:
+    root = folder / split if split and (folder / split).is_dir() else folder
+    files = sorted(p for p in root.rglob("*") if p.suffix in RECORDING_SUFFIXES and p.is_file()
+                   and not p.name.endswith(KEYPOINTS_SUFFIX) and not is_calibration(p))  # fmt: skip
+    if not files:
+        raise RecordingError(f"{folder}: the folder holds no recordings (.csv, .tsd or .sign files).")
+    return files
+
+
+def read_recording(file: Path, profile: DeviceProfile) -> tuple[np.ndarray, str]:
+    """``(frames (T, C), class name)`` of one file in any supported format, checked against ``profile``."""
+    if file.suffix not in (TSD_SUFFIX, SIGN_SUFFIX):
+        return read_csv(file, profile), label_from_path(file)
+    native = auslan_profile_for(file)
+    if native.num_channels != profile.num_channels:
+        raise RecordingError(f"{file}: a '{native.name}' recording ({native.num_channels} channels), but the "
+                             f"model expects profile '{profile.name}' ({profile.num_channels} channels).")  # fmt: skip
+    return read_auslan(file), class_from_stem(file.stem, file.suffix)
 
 
 def save_synthetic(records: list[dict], out: Path, formats: tuple[str, ...] = ("csv", "hf")) -> None:

@@ -29,6 +29,8 @@ HAND_JOINTS = (
 )  # fmt: skip
 # 5DT-style glove with a Flock-of-Birds tracker, per hand: position, orientation, 5 bends in [0, 1].
 FIVE_DT_HAND = ("x", "y", "z", "roll", "pitch", "yaw", "thumb", "fore", "middle", "ring", "little")
+# Nintendo PowerGlove (right hand), its documented channels: position, roll, four finger bends.
+POWERGLOVE_CHANNELS = ("x", "y", "z", "roll", "thumb", "fore", "middle", "ring")
 # Default synthetic sample rate: the glove is sampled at 100 Hz.
 SYNTHETIC_SAMPLE_RATE_HZ = 100.0
 # Frames every recording is resampled to before the projector sees it (about 1 s at 100 Hz).
@@ -105,7 +107,16 @@ FIVE_DT_TWO_HAND = DeviceProfile(
     hand_slices=_halves(2 * len(FIVE_DT_HAND)),
     description="Two 5DT gloves + position trackers: 11 channels per hand, bends in [0, 1].",
 )
-PROFILES = {p.name: p for p in (SYNTHETIC_JOINTS, FIVE_DT_TWO_HAND)}
+POWERGLOVE = DeviceProfile(
+    name="powerglove",
+    channels=POWERGLOVE_CHANNELS,
+    units=("1",) * len(POWERGLOVE_CHANNELS),
+    valid_range=(-10.0, 10.0),
+    sample_rate_hz=None,  # not stated in the AUSLAN release (about 25 Hz is usual for this glove)
+    hand_slices=((0, len(POWERGLOVE_CHANNELS)),),
+    description="Nintendo PowerGlove, right hand: x, y, z, roll in [-1, 1], four finger bends in [0, 1].",
+)
+PROFILES = {p.name: p for p in (SYNTHETIC_JOINTS, FIVE_DT_TWO_HAND, POWERGLOVE)}
 
 
 def flex_profile(num_sensors: int, sample_rate_hz: float | None = None) -> DeviceProfile:

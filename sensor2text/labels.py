@@ -14,6 +14,8 @@ from .errors import ConfigError
 
 # Label sets of the synthetic glove, shipped with the package.
 SYNTHETIC_LABELS_FILE = "synthetic_labels.yaml"
+# Shipped label sets by name (``labels: auslan`` in a config): the synthetic glove, the 95 AUSLAN signs.
+SHIPPED_LABELS = {"synthetic": SYNTHETIC_LABELS_FILE, "auslan": "auslan_labels.yaml"}
 
 
 def normalize_text(text: str) -> str:
@@ -52,10 +54,12 @@ def parse_label_sets(mapping: dict, source: str) -> dict[str, LabelSet]:
 
 
 def load_label_sets(path: str | Path | None = None) -> dict[str, LabelSet]:
-    """Read label sets from a YAML file; ``None`` gives the shipped synthetic-glove label sets."""
-    if path is None:
-        text = resources.files("sensor2text.assets").joinpath(SYNTHETIC_LABELS_FILE).read_text()
-        return parse_label_sets(yaml.safe_load(text), SYNTHETIC_LABELS_FILE)
+    """Read label sets from a YAML file, or shipped ones by name (``synthetic``, ``auslan``);
+    ``None`` gives the synthetic-glove label sets."""
+    name = SYNTHETIC_LABELS_FILE if path is None else SHIPPED_LABELS.get(str(path))
+    if name is not None:
+        text = resources.files("sensor2text.assets").joinpath(name).read_text()
+        return parse_label_sets(yaml.safe_load(text), name)
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"{path}: label-set file not found.")

@@ -33,7 +33,7 @@ class ZeroShotConfig:
 
     train_classes: list[str] = help_field("Classes the checkpoint was trained on.", factory=list)
     unseen_classes: list[str] = help_field("Classes held out of training; candidates include them.", factory=list)
-    labels: str | None = help_field("Label-set YAML; null = the shipped synthetic label sets.", None)
+    labels: str | None = help_field("Label-set YAML, or shipped: synthetic, auslan; null = synthetic.", None)
     embedding_model: str | None = help_field("sentence-transformers id or folder; null = embedded MiniLM.", None)
     aggregate: str = help_field("How synonym scores combine per label set: max or mean.", "max")
     lm_scorer: bool = help_field(

@@ -82,5 +82,5 @@ def test_synthetic_folder_and_hf_dataset_hold_the_same_recordings(tmp_path):
 def test_missing_path_and_empty_folder(tmp_path):
     with pytest.raises(RecordingError, match="no such file or folder"):
         list(iter_recordings(tmp_path / "nope"))
-    with pytest.raises(RecordingError, match="holds no .csv recordings"):
+    with pytest.raises(RecordingError, match=r"holds no recordings \(.csv, .tsd or .sign files\)"):
         list(iter_recordings(tmp_path))
