@@ -23,6 +23,8 @@ DEFAULT_TRAIN_CLASSES = tuple(f"count_{n}" for n in range(10)) + (
     "v_sign", "thumbs_up", "ok_sign", "pointing", "fist", "open_palm",
     "horns", "shaka", "i_love_you", "pinch", "wave", "come_here",
 )  # fmt: skip
+# Names of data splits.
+SPLITS = ("train", "validation", "test")
 
 
 def help_field(text: str, default=dataclasses.MISSING, factory=dataclasses.MISSING):
@@ -86,14 +88,33 @@ class DataConfig:
     view: str = help_field("'whole' recordings, or 'hands': one shared model captions each hand (stepwise).",
                            "whole")  # fmt: skip
     hand_states: str | None = help_field("Per-hand annotation YAML for view 'hands'; null = synthetic.", None)
+    splits: dict | None = help_field(
+        "Recorded data split by subject folder, e.g. {train: [tctodd1, tctodd2], validation: [tctodd6]}; "
+        "null = the path's train/, validation/, test/ subfolders.",
+        None,
+    )
 
     def __post_init__(self):
+        if self.splits is not None:
+            _check_splits(self.splits)
         if self.view not in ("whole", "hands"):
             raise ConfigError(f"data.view must be 'whole' or 'hands', got '{self.view}'.")
         if self.num_frames < 2:
             raise ConfigError("data.num_frames must be at least 2.")
         if self.augment_gain < 0 or self.augment_offset < 0:
             raise ConfigError("data.augment_gain and data.augment_offset must be >= 0.")
+
+
+def _check_splits(splits) -> None:
+    if not isinstance(splits, dict) or not set(splits) <= set(SPLITS):
+        raise ConfigError(f"data.splits: expected a mapping with keys among {', '.join(SPLITS)}, got {splits!r}.")
+    for name, subjects in splits.items():
+        if not isinstance(subjects, list) or not all(isinstance(s, str) for s in subjects):
+            raise ConfigError(f"data.splits.{name}: expected a list of subject folder names, got {subjects!r}.")
+    seen = [s for subjects in splits.values() for s in subjects]
+    shared = sorted({s for s in seen if seen.count(s) > 1})
+    if shared:
+        raise ConfigError(f"data.splits: subject folder '{shared[0]}' is in more than one split.")
 
 
 @dataclass

@@ -36,7 +36,8 @@ CHECKPOINT_DIR = "checkpoint"
 
 
 def load_split(cfg: RunConfig, split: str, classes: list[str] | None = None) -> list[tuple[np.ndarray, str]]:
-    """``[(frames (T, C), class name)]`` of one split: synthesized, or read from ``data.path/<split>``."""
+    """``[(frames (T, C), class name)]`` of one split: synthesized, read from ``data.path/<split>``,
+    or, with ``data.splits``, from the subject folders under ``data.path`` listed for the split."""
     data = cfg.data
     classes = list(classes or data.classes)
     if data.path is None:
@@ -44,8 +45,19 @@ def load_split(cfg: RunConfig, split: str, classes: list[str] | None = None) -> 
                          test_subjects=data.test_subjects, repetitions=data.repetitions,
                          classes=tuple(classes), convention=data.convention)  # fmt: skip
         return [(r["frames"], r["label"]) for r in generate(spec) if r["split"] == split]
+    if data.splits is not None:
+        return [(r.frames, r.label) for r in _subject_recordings(cfg, data.splits.get(split, [])) if r.label in classes]
     recordings = iter_recordings(Path(data.path), get_profile(data.profile), split=split)
     return [(r.frames, r.label) for r in recordings if r.label in classes]
+
+
+def _subject_recordings(cfg: RunConfig, subjects: list[str]):
+    """Recordings of the named subject folders (``tctodd1``, ``adam2``) directly under ``data.path``."""
+    root, profile = Path(cfg.data.path), get_profile(cfg.data.profile)
+    for subject in subjects:
+        if not (root / subject).is_dir():
+            raise ConfigError(f"data.splits: {root / subject} is not a folder.")
+        yield from iter_recordings(root / subject, profile)
 
 
 class WindowDataset(torch.utils.data.Dataset):

@@ -46,3 +46,13 @@ def test_shipped_configs_load(path):
 
 def test_configs_exist():
     assert CONFIGS, "configs/ should hold at least one YAML run config"
+
+
+@pytest.mark.parametrize(("splits", "message"), [
+    ("{train: [a], holdout: [b]}", "keys among train, validation, test"),
+    ("{train: a}", r"data.splits.train: expected a list of subject folder names"),
+    ("{train: [a, b], test: [b]}", "'b' is in more than one split"),
+])  # fmt: skip
+def test_bad_subject_splits_are_errors(splits, message):
+    with pytest.raises(ConfigError, match=message):
+        load_run_config(None, [f"data.splits={splits}"])

@@ -108,3 +108,34 @@ def test_validation_loss_is_logged(tiny_lm_dir, tmp_path):
         if "val/loss" in accumulator.Tags()["scalars"]:
             values += [event.value for event in accumulator.Scalars("val/loss")]
     assert len(values) == 2 and all(v > 0 for v in values)
+
+
+def test_training_on_subject_folders_named_per_split(tiny_lm_dir, tmp_path):
+    from sensor2text.data import save_synthetic
+    from sensor2text.synth import SynthSpec, generate
+    from sensor2text.training import load_split
+
+    spec = SynthSpec(classes=("count_1", "fist"), train_subjects=3, val_subjects=0, test_subjects=0, repetitions=1)
+    save_synthetic(list(generate(spec)), tmp_path / "data", formats=("csv",))
+    cfg = tiny_config(tiny_lm_dir, tmp_path / "run", steps=2)
+    cfg.data.path = str(tmp_path / "data" / "train")
+    cfg.data.classes = ["count_1", "fist"]
+    cfg.data.splits = {"train": ["subject0000", "subject0001"], "validation": ["subject0002"]}
+    assert [len(load_split(cfg, s)) for s in ("train", "validation", "test")] == [4, 2, 0]
+    assert Sensor2Text.from_pretrained(train(cfg)).config.trained_classes == ["count_1", "fist"]
+    cfg.data.splits = {"train": ["subject9"]}
+    with pytest.raises(ConfigError, match="subject9 is not a folder"):
+        load_split(cfg, "train")
+
+
+AUSLAN = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "auslan_hq"
+
+
+@pytest.mark.skipif(not AUSLAN.is_dir(), reason=f"the AUSLAN recordings are not at {AUSLAN}")
+def test_training_on_real_auslan_days(tiny_lm_dir, tmp_path):
+    cfg = tiny_config(tiny_lm_dir, tmp_path / "run", steps=2)
+    cfg.data.profile, cfg.data.path, cfg.data.labels = "5dt-2h", str(AUSLAN), "auslan"
+    cfg.data.classes = ["yes", "no", "computer_PC"]
+    cfg.data.splits = {"train": ["tctodd1"], "validation": ["tctodd2"]}
+    model = Sensor2Text.from_pretrained(train(cfg))
+    assert model.profile.name == "5dt-2h" and model.config.label_sets["computer_PC"] == ["computer", "PC"]
