@@ -113,7 +113,7 @@ def cmd_generate(args) -> None:
     from .evaluation import describe_all
 
     model = _load_model(args.checkpoint)
-    recordings = list(iter_recordings(args.input, model.profile, split=args.split))
+    recordings = list(iter_recordings(args.input, model.profile, split=args.split, subjects=args.subjects))
     frames = [r.frames for r in recordings]
     if hasattr(model, "explain"):  # stepwise: keep the per-hand captions and the reasoning
         steps = [s for i in range(0, len(frames), 32) for s in model.explain(frames[i : i + 32])]
@@ -169,11 +169,13 @@ def cmd_evaluate(args) -> None:
     if args.config:
         return _evaluate_zeroshot(args, model)
     label_sets = model.label_sets
-    recordings = list(iter_recordings(args.data, model.profile, split=args.split))
-    items = [(r.frames, r.label) for r in recordings if r.label in label_sets]
-    if not items:
+    recordings = list(iter_recordings(args.data, model.profile, split=args.split, subjects=args.subjects))
+    recordings = [r for r in recordings if r.label in label_sets]
+    if not recordings:
         raise Sensor2TextError(f"{args.data}: no recording has a label the checkpoint was trained on.")
+    items = [(r.frames, r.label) for r in recordings]
     report = accuracy_report(model, items, label_sets, seen=model.config.trained_classes or None)
+    report["rows"] = [{"path": r.source, **row} for r, row in zip(recordings, report["rows"])]
     if args.json:
         _write_json(args.json, report)
     _print_report(report)
@@ -186,7 +188,8 @@ def _evaluate_zeroshot(args, model) -> None:
 
     cfg = load_zeroshot_config(args.config)
     known = load_label_sets(cfg.labels)
-    recordings = [r for r in iter_recordings(args.data, model.profile, split=args.split) if r.label in known]
+    recordings = iter_recordings(args.data, model.profile, split=args.split, subjects=args.subjects)
+    recordings = [r for r in recordings if r.label in known]
     if not recordings:
         raise Sensor2TextError(f"{args.data}: no recording has a label of the zero-shot label sets.")
     report = run_zeroshot(cfg, model, [(r.frames, r.label, r.source) for r in recordings], args.out_dir)
@@ -217,10 +220,18 @@ def cmd_plot(args) -> None:
     from .glove import get_profile
     from .plotting import plot_recording
 
-    profile = get_profile(args.profile)
+    profile = get_profile(args.profile) if args.profile else _native_profile(Path(args.input))
     recording = next(iter_recordings(args.input, profile))
     plot_recording(recording.frames, profile, args.out, title=Path(recording.source).name)
     print(f"wrote {args.out}")
+
+
+def _native_profile(path: Path):
+    """The profile a file's format implies: AUSLAN ``.tsd`` / ``.sign``, else the synthetic glove."""
+    from .auslan import SIGN_SUFFIX, TSD_SUFFIX, profile_for
+    from .glove import SYNTHETIC_JOINTS
+
+    return profile_for(path) if path.suffix in (TSD_SUFFIX, SIGN_SUFFIX) else SYNTHETIC_JOINTS
 
 
 def cmd_probe(args) -> None:
@@ -275,6 +286,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--checkpoint", default=str(DEFAULT_CHECKPOINT))
     p.add_argument("--input", required=True, help="a .csv recording, a folder of them, or a saved HF dataset")
     p.add_argument("--split", help="only this split of a folder or dataset")
+    p.add_argument("--subjects", nargs="+", help="only recordings in these subject folders (tctodd7, adam1 ...)")
     p.add_argument("--json", help="write one object per recording to this file ('-' = stdout)")
     p.set_defaults(func=cmd_generate)
 
@@ -282,6 +294,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--checkpoint", default=str(DEFAULT_CHECKPOINT))
     p.add_argument("--data", required=True, help="a folder of recordings or a saved HF dataset")
     p.add_argument("--split", help="only this split")
+    p.add_argument("--subjects", nargs="+", help="only recordings in these subject folders (tctodd7, adam1 ...)")
     p.add_argument("--json", help="write the full report to this file")
     p.add_argument("--config", help="zero-shot protocol YAML (configs/zeroshot/); scores every candidate label set")
     p.add_argument("--out-dir", default="runs/zeroshot", help="where the zero-shot reports and plots go")
@@ -302,9 +315,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_probe)
 
     p = sub.add_parser("plot", help="joint-angle heatmap + hand skeleton PNG for one recording")
-    p.add_argument("--input", required=True, help="a .csv recording")
+    p.add_argument("--input", required=True, help="a recording: .csv, or AUSLAN .tsd / .sign")
     p.add_argument("--out", required=True, help="PNG file to write")
-    p.add_argument("--profile", default="synthetic-joints")
+    p.add_argument("--profile", help="device profile (default: from the file type; .csv = synthetic-joints)")
     p.set_defaults(func=cmd_plot)
     return parser
 

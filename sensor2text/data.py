@@ -121,14 +121,15 @@ def _iter_hf(path: Path, profile: DeviceProfile, split: str | None) -> Iterator[
             yield Recording(frames, source, row.get("label"), row.get("subject"))
 
 
-def iter_recordings(path: str | Path, profile: DeviceProfile = SYNTHETIC_JOINTS,
-                    split: str | None = None) -> Iterator[Recording]:  # fmt: skip
+def iter_recordings(path: str | Path, profile: DeviceProfile = SYNTHETIC_JOINTS, split: str | None = None,
+                    subjects: list[str] | None = None) -> Iterator[Recording]:  # fmt: skip
     """Recordings from a file, a folder of files (recursively) or a saved HF dataset.
 
     Files: ``.csv`` (this project's format) and the AUSLAN formats ``.tsd`` and ``.sign``
     (:mod:`sensor2text.auslan`). A recording's subject is its folder's name (``subject2000``,
     ``tctodd7``, ``adam2``). In a folder, PowerGlove calibration files are skipped, and so are
-    empty AUSLAN files (the original release holds one), with a note on stderr.
+    empty AUSLAN files (the original release holds one), with a note on stderr. ``subjects``
+    keeps only the recordings in folders of those names (``tctodd7``; ``adam1 adam2``).
     """
     path = Path(path)
     if not path.exists():
@@ -137,6 +138,8 @@ def iter_recordings(path: str | Path, profile: DeviceProfile = SYNTHETIC_JOINTS,
         yield from _iter_hf(path, profile, split)
         return
     files = [path] if path.is_file() else _recording_files(path, split)
+    if subjects:
+        files = _of_subjects(files, subjects, path)
     for file in files:
         if path.is_dir() and file.suffix in (TSD_SUFFIX, SIGN_SUFFIX) and file.stat().st_size == 0:
             print(f"note: skipped {file}: the file is empty", file=sys.stderr)
@@ -153,6 +156,15 @@ def _recording_files(folder: Path, split: str | None) -> list[Path]:
     if not files:
         raise RecordingError(f"{folder}: the folder holds no recordings (.csv, .tsd or .sign files).")
     return files
+
+
+def _of_subjects(files: list[Path], subjects: list[str], where: Path) -> list[Path]:
+    found = {f.parent.name for f in files}
+    missing = [s for s in subjects if s not in found]
+    if missing:
+        raise RecordingError(f"{where}: no recordings of subject '{missing[0]}' (folders found: "
+                             f"{', '.join(sorted(found)[:8])}{', ...' if len(found) > 8 else ''}).")  # fmt: skip
+    return [f for f in files if f.parent.name in subjects]
 
 
 def read_recording(file: Path, profile: DeviceProfile) -> tuple[np.ndarray, str]:

@@ -37,7 +37,8 @@ def plot_recording(frames: np.ndarray, profile: DeviceProfile, out: str | Path, 
     ax.set_yticks(range(profile.num_channels), profile.channels, fontsize=5)
     rate = profile.sample_rate_hz
     ax.set_xlabel(f"frame ({rate:g} Hz)" if rate else "frame")
-    ax.set_title(f"{title}  channels ({profile.units[0]})")
+    units = profile.units[0] if len(set(profile.units)) == 1 else "units per channel: see the profile"
+    ax.set_title(f"{title}  channels ({units})")
     fig.colorbar(image, ax=ax, fraction=0.04)
     if skeleton:
         frame = peak_frame(frames)

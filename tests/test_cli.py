@@ -113,6 +113,29 @@ def test_evaluate_reports_per_class_accuracy(tiny_checkpoint, synth_dir, tmp_pat
     assert report["accuracy"] == np.mean([r["correct"] for r in report["rows"]])
 
 
+def test_evaluate_keeps_only_the_named_subjects(tiny_checkpoint, synth_dir, tmp_path, capsys):
+    import shutil
+
+    for subject in ("tctodd6", "tctodd7"):
+        shutil.copytree(synth_dir / "test" / "subject2000", tmp_path / "days" / subject)
+    out = tmp_path / "report.json"
+    args = ["evaluate", "--checkpoint", tiny_checkpoint, "--data", str(tmp_path / "days"), "--json", str(out)]
+    assert main([*args, "--subjects", "tctodd7"]) == 0
+    assert {Path(r["path"]).parent.name for r in json.loads(out.read_text())["rows"]} == {"tctodd7"}
+    assert main([*args, "--subjects", "tctodd9"]) == 2
+    assert "no recordings of subject 'tctodd9'" in capsys.readouterr().err
+
+
+AUSLAN_FILE = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "auslan_hq" / "tctodd1" / "alive-1.tsd"
+
+
+@pytest.mark.skipif(not AUSLAN_FILE.is_file(), reason=f"the AUSLAN recordings are not at {AUSLAN_FILE}")
+def test_plot_reads_a_real_auslan_file_with_its_own_profile(tmp_path):
+    out = tmp_path / "alive.png"
+    assert main(["plot", "--input", str(AUSLAN_FILE), "--out", str(out)]) == 0
+    assert out.read_bytes()[:4] == b"\x89PNG"
+
+
 def test_plot_writes_a_png(synth_dir, tmp_path):
     out = tmp_path / "wave.png"
     assert main(["plot", "--input", str(synth_dir / "test" / "subject2000" / "wave-0.csv"), "--out", str(out)]) == 0
