@@ -146,7 +146,7 @@ def gzsl_metrics(scores: np.ndarray, truth: np.ndarray, seen_mask: np.ndarray) -
         for name, mask in (("seen", seen_mask), ("unseen", ~seen_mask)):
             out[f"{name}_top{k}"] = _per_class_mean(hits[mask], truth[mask]) if mask.any() else None
         s, u = out[f"seen_top{k}"], out[f"unseen_top{k}"]
-        out[f"harmonic_top{k}"] = 2 * s * u / (s + u) if s is not None and u is not None and s + u > 0 else 0.0
+        out[f"harmonic_top{k}"] = None if s is None or u is None else 2 * s * u / (s + u) if s + u > 0 else 0.0
     return out
 
 

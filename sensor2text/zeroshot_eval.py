@@ -32,7 +32,9 @@ class ZeroShotConfig:
     """A zero-shot protocol: which classes were trained on, which are held out, how to score."""
 
     train_classes: list[str] = help_field("Classes the checkpoint was trained on.", factory=list)
-    unseen_classes: list[str] = help_field("Classes held out of training; candidates include them.", factory=list)
+    unseen_classes: list[str] = help_field(
+        "Classes held out of training; candidates include them. Empty = a seen-class benchmark.", factory=list
+    )
     labels: str | None = help_field("Label-set YAML, or shipped: synthetic, auslan; null = synthetic.", None)
     embedding_model: str | None = help_field("sentence-transformers id or folder; null = embedded MiniLM.", None)
     aggregate: str = help_field("How synonym scores combine per label set: max or mean.", "max")
@@ -51,8 +53,8 @@ class ZeroShotConfig:
     baseline_steps: int = help_field("Optimiser steps of each trained baseline.", 600)
 
     def __post_init__(self):
-        if not self.unseen_classes:
-            raise ConfigError("zero-shot config: unseen_classes must name at least one class.")
+        if not self.unseen_classes and not self.train_classes:
+            raise ConfigError("zero-shot config: name the train_classes and/or the unseen_classes.")
 
 
 def load_zeroshot_config(path: str | Path) -> ZeroShotConfig:
@@ -175,7 +177,8 @@ def write_reports(report: dict, similarity: np.ndarray, truth: np.ndarray, class
 
 
 def markdown_report(report: dict) -> str:
-    lines = ["# Zero-shot report", "", f"Unseen classes: {', '.join(report['config']['unseen_classes'])}; "
+    unseen = ", ".join(report["config"]["unseen_classes"]) or "none (every class was trained on)"
+    lines = ["# Zero-shot report", "", f"Unseen classes: {unseen}; "
              f"{report['num_recordings']} recordings; chance top-1 {report['chance']['top1']:.1%}, "
              f"top-5 {report['chance']['top5']:.1%}.", "",
              f"Text-knowledge corpus of the checkpoint: {report.get('knowledge_corpus', 'none')}.", "",

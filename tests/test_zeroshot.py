@@ -70,6 +70,13 @@ def test_metrics_on_a_hand_made_case():
     assert confusion_matrix(truth, predicted, 3).tolist() == [[1, 1, 0], [0, 1, 0], [1, 0, 1]]
 
 
+def test_a_seen_only_benchmark_has_no_unseen_or_harmonic_numbers():
+    scores = np.array([[0.9, 0.1], [0.8, 0.2]])
+    metrics = gzsl_metrics(scores, np.array([0, 1]), np.array([True, True]))
+    assert metrics["seen_top1"] == pytest.approx(0.5)
+    assert metrics["unseen_top1"] is None and metrics["harmonic_top1"] is None
+
+
 def test_ties_get_fractional_credit():
     # a description equally close to classes 0 and 1 (shared synonym "two"), and a three-way tie
     scores = np.array([[0.8, 0.8, 0.1], [0.5, 0.5, 0.5]])
