@@ -5,7 +5,9 @@ import pytest
 from sensor2text.config import RunConfig, load_run_config, to_yaml
 from sensor2text.errors import ConfigError
 
-CONFIGS = sorted((Path(__file__).parent.parent / "configs").glob("*.yaml"))
+ALL_CONFIGS = sorted((Path(__file__).parent.parent / "configs").rglob("*.yaml"))
+# run configs; zero-shot protocol configs live in configs/zeroshot/ or are named zeroshot_*.yaml
+CONFIGS = [p for p in ALL_CONFIGS if p.parent.name != "zeroshot" and not p.name.startswith("zeroshot")]
 
 
 def test_defaults_and_overrides():

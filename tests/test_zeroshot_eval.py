@@ -9,7 +9,8 @@ from sensor2text.model import Sensor2Text
 from sensor2text.synth import SynthSpec, generate
 from sensor2text.zeroshot_eval import ZeroShotConfig, load_zeroshot_config, run_zeroshot
 
-CONFIGS = sorted((Path(__file__).parent.parent / "configs" / "zeroshot").glob("*.yaml"))
+CONFIGS = sorted(p for p in (Path(__file__).parent.parent / "configs").rglob("*.yaml")
+                 if p.parent.name == "zeroshot" or p.name.startswith("zeroshot"))  # fmt: skip
 
 
 @pytest.mark.parametrize("path", CONFIGS, ids=[p.name for p in CONFIGS])
