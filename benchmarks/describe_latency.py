@@ -1,6 +1,8 @@
 """Latency of describing one recording with a checkpoint (eager fp32, batch 1), and throughput
-at batch 32. Prints a Markdown table row per setting.
+at batch 32. Prints a Markdown table row per setting. Batch-1 repeats cycle through the classes
+(a stepwise checkpoint reasons in an extra step for counts, not for named gestures).
 
+    .venv/bin/python benchmarks/describe_latency.py --repeats 22                       # stepwise default
     .venv/bin/python benchmarks/describe_latency.py --checkpoint checkpoints/smollm2-135m-synth --repeats 20
 """
 
@@ -14,7 +16,7 @@ import numpy as np
 import torch
 
 from sensor2text.cli import DEFAULT_CHECKPOINT
-from sensor2text.model import Sensor2Text
+from sensor2text.model import load_checkpoint
 from sensor2text.synth import SynthSpec, generate
 
 
@@ -33,7 +35,7 @@ def main() -> None:
     parser.add_argument("--checkpoint", default=str(DEFAULT_CHECKPOINT))
     parser.add_argument("--repeats", type=int, default=20)
     args = parser.parse_args()
-    model = Sensor2Text.from_pretrained(args.checkpoint)
+    model = load_checkpoint(args.checkpoint)
     spec = SynthSpec(seed=5, train_subjects=0, val_subjects=0, test_subjects=2, repetitions=1,
                      classes=tuple(model.config.trained_classes))  # fmt: skip
     recordings = [r["frames"] for r in generate(spec)][:32]
@@ -41,7 +43,8 @@ def main() -> None:
           f"torch {torch.__version__}")  # fmt: skip
     print("| setting | p50 ms | p95 ms | ms per recording |")
     print("|---|---|---|---|")
-    single = timed(lambda: model.generate(recordings[:1]), args.repeats)
+    turn = iter(range(10**9))
+    single = timed(lambda: model.generate([recordings[next(turn) % len(recordings)]]), args.repeats)
     print(f"| batch 1 | {np.percentile(single, 50):.0f} | {np.percentile(single, 95):.0f} | "
           f"{np.percentile(single, 50):.0f} |")  # fmt: skip
     batch = timed(lambda: model.generate(recordings), max(3, args.repeats // 5))
