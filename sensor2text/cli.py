@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .base_lm import EMBEDDED_MODEL_NAME
 from .errors import Sensor2TextError
+from .stream_commands import add_replay_parser, add_simulate_parser, add_stream_arguments
 
 _CHECKPOINTS = Path(__file__).resolve().parent.parent / "checkpoints"
 # The default shipped checkpoint: stepwise (per-hand captions, then the LM names the whole) on the
@@ -112,7 +113,13 @@ def cmd_generate(args) -> None:
     from .data import iter_recordings
     from .evaluation import describe_all
 
+    if bool(args.input) == bool(args.stream):
+        raise ValueError("generate: give --input (recordings) or --stream (a live glove), not both or neither.")
     model = _load_model(args.checkpoint)
+    if args.stream:
+        from .stream_commands import cmd_stream
+
+        return cmd_stream(args, model)
     recordings = list(iter_recordings(args.input, model.profile, split=args.split, subjects=args.subjects))
     frames = [r.frames for r in recordings]
     if hasattr(model, "explain"):  # stepwise: keep the per-hand captions and the reasoning
@@ -282,15 +289,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--r", type=int, default=8)
     p.set_defaults(func=cmd_train_knowledge)
 
-    p = sub.add_parser("generate", help="describe recordings with a trained checkpoint")
+    p = sub.add_parser("generate", help="describe recordings, or a live glove (--stream), with a trained checkpoint")
     p.add_argument("--checkpoint", default=str(DEFAULT_CHECKPOINT))
-    p.add_argument("--input", required=True, help="a .csv recording, a folder of them, or a saved HF dataset")
+    p.add_argument("--input", help="a .csv recording, a folder of them, or a saved HF dataset")
     p.add_argument("--split", help="only this split of a folder or dataset")
     p.add_argument("--subjects", nargs="+", help="only recordings in these subject folders (tctodd7, adam1 ...)")
     p.add_argument("--json", help="write one object per recording to this file ('-' = stdout)")
+    p.add_argument("--stream", metavar="PORT", help="live glove: /dev/ttyUSB0, COM3, socket://HOST:PORT, loop://")
+    p.add_argument("--baud", type=int, default=115200, help="serial baud rate (--stream)")
+    p.add_argument("--wire", default="csv", choices=["csv", "binary"], help="wire format of the glove (--stream)")
+    add_stream_arguments(p)
     p.set_defaults(func=cmd_generate)
+    add_simulate_parser(sub)
+    add_replay_parser(sub, str(DEFAULT_CHECKPOINT))
 
-    p = sub.add_parser("evaluate", help="seen-class accuracy of generated descriptions, per class")
+    p = sub.add_parser("evaluate", help="accuracy of generated descriptions; zero-shot protocols with --config")
     p.add_argument("--checkpoint", default=str(DEFAULT_CHECKPOINT))
     p.add_argument("--data", required=True, help="a folder of recordings or a saved HF dataset")
     p.add_argument("--split", help="only this split")

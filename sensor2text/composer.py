@@ -197,8 +197,11 @@ def train_composer(lm, tokenizer, cfg: ComposerConfig, texts: list[tuple], log=p
 
 
 @torch.no_grad()
-def continue_texts(lm, tokenizer, prompts: list[str], max_new_tokens: int, **generate_kwargs) -> list[str]:
+def continue_texts(lm, tokenizer, prompts: list[str], max_new_tokens: int, stop_strings: list[str] | None = None,
+                   **generate_kwargs) -> list[str]:  # fmt: skip
     """Batched continuation of text prompts (left-padded); returns only the new text."""
+    if stop_strings:
+        generate_kwargs.update(stop_strings=stop_strings, tokenizer=tokenizer)
     side = tokenizer.padding_side
     tokenizer.padding_side = "left"
     try:
@@ -218,7 +221,7 @@ def split_reasoning(text: str) -> str | None:
 
 
 @torch.no_grad()
-def compose(lm, tokenizer, prompts: list[str], max_new_tokens: int, **generate_kwargs) -> list[str]:
+def compose(lm, tokenizer, prompts: list[str], max_new_tokens: int, hooks=None, **generate_kwargs) -> list[str]:
     """Continue each composer prompt, reasoning in steps; returns the continuations.
 
     1. The LM continues the prompt. If it starts a sum ("five and five make"), that clause
@@ -226,8 +229,12 @@ def compose(lm, tokenizer, prompts: list[str], max_new_tokens: int, **generate_k
        answer comes from its text knowledge (the base LM, plus the merged knowledge adapter
        when there is one), never from the gesture texts;
     3. the LM then continues prompt + clause + answer to the meaning.
+
+    ``hooks`` (live decoding of one prompt, :class:`sensor2text.stream.TokenHooks`) sees the
+    tokens of steps 1 and 3 and the answer word of step 2; step 1 then stops at the clause, so
+    the live text never shows a sum the composer guessed.
     """
-    first = continue_texts(lm, tokenizer, prompts, max_new_tokens, **dict(generate_kwargs))
+    first = _first_step(lm, tokenizer, prompts, max_new_tokens, hooks, generate_kwargs)
     clauses = [split_reasoning(text) for text in first]
     asked = [i for i, clause in enumerate(clauses) if clause]
     if not asked:
@@ -235,10 +242,25 @@ def compose(lm, tokenizer, prompts: list[str], max_new_tokens: int, **generate_k
     with lm.disable_adapter():  # the answer comes from the LM's (text) knowledge, not the composer
         # the clause starts with a space, tokenised as in the corpus examples
         answers = continue_texts(lm, tokenizer, [" " + clauses[i] for i in asked], 4, **dict(generate_kwargs))
+    if hooks:
+        hooks.emit(f" {_first_word(answers[0])}.")
     resumed = [f"{prompts[i]} {clauses[i]} {_first_word(a)}." for i, a in zip(asked, answers)]
-    endings = continue_texts(lm, tokenizer, resumed, max_new_tokens, **dict(generate_kwargs))
+    live = hooks.kwargs if hooks else {}
+    endings = continue_texts(lm, tokenizer, resumed, max_new_tokens, **dict(generate_kwargs), **live)
     for i, answer, ending in zip(asked, answers, endings):
         first[i] = f" {clauses[i]} {_first_word(answer)}.{ending}"
+    return first
+
+
+def _first_step(lm, tokenizer, prompts, max_new_tokens, hooks, generate_kwargs) -> list[str]:
+    if not hooks:
+        return continue_texts(lm, tokenizer, prompts, max_new_tokens, **dict(generate_kwargs))
+    stop = {"stop_strings": [f" {REASONING_VERB}"]}
+    first = continue_texts(lm, tokenizer, prompts, max_new_tokens, **dict(generate_kwargs), **hooks.kwargs, **stop)
+    for i, text in enumerate(first):  # stopped at the verb, but not in a clause: go on
+        if text.rstrip().endswith(REASONING_VERB) and not split_reasoning(text):
+            first[i] += continue_texts(lm, tokenizer, [prompts[i] + text], max_new_tokens,
+                                       **dict(generate_kwargs), **hooks.kwargs)[0]  # fmt: skip
     return first
 
 

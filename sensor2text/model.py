@@ -191,8 +191,13 @@ class Sensor2Text(nn.Module):
 
     # ---- generation -----------------------------------------------------------------------
     @torch.no_grad()
-    def generate(self, recordings: list[np.ndarray], max_new_tokens: int | None = None, **kwargs) -> list[str]:
-        """Describe each raw recording ``(T_i, C)``; greedy unless sampling kwargs are given."""
+    def generate(self, recordings: list[np.ndarray], max_new_tokens: int | None = None, hooks=None,
+                 **kwargs) -> list[str]:  # fmt: skip
+        """Describe each raw recording ``(T_i, C)``; greedy unless sampling kwargs are given.
+
+        ``hooks`` (:class:`sensor2text.stream.TokenHooks`, one recording) sees the tokens as they come.
+        """
+        kwargs.update(hooks.kwargs if hooks else {})
         prompt = self.embed_prompt(self.prepare(recordings))
         mask = torch.ones(prompt.shape[:2], dtype=torch.long, device=prompt.device)
         out = self.lm.generate(inputs_embeds=prompt, attention_mask=mask, do_sample=kwargs.pop("do_sample", False),

@@ -137,17 +137,20 @@ class Stepwise:
         captions = self.hands.generate(halves, **kwargs)
         return list(zip(captions[0::2], captions[1::2]))
 
-    def explain(self, recordings: list[np.ndarray], **kwargs) -> list[dict]:
-        """Every step: per-hand captions, the composer's full continuation, and the meaning."""
+    def explain(self, recordings: list[np.ndarray], hooks=None, **kwargs) -> list[dict]:
+        """Every step: per-hand captions, the composer's full continuation, and the meaning.
+
+        ``hooks`` (:class:`sensor2text.stream.TokenHooks`, one recording) sees the composer's tokens.
+        """
         hands = self.describe_hands(recordings, **kwargs)
         prompts = [compose_prompt(self.config.compose_template, left, right) for left, right in hands]
-        outputs = compose(self.lm, self.tokenizer, prompts, self.config.max_new_tokens, **kwargs)
+        outputs = compose(self.lm, self.tokenizer, prompts, self.config.max_new_tokens, hooks=hooks, **kwargs)
         return [{"left": left, "right": right, "composer": out.strip(), "description": parse_meaning(out)}
                 for (left, right), out in zip(hands, outputs)]  # fmt: skip
 
-    def generate(self, recordings: list[np.ndarray], **kwargs) -> list[str]:
+    def generate(self, recordings: list[np.ndarray], hooks=None, **kwargs) -> list[str]:
         """Describe each raw two-hand recording ``(T_i, C)``."""
-        return [step["description"] for step in self.explain(recordings, **kwargs)]
+        return [step["description"] for step in self.explain(recordings, hooks=hooks, **kwargs)]
 
     # ---- scoring interface used by zeroshot.lm_label_scores ----------------------------------
     def label_ids(self, text: str) -> list[int]:

@@ -1,0 +1,324 @@
+"""Live glove stream: serial port (or a replayed file) -> frames -> gestures -> descriptions.
+
+Threads: a *source* thread reads the port (pyserial ``serial_for_url``: ``/dev/ttyUSB0``,
+``COM3``, ``socket://host:port``, ``loop://``), parses frames (:mod:`sensor2text.wire`), records
+them and cuts gestures (:mod:`sensor2text.segment`); the main thread describes each gesture
+with the model, streaming tokens to a sink (:mod:`sensor2text.stream_display`). The source
+never waits for the model, so no frame is lost while the LM decodes; when gestures come faster
+than they can be described, the oldest waiting one is skipped (counted).
+
+A port that is missing or goes away is reopened with exponential backoff; a bad frame is
+counted and skipped. Neither stops the stream.
+"""
+
+from __future__ import annotations
+
+import math
+import queue
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .errors import Sensor2TextError
+from .glove import DeviceProfile
+from .segment import HoldOptions, HoldSegmenter, Segment, WindowSegmenter
+from .wire import FrameStats, make_parser
+
+# Seconds between two reconnect attempts: doubles from the first to the last value.
+RECONNECT_BACKOFF_S = (0.25, 4.0)
+# Largest read per call, and how long a read waits for bytes (the latency this adds).
+READ_SIZE = 65536
+READ_TIMEOUT_S = 0.01
+# Gestures waiting for the model; beyond this the oldest is skipped.
+MAX_PENDING_GESTURES = 2
+# Seconds between two "stats" events.
+STATS_EVERY_S = 1.0
+
+Emit = Callable[[dict], None]
+
+
+@dataclass(frozen=True)
+class StreamOptions:
+    """How to read and cut a live stream (the CLI's ``generate --stream`` flags)."""
+
+    url: str = ""
+    baudrate: int = 115200
+    wire_format: str = "csv"
+    window: int | None = None  # frames; with ``hop``, sliding windows instead of holds
+    hop: int | None = None
+    hold: HoldOptions = field(default_factory=HoldOptions)
+    record: str | None = None
+
+    def __post_init__(self):
+        if (self.window is None) != (self.hop is None):
+            raise ValueError("stream: give both --window and --hop (sliding windows), or neither (holds)")
+
+
+# ---- decoding hooks --------------------------------------------------------------------------
+class TokenHooks:
+    """Live decoding of one gesture: new text goes to ``on_text`` as tokens are generated, and
+    the greedy token probabilities are recorded (``confidence``: their geometric mean)."""
+
+    def __init__(self, tokenizer, on_text: Callable[[str], None]):
+        from transformers import LogitsProcessor, LogitsProcessorList, TextStreamer
+
+        hooks = self
+
+        class _Streamer(TextStreamer):
+            def on_finalized_text(self, text: str, stream_end: bool = False) -> None:
+                hooks.emit(text)
+
+        class _Recorder(LogitsProcessor):
+            """Changes nothing: notes the probability of the greedy choice."""
+
+            def __call__(self, input_ids, scores):
+                hooks.probs.append(float(scores.float().softmax(-1).max()))
+                return scores
+
+        self.on_text = on_text
+        self.probs: list[float] = []
+        self.first_token_at: float | None = None
+        self.kwargs = {"streamer": _Streamer(tokenizer, skip_prompt=True, skip_special_tokens=True),
+                       "logits_processor": LogitsProcessorList([_Recorder()])}  # fmt: skip
+
+    def emit(self, text: str) -> None:
+        if text:
+            if self.first_token_at is None:
+                self.first_token_at = time.perf_counter()
+            self.on_text(text)
+
+    @property
+    def confidence(self) -> float | None:
+        if not self.probs:
+            return None
+        return float(math.exp(np.mean(np.log(np.maximum(self.probs, 1e-12)))))
+
+
+def describe_segment(model, segment: Segment, detected_at: float, emit: Emit, rate_hz: float) -> dict:
+    """Describe one gesture, emitting ``token`` events and a final ``description`` event."""
+    hooks = TokenHooks(model.tokenizer, lambda text: emit({"event": "token", "text": text}))
+    text = model.generate([segment.frames], hooks=hooks)[0]
+    done = time.perf_counter()
+    first = hooks.first_token_at or done
+    event = {"event": "description", "text": text, "confidence": _round(hooks.confidence),
+             "first_token_ms": round(1000 * (first - detected_at), 1),
+             "latency_ms": round(1000 * (done - detected_at), 1),
+             "start_s": round(segment.start / rate_hz, 2), "end_s": round(segment.end / rate_hz, 2),
+             "reason": segment.reason}  # fmt: skip
+    emit(event)
+    return event
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
+# ---- frames -> gestures ----------------------------------------------------------------------
+class FramePipeline:
+    """Runs in the source thread: counts, records and segments frames; queues gestures."""
+
+    def __init__(self, profile: DeviceProfile, segmenter, stats: FrameStats, emit: Emit, record: str | None = None,
+                 max_pending: int | None = MAX_PENDING_GESTURES):  # fmt: skip
+        """``max_pending``: gestures that may wait for the model before the oldest is skipped
+        (None: never skip, for a replay that can wait)."""
+        self.profile, self.segmenter, self.stats, self.emit = profile, segmenter, stats, emit
+        self.max_pending = max_pending
+        self.rate = profile.sample_rate_hz or 100.0
+        self.gestures: queue.Queue = queue.Queue()
+        self.skipped = 0
+        self.frames = 0
+        self.arrivals: deque[float] = deque(maxlen=512)
+        self.recorder = Recorder(record, profile, self.rate) if record else None
+
+    def on_frames(self, frames: Iterable[np.ndarray]) -> None:
+        now = time.perf_counter()
+        for frame in frames:
+            self.frames += 1
+            self.arrivals.append(now)
+            if self.recorder:
+                self.recorder.write(frame)
+            segment = self.segmenter.push(frame)
+            if segment is not None:
+                self._queue(segment, now)
+
+    def _queue(self, segment: Segment, detected_at: float) -> None:
+        self.emit({"event": "gesture", "start_s": round(segment.start / self.rate, 2),
+                   "end_s": round(segment.end / self.rate, 2), "frames": len(segment.frames),
+                   "reason": segment.reason})  # fmt: skip
+        while self.max_pending is not None and self.gestures.qsize() >= self.max_pending:
+            try:
+                self.gestures.get_nowait()
+                self.skipped += 1
+            except queue.Empty:
+                break
+        self.gestures.put((segment, detected_at))
+
+    def fps(self) -> float:
+        """Frames per second over the last second of arrivals."""
+        now = time.perf_counter()
+        recent = [t for t in self.arrivals if now - t <= 1.0]
+        return float(len(recent))
+
+    def stats_event(self) -> dict:
+        return {"event": "stats", "frames": self.frames, "fps": self.fps(), "bad_frames": self.stats.bad,
+                "bad_reasons": dict(self.stats.reasons), "dropped_frames": self.stats.dropped,
+                "skipped_gestures": self.skipped, "state": self.segmenter.state}  # fmt: skip
+
+    def close(self) -> None:
+        if self.recorder:
+            self.recorder.close()
+
+
+class Recorder:
+    """``--record FILE``: raw frames as a recording CSV (``time_s`` + the profile's channels)."""
+
+    def __init__(self, path: str, profile: DeviceProfile, rate_hz: float):
+        self.path, self.rate, self.count = Path(path), rate_hz, 0
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.file = self.path.open("w")
+        self.file.write(",".join(["time_s", *profile.channels]) + "\n")
+
+    def write(self, frame: np.ndarray) -> None:
+        values = ",".join(f"{v:.4f}" for v in frame)
+        self.file.write(f"{self.count / self.rate:.4f},{values}\n")
+        self.count += 1
+        if self.count % 100 == 0:
+            self.file.flush()
+
+    def close(self) -> None:
+        if not self.file.closed:
+            self.file.close()
+
+
+def make_segmenter(options: StreamOptions, scale: np.ndarray, rate_hz: float):
+    if options.window is not None:
+        return WindowSegmenter(options.window, options.hop)
+    return HoldSegmenter(scale, rate_hz, options.hold)
+
+
+def channel_scale(model) -> np.ndarray:
+    """Per-channel scale ``(C,)`` of the model's glove: the training standard deviations."""
+    if hasattr(model, "hands"):  # stepwise: one hand's normaliser, for each hand
+        return np.concatenate([np.asarray(model.hands.normalizer.std)] * len(model.profile.hand_slices))
+    return np.asarray(model.normalizer.std)
+
+
+# ---- sources -----------------------------------------------------------------------------------
+class PortSource(threading.Thread):
+    """Reads a pyserial URL into the pipeline; reconnects with backoff when the port is gone."""
+
+    def __init__(self, options: StreamOptions, pipeline: FramePipeline, open_port=None):
+        super().__init__(daemon=True, name="glove-port")
+        import serial
+
+        self.options, self.pipeline = options, pipeline
+        self.open_port = open_port or serial.serial_for_url
+        self.errors = (serial.SerialException, OSError, ValueError)
+        self.parser = make_parser(options.wire_format, pipeline.profile, pipeline.stats)
+        self.stop_event = threading.Event()
+        self.connects = 0
+
+    def run(self) -> None:
+        delay = RECONNECT_BACKOFF_S[0]
+        while not self.stop_event.is_set():
+            try:
+                port = self.open_port(self.options.url, baudrate=self.options.baudrate, timeout=READ_TIMEOUT_S)
+            except self.errors as error:
+                delay = self._wait_retry(f"cannot open {self.options.url}: {error}", delay)
+                continue
+            self.connects += 1
+            self.pipeline.emit({"event": "connected", "port": self.options.url})
+            delay = RECONNECT_BACKOFF_S[0]
+            error = self._read(port)
+            if error is not None:
+                delay = self._wait_retry(f"{self.options.url} disconnected: {error}", delay)
+
+    def _read(self, port) -> str | None:
+        """Read until stopped (None) or until the port fails (the error)."""
+        try:
+            with port:
+                self.parser.reset()
+                while not self.stop_event.is_set():
+                    data = port.read(READ_SIZE)
+                    if data:
+                        self.pipeline.on_frames(self.parser.feed(data))
+        except self.errors as error:
+            return str(error) or type(error).__name__
+        return None
+
+    def _wait_retry(self, message: str, delay: float) -> float:
+        self.pipeline.emit({"event": "disconnected", "error": message, "retry_in_s": delay})
+        self.stop_event.wait(delay)
+        return min(2 * delay, RECONNECT_BACKOFF_S[1])
+
+    def stop(self) -> None:
+        self.stop_event.set()
+
+
+class ReplaySource(threading.Thread):
+    """Plays recorded frames ``(T, C)`` into the pipeline at the glove's rate times ``speed``
+    (``speed=0``: as fast as possible)."""
+
+    def __init__(self, frames: np.ndarray, pipeline: FramePipeline, speed: float = 1.0):
+        super().__init__(daemon=True, name="glove-replay")
+        self.frames, self.pipeline, self.speed = frames, pipeline, speed
+        self.stop_event = threading.Event()
+        self.finished = threading.Event()
+
+    def run(self) -> None:
+        from .simulate import play
+
+        try:
+            if self.speed == 0:
+                for frame in self.frames:
+                    if self.stop_event.is_set():
+                        break
+                    self.pipeline.on_frames([frame])
+            else:
+                play(iter(self.frames), lambda frame: self.pipeline.on_frames([frame]), self.pipeline.rate,
+                     self.speed, self.stop_event.is_set)  # fmt: skip
+        finally:
+            self.finished.set()
+
+    def stop(self) -> None:
+        self.stop_event.set()
+
+
+# ---- the loop ---------------------------------------------------------------------------------
+def run(model, pipeline: FramePipeline, source, emit: Emit, max_gestures: int | None = None,
+        should_stop: Callable[[], bool] = lambda: False) -> list[dict]:  # fmt: skip
+    """Describe gestures until Ctrl-C, ``should_stop()``, ``max_gestures`` or the end of a replay.
+
+    Returns the description events. The recording is flushed and the source stopped on exit.
+    """
+    descriptions, last_stats = [], 0.0
+    source.start()
+    try:
+        while not should_stop() and (max_gestures is None or len(descriptions) < max_gestures):
+            if time.perf_counter() - last_stats >= STATS_EVERY_S:
+                emit(pipeline.stats_event())
+                last_stats = time.perf_counter()
+            try:
+                segment, detected_at = pipeline.gestures.get(timeout=0.1)
+            except queue.Empty:
+                if getattr(source, "finished", None) is not None and source.finished.is_set():
+                    break  # a replay ended and every gesture was described
+                continue
+            try:
+                descriptions.append(describe_segment(model, segment, detected_at, emit, pipeline.rate))
+            except (Sensor2TextError, ValueError, RuntimeError) as error:  # one gesture, not the stream
+                emit({"event": "error", "error": f"describing the gesture at {segment.start / pipeline.rate:.1f} s "
+                                                 f"failed: {error}"})  # fmt: skip
+    except KeyboardInterrupt:
+        pass
+    finally:
+        source.stop()
+        source.join(timeout=2.0)
+        pipeline.close()
+        emit({**pipeline.stats_event(), "event": "end"})
+    return descriptions

@@ -1,0 +1,135 @@
+"""The live commands of the CLI: ``generate --stream``, ``simulate`` and ``replay``.
+
+    sensor2text simulate --socket 8765 --gestures count_3 count_10 thumbs_up      # terminal 1
+    sensor2text generate --stream socket://127.0.0.1:8765                         # terminal 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from .glove import SYNTHETIC_JOINTS
+
+
+def add_stream_arguments(p: argparse.ArgumentParser) -> None:
+    """Flags shared by ``generate --stream`` and ``replay``: segmentation and output."""
+    p.add_argument("--window", type=int, help="sliding windows of this many frames instead of hold detection")
+    p.add_argument("--hop", type=int, help="frames between two sliding windows (with --window)")
+    p.add_argument("--min-hold", type=float, default=0.3, help="seconds the hand must be still to count as a hold")
+    p.add_argument("--jsonl", action="store_true", help="one JSON object per event on stdout, for piping")
+    p.add_argument("--record", help="save the raw frames to this CSV recording (replay it later)")
+    p.add_argument("--max-gestures", type=int, help="stop after describing this many gestures")
+
+
+def add_simulate_parser(sub) -> None:
+    from .synth import ALL_CLASSES
+
+    p = sub.add_parser("simulate", help="a synthetic glove streaming gestures in real time (pty or local socket)")
+    p.add_argument("--gestures", nargs="+", metavar="CLASS",
+                   help=f"script: gestures in order ({', '.join(ALL_CLASSES)})")  # fmt: skip
+    p.add_argument("--random", type=int, default=20, help="without --gestures: this many random gestures")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--subject", type=int, default=0, help="which simulated person")
+    p.add_argument("--socket", type=int, metavar="PORT",
+                   help="serve on 127.0.0.1:PORT (0 = any free port) instead of a pty")  # fmt: skip
+    p.add_argument("--wire", default="csv", choices=["csv", "binary"])
+    p.add_argument("--no-header", action="store_true", help="CSV without the header line naming the channels")
+    p.add_argument("--speed", type=float, default=1.0, help="play faster (2) or slower (0.5) than real time")
+    p.set_defaults(func=cmd_simulate)
+
+
+def add_replay_parser(sub, default_checkpoint: str) -> None:
+    p = sub.add_parser("replay", help="play a recording (CSV, AUSLAN .tsd/.sign) back as a live stream")
+    p.add_argument("file", help="a recording, e.g. one saved with generate --stream --record")
+    p.add_argument("--checkpoint", default=default_checkpoint)
+    p.add_argument("--speed", type=float, default=1.0, help="1 = real time, 0 = as fast as possible")
+    add_stream_arguments(p)
+    p.set_defaults(func=cmd_replay)
+
+
+def _options(args, url: str = ""):
+    from .segment import HoldOptions
+    from .stream import StreamOptions
+
+    return StreamOptions(url=url, baudrate=getattr(args, "baud", 115200), wire_format=getattr(args, "wire", "csv"),
+                         window=args.window, hop=args.hop, hold=HoldOptions(min_hold_s=args.min_hold),
+                         record=args.record)  # fmt: skip
+
+
+def _sink(args, title: str):
+    from .stream_display import JsonlSink, LiveDisplay, PrintSink
+
+    if args.jsonl:
+        return JsonlSink()
+    return LiveDisplay(title) if sys.stdout.isatty() else PrintSink()
+
+
+def _serve(model, args, options, make_source, title: str, live: bool = True) -> None:
+    from .stream import MAX_PENDING_GESTURES, FramePipeline, channel_scale, make_segmenter, run
+    from .wire import FrameStats
+
+    profile = model.profile
+    rate = profile.sample_rate_hz or 100.0
+    sink = _sink(args, title)
+    try:
+        segmenter = make_segmenter(options, channel_scale(model), rate)
+        pending = MAX_PENDING_GESTURES if live else None  # a replay can wait for the model
+        pipeline = FramePipeline(profile, segmenter, FrameStats(), sink, options.record, pending)
+        run(model, pipeline, make_source(pipeline), sink, max_gestures=args.max_gestures)
+    finally:
+        sink.close()
+    if options.record:
+        print(f"recording saved to {options.record}", file=sys.stderr)
+
+
+def cmd_stream(args, model) -> None:
+    """``generate --stream URL``: describe a live glove until Ctrl-C."""
+    from .stream import PortSource
+
+    options = _options(args, args.stream)
+    _serve(model, args, options, lambda pipeline: PortSource(options, pipeline), f"sensor2text: {args.stream}")
+
+
+def cmd_replay(args) -> None:
+    from pathlib import Path
+
+    from .cli import _load_model
+    from .data import read_recording
+    from .errors import RecordingError
+    from .stream import ReplaySource
+
+    if not Path(args.file).is_file():
+        raise RecordingError(f"{args.file}: file not found.")
+    model = _load_model(args.checkpoint)
+    frames, _ = read_recording(Path(args.file), model.profile)
+    options = _options(args)
+    source = lambda pipeline: ReplaySource(frames, pipeline, args.speed)
+    _serve(model, args, options, source, f"replay: {args.file}", live=False)
+
+
+def cmd_simulate(args) -> None:
+    from .simulate import accept_one, gesture_script, open_pty, play, random_labels, wire_chunks
+
+    labels = args.gestures or random_labels(args.random, args.seed)
+    script = gesture_script(labels, seed=args.seed, subject=args.subject)
+    rate = SYNTHETIC_JOINTS.sample_rate_hz
+    chunks = wire_chunks(script.frames, args.wire, SYNTHETIC_JOINTS.channels, header=not args.no_header)
+    plan = ", ".join(f"{label} at {start / rate:.1f} s" for label, start, _ in script.spans)
+    print(f"simulating {len(labels)} gestures over {len(script.frames) / rate:.0f} s: {plan}", file=sys.stderr)
+    if args.socket is not None:
+        announce = lambda port: print(f"waiting for a reader on socket://127.0.0.1:{port}", flush=True)
+        connection = accept_one("127.0.0.1", args.socket, announce)
+        write, close = connection.sendall, connection.close
+    else:
+        fd, path = open_pty()
+        print(f"glove on {path}  (sensor2text generate --stream {path})", flush=True)
+        write, close = (lambda data: os.write(fd, data)), (lambda: os.close(fd))
+    try:
+        sent = play(chunks, write, rate, args.speed)
+        print(f"sent {sent} chunks", file=sys.stderr)
+    except (BrokenPipeError, ConnectionResetError):
+        print("the reader went away", file=sys.stderr)
+    finally:
+        close()
