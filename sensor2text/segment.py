@@ -43,11 +43,11 @@ class Segment:
 class HoldOptions:
     """Thresholds of :class:`HoldSegmenter` (energies in scale units per second)."""
 
-    still_threshold: float = 1.5
-    move_threshold: float = 3.0
+    still_threshold: float = 1.1
+    move_threshold: float = 2.2
     min_hold_s: float = 0.3
     rest_distance: float = 0.5  # mean |pose - rest| / scale under which a hold counts as rest
-    smooth_s: float = 0.1  # time constant of the exponential smoothing before differencing
+    smooth_s: float = 0.15  # time constant of the exponential smoothing before differencing
     pre_roll_s: float = 0.2  # frames kept from before the movement began
     min_gesture_s: float = 0.3  # shorter movements (a twitch) are ignored
 
@@ -133,7 +133,7 @@ class HoldSegmenter:
     def _on_hold(self) -> Segment | None:
         pose = self._hold_pose()
         if self.rest is None:
-            self.rest = pose
+            self.rest, self.onset = pose, None  # movements before the first rest are not gestures
             return None
         if self._distance(pose, self.rest) < self.opt.rest_distance:
             return self._back_at_rest(pose)
