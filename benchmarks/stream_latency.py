@@ -1,0 +1,113 @@
+"""Live-stream benchmark: parser throughput, dropped frames at 100 Hz, gesture-to-text latency.
+
+1. Parser: frames/s that the CSV and binary parsers sustain on 46-channel frames fed in 4 KiB reads.
+2. Stream: the simulator sends a random gesture sequence at 100 Hz (real time) over a local socket
+   for at least ``--seconds``; ``generate --stream``'s pipeline reads, segments and describes it with
+   the checkpoint while frames keep arriving. Reports frames sent / received / dropped (sequence
+   gaps of the binary format), and latency from the detected hold (the moment the segmenter cuts
+   the gesture) to the first generated token and to the full description, p50 and p95.
+
+    .venv/bin/python benchmarks/stream_latency.py --seconds 60
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import socket
+import threading
+import time
+
+import numpy as np
+import torch
+
+from sensor2text.cli import DEFAULT_CHECKPOINT
+from sensor2text.glove import SYNTHETIC_JOINTS
+from sensor2text.model import load_checkpoint
+from sensor2text.segment import HoldSegmenter
+from sensor2text.simulate import gesture_script, play, random_labels, wire_chunks
+from sensor2text.stream import FramePipeline, PortSource, StreamOptions, channel_scale, run
+from sensor2text.wire import FrameStats, make_parser
+
+RATE_HZ = 100.0
+
+
+def parser_rate(wire_format: str, frames: np.ndarray) -> float:
+    """Frames per second parsed, feeding the encoded stream in 4 KiB reads."""
+    data = b"".join(wire_chunks(frames, wire_format, SYNTHETIC_JOINTS.channels))
+    parser = make_parser(wire_format, SYNTHETIC_JOINTS)
+    started, count = time.perf_counter(), 0
+    for at in range(0, len(data), 4096):
+        count += len(parser.feed(data[at : at + 4096]))
+    assert count == len(frames) and parser.stats.bad == 0
+    return count / (time.perf_counter() - started)
+
+
+def serve(chunks: list[bytes]) -> tuple[str, dict]:
+    """Send ``chunks`` at 100 Hz to the first client of a free local port; returns its URL."""
+    server = socket.create_server(("127.0.0.1", 0))
+    result = {"release": threading.Event()}  # the connection stays open until the reader is done
+
+    def send():
+        with server:
+            connection, _ = server.accept()
+            with connection:
+                result["sent"] = play(iter(chunks), connection.sendall, RATE_HZ)
+                result["done_at"] = time.perf_counter()
+                result["release"].wait(60)
+
+    threading.Thread(target=send, daemon=True).start()
+    return f"socket://127.0.0.1:{server.getsockname()[1]}", result
+
+
+def stream_run(model, seconds: float, seed: int) -> dict:
+    labels = random_labels(max(4, int(seconds / 3)), seed, classes=tuple(model.label_sets))
+    script = gesture_script(labels, seed=seed, subject=90)
+    url, sender = serve(list(wire_chunks(script.frames, "binary", SYNTHETIC_JOINTS.channels)))
+    events = []
+    pipeline = FramePipeline(model.profile, HoldSegmenter(channel_scale(model), RATE_HZ), FrameStats(), events.append)
+    source = PortSource(StreamOptions(url=url, wire_format="binary"), pipeline)
+    stop = lambda: "done_at" in sender and pipeline.gestures.empty() and time.perf_counter() - sender["done_at"] > 1
+    descriptions = run(model, pipeline, source, events.append, should_stop=stop)
+    sender["release"].set()
+    correct = [model.label_sets[label].matches(d["text"]) for d, label in _matched(descriptions, script)]
+    return {"labels": labels, "seconds": len(script.frames) / RATE_HZ, "sent": sender.get("sent", 0),
+            "received": pipeline.frames, "dropped": pipeline.stats.dropped, "bad": pipeline.stats.bad,
+            "skipped": pipeline.skipped, "descriptions": descriptions, "correct": correct}  # fmt: skip
+
+
+def _matched(descriptions: list[dict], script) -> list[tuple[dict, str]]:
+    """Each description with the scripted gesture under way when it was cut."""
+    out = []
+    for d in descriptions:
+        started = [label for label, start, _ in script.spans if start <= d["end_s"] * RATE_HZ]
+        if started:
+            out.append((d, started[-1]))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--checkpoint", default=str(DEFAULT_CHECKPOINT))
+    parser.add_argument("--seconds", type=float, default=60.0, help="length of the streamed sequence (at least)")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    print(f"machine: {platform.machine()}, {torch.get_num_threads()} threads, torch {torch.__version__}")
+    frames = np.random.default_rng(0).uniform(-90, 90, (100_000, 46)).astype(np.float32)
+    print("| parser | frames/s |\n|---|---|")
+    for wire_format in ("csv", "binary"):
+        print(f"| {wire_format} | {parser_rate(wire_format, frames):,.0f} |")
+    model = load_checkpoint(args.checkpoint)
+    result = stream_run(model, args.seconds, args.seed)
+    print(f"\nstream: {result['seconds']:.0f} s at {RATE_HZ:.0f} Hz, {len(result['labels'])} gestures; "
+          f"frames sent {result['sent']}, received {result['received']}, dropped {result['dropped']}, "
+          f"bad {result['bad']}; gestures described {len(result['descriptions'])}, skipped {result['skipped']}, "
+          f"right {sum(result['correct'])}/{len(result['correct'])}")  # fmt: skip
+    print("\n| latency from the detected hold | p50 ms | p95 ms |\n|---|---|---|")
+    for key, name in (("first_token_ms", "first token"), ("latency_ms", "full description")):
+        values = [d[key] for d in result["descriptions"]]
+        print(f"| {name} | {np.percentile(values, 50):.0f} | {np.percentile(values, 95):.0f} |")
+
+
+if __name__ == "__main__":
+    main()
