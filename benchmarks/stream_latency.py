@@ -7,7 +7,9 @@
    gaps of the binary format), and latency from the detected hold (the moment the segmenter cuts
    the gesture) to the first generated token and to the full description, p50 and p95.
 
-    .venv/bin/python benchmarks/stream_latency.py --seconds 60
+    .venv/bin/python benchmarks/stream_latency.py --seconds 60                 # stepwise default
+    .venv/bin/python benchmarks/stream_latency.py --seconds 60 --no-speculate  # eager path, for the ratio
+    .venv/bin/python benchmarks/stream_latency.py --seconds 60 --checkpoint checkpoints/smollm2-135m-synth
 """
 
 from __future__ import annotations
@@ -60,7 +62,7 @@ def serve(chunks: list[bytes]) -> tuple[str, dict]:
     return f"socket://127.0.0.1:{server.getsockname()[1]}", result
 
 
-def stream_run(model, seconds: float, seed: int) -> dict:
+def stream_run(model, seconds: float, seed: int, speculate: bool = True) -> dict:
     labels = random_labels(max(4, int(seconds / 3)), seed, classes=tuple(model.label_sets))
     script = gesture_script(labels, seed=seed, subject=90)
     url, sender = serve(list(wire_chunks(script.frames, "binary", SYNTHETIC_JOINTS.channels)))
@@ -68,7 +70,7 @@ def stream_run(model, seconds: float, seed: int) -> dict:
     pipeline = FramePipeline(model.profile, HoldSegmenter(channel_scale(model), RATE_HZ), FrameStats(), events.append)
     source = PortSource(StreamOptions(url=url, wire_format="binary"), pipeline)
     stop = lambda: "done_at" in sender and pipeline.gestures.empty() and time.perf_counter() - sender["done_at"] > 1
-    descriptions = run(model, pipeline, source, events.append, should_stop=stop)
+    descriptions = run(model, pipeline, source, events.append, should_stop=stop, speculate_holds=speculate)
     sender["release"].set()
     correct = [model.label_sets[label].matches(d["text"]) for d, label in _matched(descriptions, script)]
     return {"labels": labels, "seconds": len(script.frames) / RATE_HZ, "sent": sender.get("sent", 0),
@@ -91,6 +93,7 @@ def main() -> None:
     parser.add_argument("--checkpoint", default=str(DEFAULT_CHECKPOINT))
     parser.add_argument("--seconds", type=float, default=60.0, help="length of the streamed sequence (at least)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-speculate", action="store_true", help="describe only after the hold is confirmed")
     args = parser.parse_args()
     print(f"machine: {platform.machine()}, {torch.get_num_threads()} threads, torch {torch.__version__}")
     frames = np.random.default_rng(0).uniform(-90, 90, (100_000, 46)).astype(np.float32)
@@ -98,11 +101,13 @@ def main() -> None:
     for wire_format in ("csv", "binary"):
         print(f"| {wire_format} | {parser_rate(wire_format, frames):,.0f} |")
     model = load_checkpoint(args.checkpoint)
-    result = stream_run(model, args.seconds, args.seed)
+    result = stream_run(model, args.seconds, args.seed, speculate=not args.no_speculate)
+    ahead = sum(d.get("speculated", False) for d in result["descriptions"])
     print(f"\nstream: {result['seconds']:.0f} s at {RATE_HZ:.0f} Hz, {len(result['labels'])} gestures; "
           f"frames sent {result['sent']}, received {result['received']}, dropped {result['dropped']}, "
           f"bad {result['bad']}; gestures described {len(result['descriptions'])}, skipped {result['skipped']}, "
-          f"right {sum(result['correct'])}/{len(result['correct'])}")  # fmt: skip
+          f"right {sum(result['correct'])}/{len(result['correct'])}, "
+          f"described ahead of the confirmed hold {ahead}")  # fmt: skip
     print("\n| latency from the detected hold | p50 ms | p95 ms |\n|---|---|---|")
     for key, name in (("first_token_ms", "first token"), ("latency_ms", "full description")):
         values = [d[key] for d in result["descriptions"]]

@@ -12,7 +12,9 @@ in between it keeps its state). A still period that lasts ``min_hold_s`` is a *h
 - a movement that returns to rest without a hold (a wave, a beckon: the hand never stops) is
   emitted when the hand is back at rest.
 
-One description per gesture (debounced): after a gesture is emitted, nothing more is emitted
+When the hand stops away from rest, a ``candidate`` segment (the gesture so far) is returned too,
+so that the stream can describe it while the hold is being confirmed. One description per
+gesture (debounced): after a gesture is emitted, nothing more is emitted
 until the hand has been back at rest. :class:`WindowSegmenter` instead emits a window of
 ``window`` frames every ``hop`` frames. Both take frames one at a time (``push``) and keep a
 bounded buffer, so they run for hours.
@@ -36,7 +38,8 @@ class Segment:
     frames: np.ndarray
     start: int  # stream index of the first frame
     end: int  # stream index of the frame that triggered it (the detection time)
-    reason: str  # "hold", "return" (a movement back to rest) or "window"
+    reason: str  # "hold", "return" (a movement back to rest), "window", or "candidate" (see below)
+    still_from: int | None = None  # stream index where the hand stopped (hold and candidate segments)
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,7 @@ class HoldSegmenter:
             return self._on_move()
         if not self.moving and was_moving:
             self.still_since, self.held = self.index, False
+            return self._candidate()
         if not self.moving and not self.held and self.index - self.still_since + 1 >= self.opt.min_hold_s * self.rate:
             self.held = True
             return self._on_hold()
@@ -154,12 +158,26 @@ class HoldSegmenter:
         self.onset, self.emitted = None, False
         return segment
 
+    def _candidate(self) -> Segment | None:
+        """The hand just stopped away from rest: the gesture so far, for describing ahead of time.
+
+        If the hold is then confirmed with no movement in between, its segment has the same
+        ``start`` and ``still_from``, and a description of the candidate can be used at once.
+        """
+        if self.rest is None or self.onset is None or self.emitted:
+            return None
+        if self._distance(self.smooth, self.rest) < self.opt.rest_distance:
+            return None
+        start = max(self.onset - int(self.opt.pre_roll_s * self.rate), self.index - len(self.buffer) + 1)
+        frames = np.stack(list(self.buffer)[start - self.index - 1 :]).astype(np.float32)
+        return Segment(frames, start, self.index, "candidate", still_from=self.index)
+
     def _emit(self, reason: str) -> Segment | None:
         start = max(self.onset - int(self.opt.pre_roll_s * self.rate), self.index - len(self.buffer) + 1)
         if reason == "hold" or (self.still_since - self.onset) >= self.opt.min_gesture_s * self.rate:
             self.emitted = True
             frames = np.stack(list(self.buffer)[start - self.index - 1 :]).astype(np.float32)
-            return Segment(frames, start, self.index, reason)
+            return Segment(frames, start, self.index, reason, still_from=self.still_since)
         self.onset = None  # a twitch
         return None
 

@@ -20,6 +20,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -114,6 +115,47 @@ def describe_segment(model, segment: Segment, detected_at: float, emit: Emit, ra
     return event
 
 
+@dataclass
+class Speculation:
+    """A description of a candidate segment, made before its hold was confirmed."""
+
+    segment: Segment
+    text: str
+    tokens: list[str]
+    confidence: float | None
+    first_token_at: float
+    done_at: float
+
+    def matches(self, segment: Segment) -> bool:
+        """The confirmed hold is this candidate: same movement onset, no movement since it stopped."""
+        return segment.reason == "hold" and (segment.start, segment.still_from) == (
+            self.segment.start, self.segment.still_from)  # fmt: skip
+
+
+def speculate(model, segment: Segment) -> Speculation:
+    """Describe a candidate segment without emitting anything."""
+    tokens: list[str] = []
+    hooks = TokenHooks(model.tokenizer, tokens.append)
+    text = model.generate([segment.frames], hooks=hooks)[0]
+    done = time.perf_counter()
+    return Speculation(segment, text, tokens, hooks.confidence, hooks.first_token_at or done, done)
+
+
+def emit_speculation(spec: Speculation, segment: Segment, detected_at: float, emit: Emit, rate_hz: float) -> dict:
+    """The ``description`` of a confirmed hold from its speculation (latency counted from the
+    confirmation: zero when the description was ready before)."""
+    for text in spec.tokens:
+        emit({"event": "token", "text": text})
+    ready = time.perf_counter()
+    event = {"event": "description", "text": spec.text, "confidence": _round(spec.confidence),
+             "first_token_ms": round(1000 * max(0.0, min(spec.first_token_at, ready) - detected_at), 1),
+             "latency_ms": round(1000 * max(0.0, ready - detected_at), 1),
+             "start_s": round(segment.start / rate_hz, 2), "end_s": round(segment.end / rate_hz, 2),
+             "reason": segment.reason, "speculated": True}  # fmt: skip
+    emit(event)
+    return event
+
+
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 3)
 
@@ -130,6 +172,7 @@ class FramePipeline:
         self.max_pending = max_pending
         self.rate = profile.sample_rate_hz or 100.0
         self.gestures: queue.Queue = queue.Queue()
+        self.candidate: Segment | None = None  # the latest candidate, not yet described
         self.skipped = 0
         self.frames = 0
         self.arrivals: deque[float] = deque(maxlen=512)
@@ -147,6 +190,9 @@ class FramePipeline:
                 self._queue(segment, now)
 
     def _queue(self, segment: Segment, detected_at: float) -> None:
+        if segment.reason == "candidate":
+            self.candidate = segment
+            return
         self.emit({"event": "gesture", "start_s": round(segment.start / self.rate, 2),
                    "end_s": round(segment.end / self.rate, 2), "frames": len(segment.frames),
                    "reason": segment.reason})  # fmt: skip
@@ -157,6 +203,10 @@ class FramePipeline:
             except queue.Empty:
                 break
         self.gestures.put((segment, detected_at))
+
+    def take_candidate(self) -> Segment | None:
+        segment, self.candidate = self.candidate, None
+        return segment
 
     def fps(self) -> float:
         """Frames per second over the last second of arrivals."""
@@ -291,12 +341,14 @@ class ReplaySource(threading.Thread):
 
 # ---- the loop ---------------------------------------------------------------------------------
 def run(model, pipeline: FramePipeline, source, emit: Emit, max_gestures: int | None = None,
-        should_stop: Callable[[], bool] = lambda: False) -> list[dict]:  # fmt: skip
+        should_stop: Callable[[], bool] = lambda: False, speculate_holds: bool = True) -> list[dict]:  # fmt: skip
     """Describe gestures until Ctrl-C, ``should_stop()``, ``max_gestures`` or the end of a replay.
 
+    With ``speculate_holds``, while no confirmed gesture waits, the latest candidate (the hand
+    just stopped) is described ahead of time; its confirmed hold then reuses that description.
     Returns the description events. The recording is flushed and the source stopped on exit.
     """
-    descriptions, last_stats = [], 0.0
+    descriptions, last_stats, ahead = [], 0.0, None
     source.start()
     try:
         while not should_stop() and (max_gestures is None or len(descriptions) < max_gestures):
@@ -304,16 +356,21 @@ def run(model, pipeline: FramePipeline, source, emit: Emit, max_gestures: int | 
                 emit(pipeline.stats_event())
                 last_stats = time.perf_counter()
             try:
-                segment, detected_at = pipeline.gestures.get(timeout=0.1)
+                segment, detected_at = pipeline.gestures.get(timeout=0.01 if speculate_holds else 0.1)
             except queue.Empty:
-                if getattr(source, "finished", None) is not None and source.finished.is_set():
+                candidate = pipeline.take_candidate()
+                if speculate_holds and candidate is not None:
+                    ahead = _guarded(partial(speculate, model, candidate), candidate, pipeline.rate, emit) or ahead
+                elif getattr(source, "finished", None) is not None and source.finished.is_set():
                     break  # a replay ended and every gesture was described
                 continue
-            try:
-                descriptions.append(describe_segment(model, segment, detected_at, emit, pipeline.rate))
-            except (Sensor2TextError, ValueError, RuntimeError) as error:  # one gesture, not the stream
-                emit({"event": "error", "error": f"describing the gesture at {segment.start / pipeline.rate:.1f} s "
-                                                 f"failed: {error}"})  # fmt: skip
+            if ahead is not None and ahead.matches(segment):
+                descriptions.append(emit_speculation(ahead, segment, detected_at, emit, pipeline.rate))
+                continue
+            describe = partial(describe_segment, model, segment, detected_at, emit, pipeline.rate)
+            event = _guarded(describe, segment, pipeline.rate, emit)
+            if event is not None:
+                descriptions.append(event)
     except KeyboardInterrupt:
         pass
     finally:
@@ -322,3 +379,12 @@ def run(model, pipeline: FramePipeline, source, emit: Emit, max_gestures: int | 
         pipeline.close()
         emit({**pipeline.stats_event(), "event": "end"})
     return descriptions
+
+
+def _guarded(work, segment: Segment, rate_hz: float, emit: Emit):
+    """``work()``, or None with an ``error`` event: one gesture failing never stops the stream."""
+    try:
+        return work()
+    except (Sensor2TextError, ValueError, RuntimeError) as error:
+        emit({"event": "error", "error": f"describing the gesture at {segment.start / rate_hz:.1f} s failed: {error}"})
+        return None

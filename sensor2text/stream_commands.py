@@ -21,6 +21,8 @@ def add_stream_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--jsonl", action="store_true", help="one JSON object per event on stdout, for piping")
     p.add_argument("--record", help="save the raw frames to this CSV recording (replay it later)")
     p.add_argument("--max-gestures", type=int, help="stop after describing this many gestures")
+    p.add_argument("--no-speculate", action="store_true",
+                   help="do not describe a gesture ahead of time, while its hold is being confirmed")  # fmt: skip
 
 
 def add_simulate_parser(sub) -> None:
@@ -77,7 +79,8 @@ def _serve(model, args, options, make_source, title: str, live: bool = True) -> 
         segmenter = make_segmenter(options, channel_scale(model), rate)
         pending = MAX_PENDING_GESTURES if live else None  # a replay can wait for the model
         pipeline = FramePipeline(profile, segmenter, FrameStats(), sink, options.record, pending)
-        run(model, pipeline, make_source(pipeline), sink, max_gestures=args.max_gestures)
+        run(model, pipeline, make_source(pipeline), sink, max_gestures=args.max_gestures,
+            speculate_holds=not args.no_speculate)  # fmt: skip
     finally:
         sink.close()
     if options.record:

@@ -12,8 +12,10 @@ _TRAIN = [r["frames"] for r in generate(SynthSpec(train_subjects=2, val_subjects
 SCALE = np.tile(Normalizer.fit([f[:, :23] for f in _TRAIN] + [f[:, 23:] for f in _TRAIN]).std, 2)
 
 
-def _segments(frames, segmenter):
-    return [s for s in (segmenter.push(f) for f in frames) if s is not None]
+def _segments(frames, segmenter, candidates=False):
+    """Segments cut from ``frames`` (candidates only when asked)."""
+    out = [s for s in (segmenter.push(f) for f in frames) if s is not None]
+    return out if candidates else [s for s in out if s.reason != "candidate"]
 
 
 def _span_of(script, segment) -> str:
@@ -33,6 +35,17 @@ def test_one_segment_per_scripted_gesture(subject):
         assert segment.frames.shape[1] == 46
         assert start - 40 <= segment.start < stop  # starts just before the movement, not in the last gesture
         assert segment.end - segment.start + 1 == len(segment.frames)
+
+
+def test_each_hold_is_announced_by_a_matching_candidate():
+    script = gesture_script(["count_3", "thumbs_up", "wave"], seed=9, subject=66)
+    segments = _segments(script.frames, HoldSegmenter(SCALE, 100.0), candidates=True)
+    holds = [s for s in segments if s.reason == "hold"]
+    candidates = {(s.start, s.still_from): s for s in segments if s.reason == "candidate"}
+    assert len(holds) == 2
+    for hold in holds:
+        candidate = candidates[(hold.start, hold.still_from)]  # same onset, no movement since it stopped
+        assert candidate.end < hold.end and len(candidate.frames) < len(hold.frames)
 
 
 def test_a_held_gesture_is_described_once_while_held():
