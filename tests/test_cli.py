@@ -238,3 +238,28 @@ def test_train_knowledge_writes_an_adapter_and_its_card(tiny_lm_dir, tmp_path):
     card = json.loads((out / "knowledge.json").read_text())
     assert 0.0 <= card["corpus_accuracy"] <= 1.0 and "no hands" in card["corpus"]
     assert (out / "adapter_model.safetensors").is_file()
+
+
+def test_generate_needs_input_or_stream(tiny_checkpoint):
+    assert_clean_error(run_cli("generate", "--checkpoint", tiny_checkpoint), "--input", "--stream")
+
+
+def test_simulate_unknown_gesture_is_a_clean_error():
+    assert_clean_error(run_cli("simulate", "--gestures", "eleven", "--socket", "0"), "unknown gesture 'eleven'")
+
+
+def test_replay_missing_file_is_a_clean_error(tmp_path):
+    assert_clean_error(run_cli("replay", str(tmp_path / "gone.csv")), "gone.csv", "file not found")
+
+
+def test_replay_streams_a_recording_as_json_lines(tiny_checkpoint, tmp_path):
+    from sensor2text.simulate import gesture_script
+
+    path = tmp_path / "live.csv"
+    write_csv(path, gesture_script(["fist", "count_1"], seed=9, subject=68).frames)
+    result = run_cli("replay", str(path), "--checkpoint", tiny_checkpoint, "--speed", "0", "--jsonl", "--window",
+                     "100", "--hop", "100")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    assert events[-1]["event"] == "end" and events[-1]["frames"] == len(path.read_text().splitlines()) - 1
+    assert len([e for e in events if e["event"] == "description"]) == events[-1]["frames"] // 100

@@ -189,3 +189,26 @@ def test_shipped_checkpoint_describes_a_live_scripted_sequence():
     texts = [d["text"] for d in descriptions]
     label_sets = model.label_sets
     assert all(label_sets[c].matches(t) for c, t in zip(["count_3", "count_10", "thumbs_up"], texts)), texts
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "openpty"), reason="pseudo-terminals are POSIX only")
+def test_simulator_pty_is_read_like_a_serial_port():
+    import os
+
+    from sensor2text.simulate import open_pty
+
+    writer, path = open_pty()
+    frames = np.zeros((60, 46), dtype=np.float32)
+    events = Events()
+    pipeline = FramePipeline(SYNTHETIC_JOINTS, WindowSegmenter(20, 20), FrameStats(), events)
+    source = PortSource(StreamOptions(url=path), pipeline)
+    source.start()
+    try:
+        assert _wait(lambda: events.of("connected"))
+        for chunk in wire_chunks(frames, "csv", SYNTHETIC_JOINTS.channels):
+            os.write(writer, chunk)
+        assert _wait(lambda: pipeline.frames == 60)
+    finally:
+        source.stop()
+        source.join(2.0)
+        os.close(writer)
