@@ -53,6 +53,7 @@ def serve(chunks: list[bytes]) -> tuple[str, dict]:
     def send():
         with server:
             connection, _ = server.accept()
+            time.sleep(0.3)  # pyserial's socket:// flushes its input just after connecting
             with connection:
                 result["sent"] = play(iter(chunks), connection.sendall, RATE_HZ)
                 result["done_at"] = time.perf_counter()

@@ -23,6 +23,8 @@ from .wire import csv_header, encode_binary, encode_csv
 
 # Subject indices of simulated people (outside the train/validation/test ranges of synth.py).
 SIMULATOR_SUBJECT_OFFSET = 5000
+# Wait after a reader connects before sending: pyserial's socket:// flushes its input on opening.
+ACCEPT_GRACE_S = 0.3
 # Rest between two gestures, seconds (uniform).
 REST_GAP_S = (0.6, 1.2)
 
@@ -111,5 +113,6 @@ def accept_one(host: str, port: int, on_listen: Callable[[int], object] = lambda
     with socket.create_server((host, port)) as server:
         on_listen(server.getsockname()[1])
         connection, _ = server.accept()
+    time.sleep(ACCEPT_GRACE_S)
     connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     return connection

@@ -39,6 +39,7 @@ def _serve(chunks_per_session, speed=10.0):
         with server:
             for chunks in chunks_per_session:
                 connection, _ = server.accept()
+                time.sleep(0.3)  # pyserial's socket:// flushes its input just after connecting
                 with connection:
                     play(iter(chunks), connection.sendall, 100.0, speed)
 
