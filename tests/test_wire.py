@@ -105,6 +105,16 @@ def _corrupt_csv(frame: np.ndarray, kind: int, rng) -> bytes:
     return line[:cut] + bytes(rng.integers(97, 123, 3, dtype=np.uint8)) + line[cut:]  # letters inside
 
 
+def _feed_in_random_reads(parser, data: bytes, rng) -> list[np.ndarray]:
+    """Feed ``data`` in reads of 1-4095 bytes, as a serial port delivers it; returns the frames."""
+    out, at = [], 0
+    while at < len(data):
+        step = int(rng.integers(1, 4096))
+        out += parser.feed(data[at : at + step])
+        at += step
+    return out
+
+
 def test_fuzz_csv_100k_frames_every_bad_frame_counted():
     """100,000 frames, a third corrupted in five ways, fed in random chunk sizes: no exception,
     every good frame returned unchanged, every bad one counted."""
@@ -117,11 +127,7 @@ def test_fuzz_csv_100k_frames_every_bad_frame_counted():
         _corrupt_csv(f, k, rng) if b else encode_csv(f) for f, b, k in zip(frames, bad, kinds)
     )
     parser = CsvParser(profile)
-    out, at = [], 0
-    while at < len(data):
-        step = int(rng.integers(1, 4096))
-        out += parser.feed(data[at : at + step])
-        at += step
+    out = _feed_in_random_reads(parser, data, rng)
     assert parser.stats.good == len(out) == int((~bad).sum())
     assert parser.stats.bad == int(bad.sum())
     np.testing.assert_allclose(np.stack(out), frames[~bad], atol=1e-3)
@@ -142,11 +148,7 @@ def test_fuzz_binary_100k_frames_every_bad_frame_counted():
             chunks.append(bytes(rng.integers(0, 256, int(rng.integers(1, 40)), dtype=np.uint8)))  # line noise
     data = b"".join(chunks)
     parser = BinaryParser(profile)
-    out, at = [], 0
-    while at < len(data):
-        step = int(rng.integers(1, 4096))
-        out += parser.feed(data[at : at + step])
-        at += step
+    out = _feed_in_random_reads(parser, data, rng)
     assert len(out) == parser.stats.good == int((~bad).sum())
     np.testing.assert_array_equal(np.stack(out), frames[~bad])
     assert parser.stats.bad >= int(bad.sum())  # each corrupted packet is rejected (crc, or its bytes as garbage)
