@@ -298,6 +298,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--stream", metavar="PORT", help="live glove: /dev/ttyUSB0, COM3, socket://HOST:PORT, loop://")
     p.add_argument("--baud", type=int, default=115200, help="serial baud rate (--stream)")
     p.add_argument("--wire", default="csv", choices=["csv", "binary"], help="wire format of the glove (--stream)")
+    p.add_argument("--read-timeout", type=float, default=0.01, help="seconds one port read waits for bytes (--stream)")
     add_stream_arguments(p)
     p.set_defaults(func=cmd_generate)
     add_simulate_parser(sub)

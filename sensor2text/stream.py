@@ -54,8 +54,11 @@ class StreamOptions:
     hop: int | None = None
     hold: HoldOptions = field(default_factory=HoldOptions)
     record: str | None = None
+    read_timeout_s: float = READ_TIMEOUT_S  # how long one read waits for bytes (adds up to this latency)
 
     def __post_init__(self):
+        if self.read_timeout_s <= 0:
+            raise ValueError(f"stream: the read timeout must be positive, got {self.read_timeout_s} s")
         if (self.window is None) != (self.hop is None):
             raise ValueError("stream: give both --window and --hop (sliding windows), or neither (holds)")
 
@@ -277,7 +280,8 @@ class PortSource(threading.Thread):
         delay = RECONNECT_BACKOFF_S[0]
         while not self.stop_event.is_set():
             try:
-                port = self.open_port(self.options.url, baudrate=self.options.baudrate, timeout=READ_TIMEOUT_S)
+                options = self.options
+                port = self.open_port(options.url, baudrate=options.baudrate, timeout=options.read_timeout_s)
             except self.errors as error:
                 delay = self._wait_retry(f"cannot open {self.options.url}: {error}", delay)
                 continue

@@ -57,7 +57,7 @@ def _options(args, url: str = ""):
 
     return StreamOptions(url=url, baudrate=getattr(args, "baud", 115200), wire_format=getattr(args, "wire", "csv"),
                          window=args.window, hop=args.hop, hold=HoldOptions(min_hold_s=args.min_hold),
-                         record=args.record)  # fmt: skip
+                         record=args.record, read_timeout_s=getattr(args, "read_timeout", 0.01))  # fmt: skip
 
 
 def _sink(args, title: str):
