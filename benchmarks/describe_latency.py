@@ -1,4 +1,4 @@
-"""Latency of describing one recording with a checkpoint (eager fp32, batch 1), and throughput
+"""Latency of describing one recording with a checkpoint (batch 1; eager fp32 unless --precision), and throughput
 at batch 32. Prints a Markdown table row per setting. Batch-1 repeats cycle through the classes
 (a stepwise checkpoint reasons in an extra step for counts, not for named gestures).
 
@@ -17,6 +17,7 @@ import torch
 
 from sensor2text.cli import DEFAULT_CHECKPOINT
 from sensor2text.model import load_checkpoint
+from sensor2text.quantize import AUTO, PRECISIONS, set_precision
 from sensor2text.synth import SynthSpec, generate
 
 
@@ -33,9 +34,11 @@ def timed(fn, repeats: int) -> np.ndarray:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--checkpoint", default=str(DEFAULT_CHECKPOINT))
+    parser.add_argument("--precision", default="fp32", choices=[AUTO, *PRECISIONS], help="LM weights")
     parser.add_argument("--repeats", type=int, default=20)
     args = parser.parse_args()
     model = load_checkpoint(args.checkpoint)
+    print(f"precision: {set_precision(model, args.precision)}")
     spec = SynthSpec(seed=5, train_subjects=0, val_subjects=0, test_subjects=2, repetitions=1,
                      classes=tuple(model.config.trained_classes))  # fmt: skip
     recordings = [r["frames"] for r in generate(spec)][:32]

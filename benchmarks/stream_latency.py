@@ -7,9 +7,10 @@
    gaps of the binary format), and latency from the detected hold (the moment the segmenter cuts
    the gesture) to the first generated token and to the full description, p50 and p95.
 
-    .venv/bin/python benchmarks/stream_latency.py --seconds 60                 # stepwise default
-    .venv/bin/python benchmarks/stream_latency.py --seconds 60 --no-speculate  # eager path, for the ratio
-    .venv/bin/python benchmarks/stream_latency.py --seconds 60 --checkpoint checkpoints/smollm2-135m-synth
+    .venv/bin/python benchmarks/stream_latency.py --seconds 60              # stepwise, --precision auto (bf16 here)
+    .venv/bin/python benchmarks/stream_latency.py --seconds 60 --no-speculate --precision fp32  # the eager path
+    .venv/bin/python benchmarks/stream_latency.py --seconds 60 --precision int8 \
+        --checkpoint checkpoints/smollm2-135m-synth
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import torch
 from sensor2text.cli import DEFAULT_CHECKPOINT
 from sensor2text.glove import SYNTHETIC_JOINTS
 from sensor2text.model import load_checkpoint
+from sensor2text.quantize import AUTO, PRECISIONS, set_precision
 from sensor2text.segment import HoldSegmenter
 from sensor2text.simulate import gesture_script, play, random_labels, wire_chunks
 from sensor2text.stream import FramePipeline, PortSource, StreamOptions, channel_scale, run
@@ -92,6 +94,7 @@ def _matched(descriptions: list[dict], script) -> list[tuple[dict, str]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--checkpoint", default=str(DEFAULT_CHECKPOINT))
+    parser.add_argument("--precision", default=AUTO, choices=[AUTO, *PRECISIONS], help="LM weights (as generate)")
     parser.add_argument("--seconds", type=float, default=60.0, help="length of the streamed sequence (at least)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-speculate", action="store_true", help="describe only after the hold is confirmed")
@@ -102,6 +105,7 @@ def main() -> None:
     for wire_format in ("csv", "binary"):
         print(f"| {wire_format} | {parser_rate(wire_format, frames):,.0f} |")
     model = load_checkpoint(args.checkpoint)
+    print(f"precision: {set_precision(model, args.precision)}")
     result = stream_run(model, args.seconds, args.seed, speculate=not args.no_speculate)
     ahead = sum(d.get("speculated", False) for d in result["descriptions"])
     print(f"\nstream: {result['seconds']:.0f} s at {RATE_HZ:.0f} Hz, {len(result['labels'])} gestures; "

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .base_lm import EMBEDDED_MODEL_NAME
 from .errors import Sensor2TextError
-from .stream_commands import add_replay_parser, add_simulate_parser, add_stream_arguments
+from .stream_commands import add_precision_argument, add_replay_parser, add_simulate_parser, add_stream_arguments
 
 _CHECKPOINTS = Path(__file__).resolve().parent.parent / "checkpoints"
 # The default shipped checkpoint: stepwise (per-hand captions, then the LM names the whole) on the
@@ -97,11 +97,14 @@ def _quiet_libraries() -> None:
     transformers.logging.disable_progress_bar()
 
 
-def _load_model(checkpoint: str):
+def _load_model(checkpoint: str, precision: str = "fp32"):
     from .model import load_checkpoint
+    from .quantize import set_precision
 
     _quiet_libraries()
-    return load_checkpoint(checkpoint)
+    model = load_checkpoint(checkpoint)
+    set_precision(model, precision)
+    return model
 
 
 def _true_label(model, recording) -> str | None:
@@ -115,7 +118,7 @@ def cmd_generate(args) -> None:
 
     if bool(args.input) == bool(args.stream):
         raise ValueError("generate: give --input (recordings) or --stream (a live glove), not both or neither.")
-    model = _load_model(args.checkpoint)
+    model = _load_model(args.checkpoint, args.precision)
     if args.stream:
         from .stream_commands import cmd_stream
 
@@ -172,7 +175,7 @@ def cmd_evaluate(args) -> None:
     from .data import iter_recordings
     from .evaluation import accuracy_report
 
-    model = _load_model(args.checkpoint)
+    model = _load_model(args.checkpoint, args.precision)
     if args.config:
         return _evaluate_zeroshot(args, model)
     label_sets = model.label_sets
@@ -300,6 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--wire", default="csv", choices=["csv", "binary"], help="wire format of the glove (--stream)")
     p.add_argument("--read-timeout", type=float, default=0.01, help="seconds one port read waits for bytes (--stream)")
     add_stream_arguments(p)
+    add_precision_argument(p, "auto")
     p.set_defaults(func=cmd_generate)
     add_simulate_parser(sub)
     add_replay_parser(sub, str(DEFAULT_CHECKPOINT))
@@ -312,6 +316,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", help="write the full report to this file")
     p.add_argument("--config", help="zero-shot protocol YAML (configs/zeroshot/); scores every candidate label set")
     p.add_argument("--out-dir", default="runs/zeroshot", help="where the zero-shot reports and plots go")
+    add_precision_argument(p, "fp32")
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("probe", help="next-token probabilities for a gesture prompt, with and without the glove")

@@ -25,6 +25,16 @@ def add_stream_arguments(p: argparse.ArgumentParser) -> None:
                    help="do not describe a gesture ahead of time, while its hold is being confirmed")  # fmt: skip
 
 
+# The choices of sensor2text.quantize.resolve_precision, spelt out so that --help does not import torch.
+PRECISION_CHOICES = ("auto", "fp32", "bf16", "int8")
+
+
+def add_precision_argument(p: argparse.ArgumentParser, default: str) -> None:
+    p.add_argument("--precision", default=default, choices=PRECISION_CHOICES,
+                   help=f"LM weights at inference (default {default}; auto = bf16 on a CPU with native bf16, "
+                        "else fp32; int8 is faster still but less accurate, see BENCHMARKS.md)")  # fmt: skip
+
+
 def add_simulate_parser(sub) -> None:
     from .synth import ALL_CLASSES
 
@@ -48,6 +58,7 @@ def add_replay_parser(sub, default_checkpoint: str) -> None:
     p.add_argument("--checkpoint", default=default_checkpoint)
     p.add_argument("--speed", type=float, default=1.0, help="1 = real time, 0 = as fast as possible")
     add_stream_arguments(p)
+    add_precision_argument(p, "auto")
     p.set_defaults(func=cmd_replay)
 
 
@@ -105,7 +116,7 @@ def cmd_replay(args) -> None:
 
     if not Path(args.file).is_file():
         raise RecordingError(f"{args.file}: file not found.")
-    model = _load_model(args.checkpoint)
+    model = _load_model(args.checkpoint, args.precision)
     frames, _ = read_recording(Path(args.file), model.profile)
     options = _options(args)
     source = lambda pipeline: ReplaySource(frames, pipeline, args.speed)

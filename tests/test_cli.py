@@ -87,6 +87,19 @@ def test_generate_json_gives_path_label_and_description(tiny_checkpoint, synth_d
     assert all(isinstance(r["description"], str) and isinstance(r["correct"], bool) for r in results)
 
 
+@pytest.mark.parametrize("precision", ["int8", "bf16", "fp32"])
+def test_generate_at_each_precision(tiny_checkpoint, synth_dir, capsys, precision):
+    args = ["generate", "--checkpoint", tiny_checkpoint, "--input", str(synth_dir / "test"), "--json", "-"]
+    assert main([*args, "--precision", precision]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 3
+
+
+def test_unknown_precision_is_refused(tiny_checkpoint, capsys):
+    with pytest.raises(SystemExit):
+        main(["generate", "--checkpoint", tiny_checkpoint, "--input", "x.csv", "--precision", "fp16"])
+    assert "invalid choice: 'fp16'" in capsys.readouterr().err
+
+
 def test_generate_without_a_known_label(tiny_checkpoint, synth_dir, tmp_path, capsys):
     import shutil
 
