@@ -1,5 +1,6 @@
 """The live stream end to end: simulator -> local socket -> reader -> segments -> model -> events."""
 
+import contextlib
 import csv
 import socket
 import threading
@@ -40,8 +41,8 @@ def _serve(chunks_per_session, speed=10.0):
             for chunks in chunks_per_session:
                 connection, _ = server.accept()
                 time.sleep(0.3)  # pyserial's socket:// flushes its input just after connecting
-                with connection:
-                    play(iter(chunks), connection.sendall, 100.0, speed)
+                with connection, contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    play(iter(chunks), connection.sendall, 100.0, speed)  # the reader may leave first
 
     threading.Thread(target=serve, daemon=True).start()
     return f"socket://127.0.0.1:{port}"
