@@ -9,6 +9,7 @@
 
     .venv/bin/python benchmarks/stream_latency.py --seconds 60              # stepwise, --precision auto (bf16 here)
     .venv/bin/python benchmarks/stream_latency.py --seconds 60 --no-speculate --precision fp32  # the eager path
+    .venv/bin/python benchmarks/stream_latency.py --seconds 60 --precision int8 --memo runs/memo-int8.json
     .venv/bin/python benchmarks/stream_latency.py --seconds 60 --precision int8 \
         --checkpoint checkpoints/smollm2-135m-synth
 """
@@ -20,17 +21,19 @@ import platform
 import socket
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
 
 from sensor2text.cli import DEFAULT_CHECKPOINT
 from sensor2text.glove import SYNTHETIC_JOINTS
+from sensor2text.memo import ComposerMemo
 from sensor2text.model import load_checkpoint
 from sensor2text.quantize import AUTO, PRECISIONS, set_precision
 from sensor2text.segment import HoldSegmenter
 from sensor2text.simulate import gesture_script, play, random_labels, wire_chunks
-from sensor2text.stream import FramePipeline, PortSource, StreamOptions, channel_scale, run
+from sensor2text.stream import FramePipeline, PortSource, StreamOptions, channel_scale, run, warm_memo_step
 from sensor2text.wire import FrameStats, make_parser
 
 RATE_HZ = 100.0
@@ -63,6 +66,16 @@ def serve(chunks: list[bytes]) -> tuple[str, dict]:
 
     threading.Thread(target=send, daemon=True).start()
     return f"socket://127.0.0.1:{server.getsockname()[1]}", result
+
+
+def warm_memo(model, path: Path) -> tuple[int, float]:
+    """Give a stepwise model a composer memo at ``path`` with every caption pair; (pairs, seconds)."""
+    model.memo = ComposerMemo(path)
+    model.memo.load()
+    started = time.perf_counter()
+    while warm_memo_step(model):
+        pass
+    return len(model.memo.entries), time.perf_counter() - started
 
 
 def stream_run(model, seconds: float, seed: int, speculate: bool = True) -> dict:
@@ -98,6 +111,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0, help="length of the streamed sequence (at least)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-speculate", action="store_true", help="describe only after the hold is confirmed")
+    parser.add_argument("--memo", metavar="FILE",
+                        help="stepwise: fill a composer memo (every caption pair) in FILE, then stream")  # fmt: skip
     args = parser.parse_args()
     print(f"machine: {platform.machine()}, {torch.get_num_threads()} threads, torch {torch.__version__}")
     frames = np.random.default_rng(0).uniform(-90, 90, (100_000, 46)).astype(np.float32)
@@ -106,6 +121,9 @@ def main() -> None:
         print(f"| {wire_format} | {parser_rate(wire_format, frames):,.0f} |")
     model = load_checkpoint(args.checkpoint)
     print(f"precision: {set_precision(model, args.precision)}")
+    if args.memo:
+        pairs, took = warm_memo(model, Path(args.memo))
+        print(f"composer memo: {pairs} caption pairs, filled in {took:.0f} s")
     result = stream_run(model, args.seconds, args.seed, speculate=not args.no_speculate)
     ahead = sum(d.get("speculated", False) for d in result["descriptions"])
     print(f"\nstream: {result['seconds']:.0f} s at {RATE_HZ:.0f} Hz, {len(result['labels'])} gestures; "

@@ -103,7 +103,7 @@ def _load_model(checkpoint: str, precision: str = "fp32"):
 
     _quiet_libraries()
     model = load_checkpoint(checkpoint)
-    set_precision(model, precision)
+    model.precision = set_precision(model, precision)
     return model
 
 

@@ -37,6 +37,7 @@ from .config import from_dict
 from .errors import CheckpointError, ConfigError
 from .glove import get_profile
 from .labels import LabelSet, parse_label_sets
+from .memo import Composed, ComposerMemo
 
 STEPWISE_FILE = "stepwise.json"
 HANDS_DIR = "hands"
@@ -117,6 +118,7 @@ class Stepwise:
         self.config, self.hands, self.lm, self.tokenizer = config, hands, composer_lm, tokenizer
         self.knowledge_dir = knowledge_dir  # adapter folder merged under the composer, if any
         self.profile = get_profile(config.profile)
+        self.memo: ComposerMemo | None = None  # remembered composer continuations (live stream)
 
     @property
     def label_sets(self) -> dict[str, LabelSet]:
@@ -143,10 +145,42 @@ class Stepwise:
         ``hooks`` (:class:`sensor2text.stream.TokenHooks`, one recording) sees the composer's tokens.
         """
         hands = self.describe_hands(recordings, **kwargs)
-        prompts = [compose_prompt(self.config.compose_template, left, right) for left, right in hands]
-        outputs = compose(self.lm, self.tokenizer, prompts, self.config.max_new_tokens, hooks=hooks, **kwargs)
+        if hooks is not None and len(hands) == 1 and not kwargs:
+            outputs = [self.compose_live(*hands[0], hooks)]
+        else:
+            prompts = [compose_prompt(self.config.compose_template, left, right) for left, right in hands]
+            outputs = compose(self.lm, self.tokenizer, prompts, self.config.max_new_tokens, hooks=hooks, **kwargs)
         return [{"left": left, "right": right, "composer": out.strip(), "description": parse_meaning(out)}
                 for (left, right), out in zip(hands, outputs)]  # fmt: skip
+
+    def caption_pairs(self) -> list[tuple[str, str]]:
+        """Every ``(left, right)`` pair of the hands model's captions (what the composer can be given)."""
+        captions = sorted({label_set.canonical for label_set in self.hands.label_sets.values()})
+        return [(left, right) for left in captions for right in captions]
+
+    def compose_live(self, left: str, right: str, hooks) -> str:
+        """The composer's continuation for one caption pair, decoded into ``hooks`` (greedy).
+
+        With a :class:`sensor2text.memo.ComposerMemo` in ``self.memo`` (the live stream sets one),
+        a pair composed before is replayed from it, tokens and probabilities included, and a new
+        pair is remembered.
+        """
+        known = self.memo.get(left, right) if self.memo is not None else None
+        if known is not None:
+            for token in known.tokens:
+                hooks.emit(token)
+            hooks.probs.extend(known.probs)
+            return known.text
+        tokens, show, first_prob = [], hooks.on_text, len(hooks.probs)
+        hooks.on_text = lambda text: (tokens.append(text), show(text))
+        try:
+            prompt = compose_prompt(self.config.compose_template, left, right)
+            text = compose(self.lm, self.tokenizer, [prompt], self.config.max_new_tokens, hooks=hooks)[0]
+        finally:
+            hooks.on_text = show
+        if self.memo is not None:
+            self.memo.put(left, right, Composed(text, tokens, hooks.probs[first_prob:]))
+        return text
 
     def generate(self, recordings: list[np.ndarray], hooks=None, **kwargs) -> list[str]:
         """Describe each raw two-hand recording ``(T_i, C)``."""

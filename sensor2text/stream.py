@@ -159,6 +159,23 @@ def emit_speculation(spec: Speculation, segment: Segment, detected_at: float, em
     return event
 
 
+def warm_memo_step(model) -> bool:
+    """Compose one caption pair the model's composer memo lacks (idle work of the stream).
+
+    Returns False when there is nothing left to do (no memo, or every pair known); the memo is
+    saved then, and every 16 new pairs on the way.
+    """
+    memo = getattr(model, "memo", None)
+    if memo is None:
+        return False
+    missing = memo.missing(model.caption_pairs())
+    if missing:
+        model.compose_live(*missing[0], TokenHooks(model.tokenizer, lambda text: None))
+    if not missing or memo.unsaved >= 16:
+        memo.save()
+    return bool(missing)
+
+
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 3)
 
@@ -345,11 +362,14 @@ class ReplaySource(threading.Thread):
 
 # ---- the loop ---------------------------------------------------------------------------------
 def run(model, pipeline: FramePipeline, source, emit: Emit, max_gestures: int | None = None,
-        should_stop: Callable[[], bool] = lambda: False, speculate_holds: bool = True) -> list[dict]:  # fmt: skip
+        should_stop: Callable[[], bool] = lambda: False, speculate_holds: bool = True,
+        idle_work: Callable[[], bool] | None = None) -> list[dict]:  # fmt: skip
     """Describe gestures until Ctrl-C, ``should_stop()``, ``max_gestures`` or the end of a replay.
 
     With ``speculate_holds``, while no confirmed gesture waits, the latest candidate (the hand
     just stopped) is described ahead of time; its confirmed hold then reuses that description.
+    When there is nothing to describe, ``idle_work()`` runs one short step (e.g.
+    :func:`warm_memo_step`) until it returns False.
     Returns the description events. The recording is flushed and the source stopped on exit.
     """
     descriptions, last_stats, ahead = [], 0.0, None
@@ -367,6 +387,8 @@ def run(model, pipeline: FramePipeline, source, emit: Emit, max_gestures: int | 
                     ahead = _guarded(partial(speculate, model, candidate), candidate, pipeline.rate, emit) or ahead
                 elif getattr(source, "finished", None) is not None and source.finished.is_set():
                     break  # a replay ended and every gesture was described
+                elif idle_work is not None:
+                    idle_work = idle_work if _idle_step(idle_work, emit) else None
                 continue
             if ahead is not None and ahead.matches(segment):
                 descriptions.append(emit_speculation(ahead, segment, detected_at, emit, pipeline.rate))
@@ -383,6 +405,15 @@ def run(model, pipeline: FramePipeline, source, emit: Emit, max_gestures: int | 
         pipeline.close()
         emit({**pipeline.stats_event(), "event": "end"})
     return descriptions
+
+
+def _idle_step(work: Callable[[], bool], emit: Emit) -> bool:
+    """One step of idle work; an error stops the idle work (with an ``error`` event), not the stream."""
+    try:
+        return work()
+    except (Sensor2TextError, ValueError, RuntimeError, OSError) as error:
+        emit({"event": "error", "error": f"background work stopped: {error}"})
+        return False
 
 
 def _guarded(work, segment: Segment, rate_hz: float, emit: Emit):

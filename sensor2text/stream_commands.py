@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from functools import partial
 
 from .glove import SYNTHETIC_JOINTS
 
@@ -23,6 +24,8 @@ def add_stream_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-gestures", type=int, help="stop after describing this many gestures")
     p.add_argument("--no-speculate", action="store_true",
                    help="do not describe a gesture ahead of time, while its hold is being confirmed")  # fmt: skip
+    p.add_argument("--no-memo", action="store_true",
+                   help="stepwise checkpoints: do not remember the composer's answer per caption pair")  # fmt: skip
 
 
 # The choices of sensor2text.quantize.resolve_precision, spelt out so that --help does not import torch.
@@ -80,22 +83,38 @@ def _sink(args, title: str):
 
 
 def _serve(model, args, options, make_source, title: str, live: bool = True) -> None:
-    from .stream import MAX_PENDING_GESTURES, FramePipeline, channel_scale, make_segmenter, run
+    from .stream import MAX_PENDING_GESTURES, FramePipeline, channel_scale, make_segmenter, run, warm_memo_step
     from .wire import FrameStats
 
     profile = model.profile
     rate = profile.sample_rate_hz or 100.0
+    idle_work = partial(warm_memo_step, model) if _attach_memo(model, args) else None
     sink = _sink(args, title)
     try:
         segmenter = make_segmenter(options, channel_scale(model), rate)
         pending = MAX_PENDING_GESTURES if live else None  # a replay can wait for the model
         pipeline = FramePipeline(profile, segmenter, FrameStats(), sink, options.record, pending)
         run(model, pipeline, make_source(pipeline), sink, max_gestures=args.max_gestures,
-            speculate_holds=not args.no_speculate)  # fmt: skip
+            speculate_holds=not args.no_speculate, idle_work=idle_work)  # fmt: skip
     finally:
         sink.close()
+        if getattr(model, "memo", None) is not None:
+            model.memo.save()
     if options.record:
         print(f"recording saved to {options.record}", file=sys.stderr)
+
+
+def _attach_memo(model, args) -> bool:
+    """Give a stepwise model its composer memo (unless ``--no-memo``); True when it has one to fill."""
+    from .memo import ComposerMemo
+
+    if args.no_memo or not hasattr(model, "caption_pairs"):
+        return False
+    model.memo = ComposerMemo.for_checkpoint(args.checkpoint, getattr(model, "precision", "fp32"))
+    known, pairs = len(model.memo.entries), len(model.caption_pairs())
+    print(f"composer memo: {known} of {pairs} caption pairs known ({model.memo.path}); "
+          "the rest are composed while the glove is idle", file=sys.stderr)  # fmt: skip
+    return True
 
 
 def cmd_stream(args, model) -> None:

@@ -71,3 +71,9 @@ def tiny_checkpoint(tiny_lm_dir, tmp_path_factory):
         "training.save_every=0", f"training.base_model={tiny_lm_dir}", f"training.output_dir={out}",
     ])  # fmt: skip
     return str(train(cfg))
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path_factory, monkeypatch):
+    """Caches (the live stream's composer memo) go to a temporary folder, never ~/.cache."""
+    monkeypatch.setenv("SENSOR2TEXT_CACHE", str(tmp_path_factory.getbasetemp() / "cache"))

@@ -18,7 +18,7 @@ from sensor2text.stream_commands import PRECISION_CHOICES
 
 
 def relative_error(a: torch.Tensor, b: torch.Tensor) -> float:
-    return float((a - b).norm() / b.norm())
+    return float((a - b).detach().norm() / b.detach().norm())
 
 
 @pytest.mark.parametrize("layer_type", [Int8WeightLinear, Bf16Linear])

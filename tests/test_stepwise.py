@@ -113,6 +113,15 @@ def test_cli_generates_with_a_stepwise_checkpoint(tiny_lm_dir, tmp_path, capsys)
     assert main(["generate", "--checkpoint", str(folder), "--input", str(data), "--json", out]) == 0
     rows = json.loads((tmp_path / "out.json").read_text())
     assert len(rows) == 1 and rows[0]["label"] == "count_2" and isinstance(rows[0]["description"], str)
+    recording = str(next(data.rglob("count_2-0.csv")))
+    capsys.readouterr()
+    assert main(["replay", recording, "--checkpoint", str(folder), "--speed", "0", "--window", "20", "--hop", "20",
+                 "--jsonl", "--precision", "int8"]) == 0  # fmt: skip
+    err = capsys.readouterr().err
+    assert "composer memo: 0 of" in err  # a stepwise stream remembers its composer's answers
+    assert main(["replay", recording, "--checkpoint", str(folder), "--speed", "0", "--window", "20", "--hop", "20",
+                 "--jsonl", "--no-memo"]) == 0  # fmt: skip
+    assert "composer memo" not in capsys.readouterr().err
 
 
 def test_a_knowledge_adapter_for_another_lm_is_retrained_not_loaded(tiny_lm_dir, tmp_path):
@@ -128,3 +137,34 @@ def test_a_knowledge_adapter_for_another_lm_is_retrained_not_loaded(tiny_lm_dir,
     assert "trained for 'smollm2-135m-instruct'" in logged[0]
     assert (folder / "adapter_model.safetensors").is_file() and "knowledge-arithmetic" not in str(folder)
     assert 0.0 <= accuracy <= 1.0 and not hasattr(merged, "peft_config")
+
+
+def test_live_composer_is_remembered_per_caption_pair(tiny_lm_dir, tmp_path, monkeypatch):
+    from sensor2text import stepwise
+    from sensor2text.memo import ComposerMemo
+    from sensor2text.stream import TokenHooks, warm_memo_step
+    from sensor2text.training import train
+
+    model = stepwise.Stepwise.from_pretrained(train(stepwise_config(tiny_lm_dir, tmp_path / "run")))
+    pairs = model.caption_pairs()
+    assert len(pairs) == len({ls.canonical for ls in model.hands.label_sets.values()}) ** 2
+    model.memo = ComposerMemo(tmp_path / "memo.json")
+
+    def live(pair):
+        shown = []
+        hooks = TokenHooks(model.tokenizer, shown.append)
+        return model.compose_live(*pair, hooks), shown, hooks.probs
+
+    first = live(pairs[0])
+    assert first[2] and model.memo.get(*pairs[0]).probs == first[2]
+    monkeypatch.setattr(stepwise, "compose", lambda *a, **k: pytest.fail("a remembered pair was composed again"))
+    assert live(pairs[0]) == first  # same text, same tokens shown, same probabilities (confidence)
+    monkeypatch.undo()
+
+    steps = 0
+    while warm_memo_step(model):
+        steps += 1
+    assert steps == len(pairs) - 1 and model.memo.missing(pairs) == []
+    reloaded = ComposerMemo(tmp_path / "memo.json")
+    reloaded.load()
+    assert len(reloaded.entries) == len(pairs)

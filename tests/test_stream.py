@@ -175,6 +175,45 @@ def test_ctrl_c_stops_cleanly_and_flushes_the_recording(tmp_path):
     assert len(record.read_text().splitlines()) == 1 + pipeline.frames
 
 
+class _Idle:
+    """A source that never sends a frame."""
+
+    def __init__(self):
+        self.finished = threading.Event()
+
+    def start(self):
+        pass
+
+    def stop(self):
+        pass
+
+    def join(self, timeout=None):
+        pass
+
+
+def test_idle_work_runs_while_nothing_is_described_and_its_failure_is_not_fatal():
+    events, steps = Events(), []
+    pipeline = FramePipeline(SYNTHETIC_JOINTS, WindowSegmenter(20, 20), FrameStats(), events)
+
+    def work():
+        steps.append(1)
+        return len(steps) < 3
+
+    deadline = time.time() + 0.3
+    run(None, pipeline, _Idle(), events, should_stop=lambda: time.time() > deadline, idle_work=work)
+    assert len(steps) == 3  # it stopped asking once the work said it was done
+
+    def broken():
+        raise RuntimeError("cache full")
+
+    events = Events()
+    pipeline = FramePipeline(SYNTHETIC_JOINTS, WindowSegmenter(20, 20), FrameStats(), events)
+    deadline = time.time() + 0.3
+    run(None, pipeline, _Idle(), events, should_stop=lambda: time.time() > deadline, idle_work=broken)
+    assert [e["error"] for e in events.of("error")] == ["background work stopped: cache full"]
+    assert events[-1]["event"] == "end"
+
+
 @pytest.mark.slow
 def test_shipped_checkpoint_describes_a_live_scripted_sequence():
     """Simulator -> socket -> stream -> the shipped stepwise checkpoint: the right words, "ten" too."""
