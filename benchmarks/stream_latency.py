@@ -91,7 +91,8 @@ def stream_run(model, seconds: float, seed: int, speculate: bool = True) -> dict
     correct = [model.label_sets[label].matches(d["text"]) for d, label in _matched(descriptions, script)]
     return {"labels": labels, "seconds": len(script.frames) / RATE_HZ, "sent": sender.get("sent", 0),
             "received": pipeline.frames, "dropped": pipeline.stats.dropped, "bad": pipeline.stats.bad,
-            "skipped": pipeline.skipped, "descriptions": descriptions, "correct": correct}  # fmt: skip
+            "skipped": pipeline.skipped, "descriptions": descriptions, "correct": correct,
+            "script": script}  # fmt: skip
 
 
 def _matched(descriptions: list[dict], script) -> list[tuple[dict, str]]:
@@ -111,6 +112,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0, help="length of the streamed sequence (at least)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-speculate", action="store_true", help="describe only after the hold is confirmed")
+    parser.add_argument("--verbose", action="store_true", help="print every gesture's description and latency")
     parser.add_argument("--memo", metavar="FILE",
                         help="stepwise: fill a composer memo (every caption pair) in FILE, then stream")  # fmt: skip
     args = parser.parse_args()
@@ -131,6 +133,10 @@ def main() -> None:
           f"bad {result['bad']}; gestures described {len(result['descriptions'])}, skipped {result['skipped']}, "
           f"right {sum(result['correct'])}/{len(result['correct'])}, "
           f"described ahead of the confirmed hold {ahead}")  # fmt: skip
+    if args.verbose:
+        print("\n| gesture | description | reason | described ahead | latency ms |\n|---|---|---|---|---|")
+        for d, label in _matched(result["descriptions"], result["script"]):
+            print(f"| {label} | {d['text']} | {d['reason']} | {d.get('speculated', False)} | {d['latency_ms']:.0f} |")
     print("\n| latency from the detected hold | p50 ms | p95 ms |\n|---|---|---|")
     for key, name in (("first_token_ms", "first token"), ("latency_ms", "full description")):
         values = [d[key] for d in result["descriptions"]]
