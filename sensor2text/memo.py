@@ -8,7 +8,7 @@ pair costs nothing; only the hands model runs.
 
 The stream fills the memo while it is idle, one pair at a time, for every pair of the hands
 model's captions (``15 x 15`` for the shipped checkpoint), and keeps it on disk as JSON
-(``~/.cache/sensor2text/composer/<key>.json``; ``SENSOR2TEXT_CACHE`` moves it). The key hashes
+(``~/.cache/sensor2text/composer/<key>.json``; ``$SENSOR2TEXT_CACHE`` moves the folder). The key hashes
 the checkpoint's composer, knowledge adapter, configuration and the precision, so a changed
 checkpoint never reads a stale memo. Every entry is the LM's own output, made by the same code
 path as a live description (batch 1, the same stop rules); nothing is written by hand.
@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from . import base_lm
 
 MEMO_VERSION = 1
 KEY_FILES = ("stepwise.json", "composer/adapter_model.safetensors", "knowledge/adapter_model.safetensors")
@@ -36,8 +37,8 @@ class Composed:
 
 
 def cache_dir() -> Path:
-    root = os.environ.get("SENSOR2TEXT_CACHE") or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-    return Path(root) / "sensor2text" / "composer"
+    """``composer/`` in the project's cache folder (``~/.cache/sensor2text`` or ``$SENSOR2TEXT_CACHE``)."""
+    return base_lm.cache_dir() / "composer"
 
 
 def memo_key(checkpoint: str | Path, precision: str) -> str:

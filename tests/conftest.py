@@ -74,6 +74,6 @@ def tiny_checkpoint(tiny_lm_dir, tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
-def _private_cache(tmp_path_factory, monkeypatch):
-    """Caches (the live stream's composer memo) go to a temporary folder, never ~/.cache."""
-    monkeypatch.setenv("SENSOR2TEXT_CACHE", str(tmp_path_factory.getbasetemp() / "cache"))
+def _private_memo(tmp_path_factory, monkeypatch):
+    """The live stream's composer memo goes to a temporary folder, never the user's cache."""
+    monkeypatch.setattr("sensor2text.memo.cache_dir", lambda: tmp_path_factory.getbasetemp() / "composer-memo")

@@ -1,5 +1,6 @@
 import json
 
+from sensor2text import memo
 from sensor2text.memo import Composed, ComposerMemo, cache_dir, memo_key
 
 PAIR = ("five: all fingers", "five: all fingers")
@@ -40,7 +41,8 @@ def test_the_key_follows_the_checkpoint_and_the_precision(tmp_path):
     assert memo_key(tmp_path, "bf16") != key
 
 
-def test_cache_folder_can_be_moved(monkeypatch, tmp_path):
+def test_memo_lives_in_the_project_cache_folder(monkeypatch, tmp_path):
+    monkeypatch.undo()  # the tests' private memo folder
     monkeypatch.setenv("SENSOR2TEXT_CACHE", str(tmp_path))
-    assert cache_dir() == tmp_path / "sensor2text" / "composer"
-    assert ComposerMemo.for_checkpoint(tmp_path, "fp32").path.parent == cache_dir()
+    assert cache_dir() == tmp_path / "composer"
+    assert memo.cache_dir is cache_dir and ComposerMemo.for_checkpoint(tmp_path, "fp32").path.parent == cache_dir()
