@@ -113,7 +113,10 @@ def lm_modules(model) -> list[nn.Module]:
 
 def has_native_bf16() -> bool:
     """Whether this CPU computes bf16 matmuls natively (AVX512-BF16 / AMX); else bf16 is emulated."""
-    return bool(torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    try:  # a private check of torch's oneDNN backend; a torch without it gets fp32
+        return bool(torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        return False
 
 
 def resolve_precision(precision: str) -> str:
