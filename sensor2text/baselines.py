@@ -38,23 +38,27 @@ class TemporalEncoder(nn.Module):
 class WindowSet:
     """Training windows ``(N, F, C)`` normalised with their own statistics, with augmentation."""
 
-    def __init__(self, recordings: list[np.ndarray], num_frames: int, gain: float = 0.0, offset: float = 0.0):
+    def __init__(self, recordings: list[np.ndarray], num_frames: int, gain: float = 0.0, offset: float = 0.0,
+                 shift: float = 0.0):  # fmt: skip
         raw = [resample(r, num_frames) for r in recordings]
         self.normalizer = Normalizer.fit(raw)
-        self.num_frames, self.gain, self.offset = num_frames, gain, offset
+        self.num_frames, self.gain, self.offset, self.shift = num_frames, gain, offset, shift
         self.raw = torch.from_numpy(np.stack(raw))
         self.mean = torch.tensor(self.normalizer.mean, dtype=torch.float32)
         self.std = torch.tensor(self.normalizer.std, dtype=torch.float32)
 
     def batch(self, index: torch.Tensor) -> torch.Tensor:
-        """Augmented, normalised windows ``(len(index), F, C)``: a fresh per-channel gain/offset each."""
+        """Augmented, normalised windows ``(len(index), F, C)``: a fresh per-channel gain/offset/shift each."""
         x = self.raw[index]
         channels = x.shape[-1]
         if self.gain:
             x = x * (1 + self.gain * torch.randn(len(index), 1, channels))
         if self.offset:
             x = x + self.offset * torch.randn(len(index), 1, channels)
-        return (x - self.mean) / self.std
+        x = (x - self.mean) / self.std
+        if self.shift:
+            x = x + self.shift * torch.randn(len(index), 1, channels)
+        return x
 
     def prepare(self, recordings: list[np.ndarray]) -> torch.Tensor:
         windows = [self.normalizer(resample(r, self.num_frames)) for r in recordings]
@@ -119,7 +123,7 @@ def label_set_vectors(encoder, label_sets) -> np.ndarray:
 
 @torch.no_grad()
 def baseline_scores(train_items: list[tuple[np.ndarray, str]], test_recordings: list[np.ndarray],
-                    classes: list[str], encoder, label_sets, num_frames: int, augment: tuple[float, float],
+                    classes: list[str], encoder, label_sets, num_frames: int, augment: tuple[float, ...],
                     steps: int = 600, seed: int = 0) -> dict[str, np.ndarray]:  # fmt: skip
     """Train both baselines on ``train_items`` and score ``test_recordings`` against every class.
 

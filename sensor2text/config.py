@@ -85,6 +85,11 @@ class DataConfig:
     convention: str = help_field("Counting convention: two-hand, two-hand-thumb, asl.", "two-hand")
     augment_gain: float = help_field("Training augmentation: std of a random per-channel gain around 1.", 0.0)
     augment_offset: float = help_field("Augmentation: std of a per-channel offset, in the profile's units.", 0.0)
+    augment_shift: float = help_field(
+        "Augmentation: std of a per-channel offset in units of that channel's training std "
+        "(scale-free: for gloves whose channels differ in range, e.g. positions and bends).",
+        0.0,
+    )
     view: str = help_field("'whole' recordings, or 'hands': one shared model captions each hand (stepwise).",
                            "whole")  # fmt: skip
     hand_states: str | None = help_field("Per-hand annotation YAML for view 'hands'; null = synthetic.", None)
@@ -101,8 +106,8 @@ class DataConfig:
             raise ConfigError(f"data.view must be 'whole' or 'hands', got '{self.view}'.")
         if self.num_frames < 2:
             raise ConfigError("data.num_frames must be at least 2.")
-        if self.augment_gain < 0 or self.augment_offset < 0:
-            raise ConfigError("data.augment_gain and data.augment_offset must be >= 0.")
+        if min(self.augment_gain, self.augment_offset, self.augment_shift) < 0:
+            raise ConfigError("data.augment_gain, data.augment_offset and data.augment_shift must be >= 0.")
 
 
 def _check_splits(splits) -> None:

@@ -65,16 +65,18 @@ class WindowDataset(torch.utils.data.Dataset):
 
     With ``augment_gain`` / ``augment_offset`` > 0, every access draws a per-channel gain and
     offset, as a new sensor calibration would: the nuisance that differs between gloves and wearers.
+    ``augment_shift`` adds a per-channel offset after normalisation, in units of each channel's
+    training std (a day's or a wearer's shift of the whole recording).
     """
 
     def __init__(self, items, normalizer: Normalizer, num_frames: int, label_sets: dict[str, LabelSet],
-                 augment_gain: float = 0.0, augment_offset: float = 0.0):  # fmt: skip
+                 augment_gain: float = 0.0, augment_offset: float = 0.0, augment_shift: float = 0.0):  # fmt: skip
         self.windows = [torch.from_numpy(resample(f, num_frames)) for f, _ in items]
         self.labels = [label for _, label in items]
         self.label_sets = label_sets
         self.mean = torch.tensor(normalizer.mean, dtype=torch.float32)
         self.std = torch.tensor(normalizer.std, dtype=torch.float32)
-        self.augment_gain, self.augment_offset = augment_gain, augment_offset
+        self.augment_gain, self.augment_offset, self.augment_shift = augment_gain, augment_offset, augment_shift
 
     def __len__(self) -> int:
         return len(self.windows)
@@ -86,7 +88,10 @@ class WindowDataset(torch.utils.data.Dataset):
             window = window * (1 + self.augment_gain * torch.randn(channels))
         if self.augment_offset:
             window = window + self.augment_offset * torch.randn(channels)
-        return (window - self.mean) / self.std, list(self.label_sets[self.labels[i]].synonyms)
+        window = (window - self.mean) / self.std
+        if self.augment_shift:
+            window = window + self.augment_shift * torch.randn(channels)
+        return window, list(self.label_sets[self.labels[i]].synonyms)
 
 
 def collate(batch):
@@ -163,7 +168,8 @@ def hand_view(cfg: RunConfig, train_items, val_items):
 def make_loaders(cfg: RunConfig, train_items, val_items, normalizer: Normalizer, label_sets):
     """Shuffled, augmented training loader; plain validation loader (None without eval_every)."""
     data = cfg.data
-    augment = {"augment_gain": data.augment_gain, "augment_offset": data.augment_offset}
+    augment = {"augment_gain": data.augment_gain, "augment_offset": data.augment_offset,
+               "augment_shift": data.augment_shift}
     dataset = WindowDataset(train_items, normalizer, data.num_frames, label_sets, **augment)
     drop_last = len(dataset) > cfg.training.batch_size
     loader = torch.utils.data.DataLoader(dataset, batch_size=cfg.training.batch_size, shuffle=True,

@@ -129,7 +129,7 @@ def trained_baselines(cfg: ZeroShotConfig, recordings, classes, encoder, candida
     train_items = load_split(run, "train", cfg.train_classes)
     if not train_items:
         raise ConfigError(f"{cfg.train_config}: its training split has no recording of the protocol's classes.")
-    augment = (run.data.augment_gain, run.data.augment_offset)
+    augment = (run.data.augment_gain, run.data.augment_offset, run.data.augment_shift)
     return baseline_scores(train_items, recordings, classes, encoder, candidates, run.data.num_frames, augment,
                            cfg.baseline_steps, seed=run.training.seed)  # fmt: skip
 

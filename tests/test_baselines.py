@@ -49,3 +49,14 @@ def test_baseline_scores_cover_every_class_and_close_the_classifier_set():
     trained = [classes.index("count_1"), classes.index("fist")]
     assert np.isfinite(closed[:, trained]).all() and np.isinf(np.delete(closed, trained, axis=1)).all()
     assert np.isfinite(contrastive).all()
+
+
+def test_window_set_shift_moves_whole_channels_in_std_units():
+    rng = np.random.default_rng(0)
+    recordings = [np.stack([rng.normal(0, 0.01, 20), rng.normal(0, 10.0, 20)], 1).astype(np.float32)
+                  for _ in range(4)]  # fmt: skip
+    plain, shifted = WindowSet(recordings, 8), WindowSet(recordings, 8, shift=0.5)
+    index = torch.zeros(500, dtype=torch.long)
+    moves = shifted.batch(index) - plain.batch(index)  # (500, F, 2)
+    torch.testing.assert_close(moves.std(1), torch.zeros(500, 2), atol=1e-5, rtol=0)  # same for every frame
+    torch.testing.assert_close(moves[:, 0].std(0), torch.tensor([0.5, 0.5]), atol=0.06, rtol=0)

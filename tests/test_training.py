@@ -95,6 +95,27 @@ def test_window_dataset_normalises_and_augments(rng):
     torch.testing.assert_close(shifted.std(0), torch.zeros(46), atol=1e-5, rtol=0)
 
 
+def test_augment_shift_is_in_units_of_each_channels_std(rng):
+    import numpy as np
+    import torch
+
+    from sensor2text.glove import Normalizer
+    from sensor2text.labels import LabelSet
+    from sensor2text.training import WindowDataset
+
+    # channel 0 spans metres-like values, channel 1 a thousand times more: the shift is scale-free
+    frames = np.stack([rng.normal(0, 0.01, 40), rng.normal(0, 10.0, 40)], axis=1).astype(np.float32)
+    items = [(frames, "fist")]
+    normalizer = Normalizer.fit([frames])
+    labels = {"fist": LabelSet("fist", ("fist",))}
+    plain = WindowDataset(items, normalizer, 8, labels)[0][0]
+    shifted = WindowDataset(items, normalizer, 8, labels, augment_shift=0.5)
+    torch.manual_seed(0)
+    moves = torch.stack([(shifted[0][0] - plain)[0] for _ in range(400)])  # (400, 2) per-draw shifts
+    torch.testing.assert_close(moves.std(0), torch.tensor([0.5, 0.5]), atol=0.06, rtol=0)
+    torch.testing.assert_close((shifted[0][0] - plain).std(0), torch.zeros(2), atol=1e-5, rtol=0)
+
+
 def test_validation_loss_is_logged(tiny_lm_dir, tmp_path):
     cfg = tiny_config(tiny_lm_dir, tmp_path / "run", steps=2)
     cfg.training.eval_every = 1
