@@ -56,3 +56,22 @@ def test_shipped_stepwise_checkpoint_names_ten_it_never_saw():
     expected = {"count_10": "ten", "count_7": "seven", "thumbs_up": "thumbs up"}
     assert len(records) == 6
     assert texts == [expected[r["label"]] for r in records], [(r["label"], t) for r, t in zip(records, texts)]
+
+
+def test_shipped_auslan_checkpoint_names_real_signs_of_an_unseen_day(embedded):
+    """The high-quality AUSLAN checkpoint (days 1-5) on day 7's first recording of every 5th sign."""
+    from pathlib import Path
+
+    from sensor2text.auslan import class_from_stem, read_tsd
+
+    day7 = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "auslan_hq" / "tctodd7"
+    if not day7.is_dir():
+        pytest.skip(f"the AUSLAN recordings are not at {day7}")
+    lm, tokenizer = embedded
+    model = Sensor2Text.from_pretrained(Path(__file__).resolve().parents[1] / "checkpoints" / "smollm2-135m-auslan-hq",
+                                        lm=lm, tokenizer=tokenizer)  # fmt: skip
+    files = sorted(day7.glob("*-1.tsd"))[::5]
+    items = [(read_tsd(f), class_from_stem(f.stem, f.suffix)) for f in files]
+    report = accuracy_report(model, items, model.label_sets)
+    assert len(items) == 19
+    assert report["accuracy"] >= 0.85, report["per_class"]
