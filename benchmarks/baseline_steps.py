@@ -1,7 +1,7 @@
 """How many training steps do the baselines need? Trains the CNN+LSTM classifier and the
 contrastive encoder of :mod:`sensor2text.baselines` on a run config's train split for each
 ``--steps`` value and scores them on its **validation** split only (the test split stays for
-reporting), top-1 / top-5 over every class of the config's label sets.
+reporting), top-1 / top-5 over every class of the config's label sets, with the config's seed.
 
     .venv/bin/python benchmarks/baseline_steps.py configs/auslan_hq_smollm2.yaml --steps 600 2000 5000
     .venv/bin/python benchmarks/baseline_steps.py configs/auslan_powerglove/without_adam.yaml --steps 600 2000 5000
@@ -15,18 +15,17 @@ import time
 import numpy as np
 import torch
 
-from sensor2text.baselines import baseline_scores
 from sensor2text.config import load_run_config
 from sensor2text.labels import load_label_sets
 from sensor2text.training import load_split
 from sensor2text.zeroshot import EmbeddingScorer, top_k_hits
+from sensor2text.zeroshot_eval import run_baselines
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("config", help="run config with a train and a validation split")
     parser.add_argument("--steps", type=int, nargs="+", default=[600, 2000, 5000])
-    parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     torch.set_num_threads(1)
     cfg = load_run_config(args.config)
@@ -38,13 +37,11 @@ def main() -> None:
     candidates = [label_sets[c] for c in classes]
     encoder = EmbeddingScorer(candidates).encoder
     truth = np.array([classes.index(label) for _, label in validation])
-    augment = (cfg.data.augment_gain, cfg.data.augment_offset, cfg.data.augment_shift)
     print(f"{len(train)} training, {len(validation)} validation recordings, {len(classes)} classes")
     print("| steps | baseline | top-1 | top-5 | minutes (both) |\n|---|---|---|---|---|")
     for steps in args.steps:
         start = time.perf_counter()
-        scores = baseline_scores(train, [f for f, _ in validation], classes, encoder, candidates,
-                                 cfg.data.num_frames, augment, steps, seed=args.seed)  # fmt: skip
+        scores = run_baselines(cfg, train, [f for f, _ in validation], classes, encoder, candidates, steps)
         minutes = (time.perf_counter() - start) / 60
         for name, s in scores.items():
             top1, top5 = top_k_hits(s, truth, 1).mean(), top_k_hits(s, truth, 5).mean()

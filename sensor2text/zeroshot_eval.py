@@ -121,7 +121,6 @@ def run_zeroshot(cfg: ZeroShotConfig, model, items: list[tuple[np.ndarray, str, 
 
 def trained_baselines(cfg: ZeroShotConfig, recordings, classes, encoder, candidates) -> dict[str, np.ndarray]:
     """CNN+LSTM classifier and contrastive encoder, trained on the training split of ``train_config``."""
-    from .baselines import baseline_scores
     from .config import load_run_config
     from .training import load_split
 
@@ -129,9 +128,17 @@ def trained_baselines(cfg: ZeroShotConfig, recordings, classes, encoder, candida
     train_items = load_split(run, "train", cfg.train_classes)
     if not train_items:
         raise ConfigError(f"{cfg.train_config}: its training split has no recording of the protocol's classes.")
+    return run_baselines(run, train_items, recordings, classes, encoder, candidates, cfg.baseline_steps)
+
+
+def run_baselines(run, train_items, recordings, classes, encoder, candidates, steps: int) -> dict[str, np.ndarray]:
+    """Both baselines trained ``steps`` steps on ``train_items`` with the run config's window length,
+    augmentation and seed; ``{name: (R, K)}`` scores of ``recordings`` against every class."""
+    from .baselines import baseline_scores
+
     augment = (run.data.augment_gain, run.data.augment_offset, run.data.augment_shift)
     return baseline_scores(train_items, recordings, classes, encoder, candidates, run.data.num_frames, augment,
-                           cfg.baseline_steps, seed=run.training.seed)  # fmt: skip
+                           steps, seed=run.training.seed)  # fmt: skip
 
 
 def per_class_table(classes, truth, scores, descriptions) -> dict:

@@ -59,7 +59,7 @@ def test_shipped_stepwise_checkpoint_names_ten_it_never_saw():
 
 
 def test_shipped_auslan_checkpoint_names_real_signs_of_an_unseen_day(embedded):
-    """The high-quality AUSLAN checkpoint (days 1-5) on day 7's first recording of every 5th sign."""
+    """The high-quality AUSLAN checkpoint (trained on days 1-6) on day 7's first recording of every 5th sign."""
     from pathlib import Path
 
     from sensor2text.auslan import class_from_stem, read_tsd
