@@ -277,7 +277,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("train", help="train projector + LoRA (accelerate; CPU by default)")
     p.add_argument("--config", help="YAML run config (see configs/)")
-    p.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="overrides, e.g. training.max_steps=50")
+    p.add_argument("--set", nargs="+", action="extend", default=[], metavar="KEY=VALUE",
+                   help="overrides, e.g. training.max_steps=50; may be repeated")
     p.add_argument("--output-dir", help="shortcut for training.output_dir")
     p.add_argument("--base-model", help="shortcut for training.base_model: a hub id (gpt2), a folder, or the default")
     p.add_argument("--resume", action="store_true", help="continue from the latest saved state")

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sensor2text.cli import main
+from sensor2text.cli import build_parser, main
 from sensor2text.data import write_csv
 from sensor2text.glove import SYNTHETIC_JOINTS
 
@@ -153,6 +153,13 @@ def test_plot_writes_a_png(synth_dir, tmp_path):
     out = tmp_path / "wave.png"
     assert main(["plot", "--input", str(synth_dir / "test" / "subject2000" / "wave-0.csv"), "--out", str(out)]) == 0
     assert out.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_repeated_set_options_accumulate():
+    args = build_parser().parse_args(
+        ["train", "--set", "training.max_steps=5", "--set", "training.save_every=0", "data.num_frames=8"]
+    )
+    assert args.set == ["training.max_steps=5", "training.save_every=0", "data.num_frames=8"]
 
 
 def test_train_cli_smoke(tiny_lm_dir, tmp_path):
