@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 
 from .base_lm import EMBEDDED_MODEL_NAME
@@ -179,10 +180,8 @@ def cmd_evaluate(args) -> None:
     if args.config:
         return _evaluate_zeroshot(args, model)
     label_sets = model.label_sets
-    recordings = list(iter_recordings(args.data, model.profile, split=args.split, subjects=args.subjects))
-    recordings = [r for r in recordings if r.label in label_sets]
-    if not recordings:
-        raise Sensor2TextError(f"{args.data}: no recording has a label the checkpoint was trained on.")
+    recordings = iter_recordings(args.data, model.profile, split=args.split, subjects=args.subjects)
+    recordings = _with_label_sets(recordings, label_sets, args.data, "the checkpoint's label sets")
     items = [(r.frames, r.label) for r in recordings]
     report = accuracy_report(model, items, label_sets, seen=model.config.trained_classes or None)
     report["rows"] = [{"path": r.source, **row} for r, row in zip(recordings, report["rows"])]
@@ -199,14 +198,29 @@ def _evaluate_zeroshot(args, model) -> None:
     cfg = load_zeroshot_config(args.config)
     known = load_label_sets(cfg.labels)
     recordings = iter_recordings(args.data, model.profile, split=args.split, subjects=args.subjects)
-    recordings = [r for r in recordings if r.label in known]
-    if not recordings:
-        raise Sensor2TextError(f"{args.data}: no recording has a label of the zero-shot label sets.")
+    recordings = _with_label_sets(recordings, known, args.data, f"the label sets '{cfg.labels}'")
     report = run_zeroshot(cfg, model, [(r.frames, r.label, r.source) for r in recordings], args.out_dir)
     if args.json:
         _write_json(args.json, report)
     print(markdown_report(report))
     print(f"reports written to {args.out_dir}")
+
+
+def _with_label_sets(recordings, label_sets, data: str, where: str) -> list:
+    """Keep the recordings whose class has a label set; say on stderr which classes were left out."""
+    kept, left_out = [], Counter()
+    for recording in recordings:
+        if recording.label in label_sets:
+            kept.append(recording)
+        else:
+            left_out[recording.label] += 1
+    if not kept:
+        raise Sensor2TextError(f"{data}: no recording has a class of {where}.")
+    if left_out:
+        classes = ", ".join(f"{label} ({n})" for label, n in sorted(left_out.items()))
+        print(f"note: {sum(left_out.values())} recordings left out, their class has no label set in {where}: "
+              f"{classes}", file=sys.stderr)  # fmt: skip
+    return kept
 
 
 def _print_report(report: dict) -> None:

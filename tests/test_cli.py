@@ -139,6 +139,19 @@ def test_evaluate_keeps_only_the_named_subjects(tiny_checkpoint, synth_dir, tmp_
     assert "no recordings of subject 'tctodd9'" in capsys.readouterr().err
 
 
+def test_evaluate_names_the_classes_it_leaves_out(tiny_checkpoint, synth_dir, tmp_path, capsys):
+    import shutil
+
+    folder = tmp_path / "day" / "tctodd9"
+    shutil.copytree(synth_dir / "test" / "subject2000", folder)
+    shutil.copy(folder / "fist-0.csv", folder / "banana-0.csv")
+    out = tmp_path / "report.json"
+    assert main(["evaluate", "--checkpoint", tiny_checkpoint, "--data", str(tmp_path / "day"), "--json", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "1 recordings left out" in err and "banana (1)" in err
+    assert "banana" not in json.loads(out.read_text())["per_class"]
+
+
 AUSLAN_FILE = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "auslan_hq" / "tctodd1" / "alive-1.tsd"
 
 
