@@ -15,21 +15,25 @@ from __future__ import annotations
 
 import argparse
 
+import numpy as np
+
+from sensor2text.base_lm import EMBEDDED_MODEL_NAME, load_base_model
 from sensor2text.composer import MEANING_MARKER, compose_prompt, load_compose_template
 from sensor2text.labels import load_label_sets
-from sensor2text.probing import probe
+from sensor2text.probing import build_prompt, label_scores, resolve_prompt
 from sensor2text.stepwise import load_hand_states
+from sensor2text.zeroshot import aggregate
 
 # The unseen classes of protocol (c) (configs/zeroshot/named4.yaml).
 PROTOCOL_C_UNSEEN = ("i_love_you", "horns", "shaka", "ok_sign")
 
 
-def class_ranking(labels) -> list[str]:
+def class_ranking(scores, classes: list[str]) -> list[str]:
     """Label sets ordered by their best per-token log-probability over synonyms (the LM scorer, max)."""
-    best: dict[str, float] = {}
-    for score in labels:
-        best[score.label] = max(best.get(score.label, float("-inf")), score.log_prob_per_token)
-    return sorted(best, key=lambda name: -best[name])
+    per_token = np.array([[s.log_prob_per_token for s in scores]])
+    owners = [classes.index(s.label) for s in scores]
+    per_class = aggregate(per_token, owners, len(classes), "max")[0]
+    return [classes[k] for k in np.argsort(-per_class, kind="stable")]
 
 
 def main() -> None:
@@ -39,13 +43,15 @@ def main() -> None:
     args = parser.parse_args()
     states, template = load_hand_states(), load_compose_template("steps")
     label_sets = {name: list(ls.synonyms) for name, ls in load_label_sets().items()}
+    classes = list(label_sets)
+    lm, tokenizer = load_base_model(args.base_model or EMBEDDED_MODEL_NAME)
     print(f"| gesture | prompt captions (left / right) | rank of its label set (of {len(label_sets)}) "
           "| LM's top 3 label sets |\n|---|---|---|---|")  # fmt: skip
     for gesture in args.gestures:
         left, right = (states.captions[s].canonical for s in states.gestures[gesture])
         prompt = f"{compose_prompt(template, left, right)} {MEANING_MARKER}"
-        result = probe(prompt=prompt, base_model=args.base_model, top_k=1, label_sets=label_sets)
-        order = class_ranking(result.condition("text").labels)
+        embeds = build_prompt(lm, tokenizer, resolve_prompt(prompt, None), None)  # the probe's "text" condition
+        order = class_ranking(label_scores(lm, embeds, tokenizer, label_sets), classes)
         print(f"| {gesture} | {left} / {right} | {order.index(gesture) + 1} | {', '.join(order[:3])} |", flush=True)
 
 
