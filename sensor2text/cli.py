@@ -13,7 +13,14 @@ from pathlib import Path
 
 from .base_lm import EMBEDDED_MODEL_NAME
 from .errors import Sensor2TextError
-from .stream_commands import add_precision_argument, add_replay_parser, add_simulate_parser, add_stream_arguments
+from .stream_commands import (
+    CALIBRATION_HELP,
+    NO_SESSION_NORM,
+    add_precision_argument,
+    add_replay_parser,
+    add_simulate_parser,
+    add_stream_arguments,
+)
 
 _CHECKPOINTS = Path(__file__).resolve().parent.parent / "checkpoints"
 # The default shipped checkpoint: stepwise (per-hand captions, then the LM names the whole) on the
@@ -113,6 +120,19 @@ def _true_label(model, recording) -> str | None:
     return recording.label if recording.label in known else None
 
 
+def _calibrated(model, recordings, args) -> list:
+    """Recordings as the model expects them: session-standardised for a ``session_norm`` checkpoint
+    (by ``--calibration``, else each recording's folder), unchanged otherwise."""
+    from .data import calibrate_recordings
+
+    recordings = list(recordings)
+    if getattr(model.config, "session_norm", False):
+        return calibrate_recordings(recordings, model.profile, args.calibration)
+    if args.calibration:
+        raise Sensor2TextError(NO_SESSION_NORM)
+    return recordings
+
+
 def cmd_generate(args) -> None:
     from .data import iter_recordings
     from .evaluation import describe_all
@@ -124,7 +144,8 @@ def cmd_generate(args) -> None:
         from .stream_commands import cmd_stream
 
         return cmd_stream(args, model)
-    recordings = list(iter_recordings(args.input, model.profile, split=args.split, subjects=args.subjects))
+    recordings = _calibrated(model, iter_recordings(args.input, model.profile, split=args.split,
+                                                    subjects=args.subjects), args)  # fmt: skip
     frames = [r.frames for r in recordings]
     if hasattr(model, "explain"):  # stepwise: keep the per-hand captions and the reasoning
         steps = [s for i in range(0, len(frames), 32) for s in model.explain(frames[i : i + 32])]
@@ -181,7 +202,8 @@ def cmd_evaluate(args) -> None:
         return _evaluate_zeroshot(args, model)
     label_sets = model.label_sets
     recordings = iter_recordings(args.data, model.profile, split=args.split, subjects=args.subjects)
-    recordings = _with_label_sets(recordings, label_sets, args.data, "the checkpoint's label sets")
+    recordings = _with_label_sets(_calibrated(model, recordings, args), label_sets, args.data,
+                                  "the checkpoint's label sets")  # fmt: skip
     items = [(r.frames, r.label) for r in recordings]
     report = accuracy_report(model, items, label_sets, seen=model.config.trained_classes or None)
     report["rows"] = [{"path": r.source, **row} for r, row in zip(recordings, report["rows"])]
@@ -198,7 +220,8 @@ def _evaluate_zeroshot(args, model) -> None:
     cfg = load_zeroshot_config(args.config)
     known = load_label_sets(cfg.labels)
     recordings = iter_recordings(args.data, model.profile, split=args.split, subjects=args.subjects)
-    recordings = _with_label_sets(recordings, known, args.data, f"the label sets '{cfg.labels}'")
+    recordings = _with_label_sets(_calibrated(model, recordings, args), known, args.data,
+                                  f"the label sets '{cfg.labels}'")  # fmt: skip
     report = run_zeroshot(cfg, model, [(r.frames, r.label, r.source) for r in recordings], args.out_dir)
     if args.json:
         _write_json(args.json, report)
@@ -317,6 +340,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--baud", type=int, default=115200, help="serial baud rate (--stream)")
     p.add_argument("--wire", default="csv", choices=["csv", "binary"], help="wire format of the glove (--stream)")
     p.add_argument("--read-timeout", type=float, default=0.01, help="seconds one port read waits for bytes (--stream)")
+    p.add_argument("--calibration", help=CALIBRATION_HELP)
     add_stream_arguments(p)
     add_precision_argument(p, "auto")
     p.set_defaults(func=cmd_generate)
@@ -331,6 +355,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", help="write the full report to this file")
     p.add_argument("--config", help="zero-shot protocol YAML (configs/zeroshot/); scores every candidate label set")
     p.add_argument("--out-dir", default="runs/zeroshot", help="where the zero-shot reports and plots go")
+    p.add_argument("--calibration", help=CALIBRATION_HELP)
     add_precision_argument(p, "fp32")
     p.set_defaults(func=cmd_evaluate)
 

@@ -90,6 +90,12 @@ class DataConfig:
         "(scale-free: for gloves whose channels differ in range, e.g. positions and bends).",
         0.0,
     )
+    session_norm: bool = help_field(
+        "Standardise every session (subject folder) by its own channel mean/std before the model: an "
+        "unlabelled per-session calibration against glove fit and sensor drift. Inference then needs "
+        "the session's recordings (evaluate groups by folder; generate/stream take --calibration).",
+        False,
+    )
     view: str = help_field("'whole' recordings, or 'hands': one shared model captions each hand (stepwise).",
                            "whole")  # fmt: skip
     hand_states: str | None = help_field("Per-hand annotation YAML for view 'hands'; null = synthetic.", None)
@@ -104,6 +110,8 @@ class DataConfig:
             _check_splits(self.splits)
         if self.view not in ("whole", "hands"):
             raise ConfigError(f"data.view must be 'whole' or 'hands', got '{self.view}'.")
+        if self.session_norm and self.view == "hands":
+            raise ConfigError("data.session_norm is not supported with data.view: hands (stepwise models).")
         if self.num_frames < 2:
             raise ConfigError("data.num_frames must be at least 2.")
         if min(self.augment_gain, self.augment_offset, self.augment_shift) < 0:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +22,7 @@ import numpy as np
 from .auslan import SIGN_SUFFIX, TSD_SUFFIX, class_from_stem, is_calibration, read_auslan
 from .auslan import profile_for as auslan_profile_for
 from .errors import RecordingError
-from .glove import SYNTHETIC_JOINTS, DeviceProfile, validate_recording
+from .glove import SYNTHETIC_JOINTS, DeviceProfile, Normalizer, validate_recording
 from .kinematics import two_hand_keypoints
 
 # Optional first CSV column holding each frame's time in seconds.
@@ -147,6 +147,61 @@ def iter_recordings(path: str | Path, profile: DeviceProfile = SYNTHETIC_JOINTS,
         subject = file.parent.name if path.is_dir() else None
         frames, label = read_recording(file, profile)
         yield Recording(frames, str(file), label, subject)
+
+
+def standardize_sessions(recordings: list[Recording], min_recordings: int = 1) -> list[Recording]:
+    """Each session's recordings standardised by that session's own channel mean/std.
+
+    A session is a ``subject`` (the recording's folder: ``adam2``, ``tctodd7``): one wearer with one
+    glove fit on one day. Fitting its statistics needs no labels, only its recordings, so this is an
+    unlabelled calibration that removes the offsets and gains that differ between sessions.
+    Frames ``(T_i, C)`` keep their shape. RecordingError if a recording has no session, or a session
+    has fewer than ``min_recordings`` recordings.
+    """
+    sessions: dict[str, list[int]] = {}
+    for i, recording in enumerate(recordings):
+        if recording.subject is None:
+            raise RecordingError(f"{recording.source}: session standardisation needs the recording's session "
+                                 "(its folder); read a folder, or give calibration recordings.")  # fmt: skip
+        sessions.setdefault(recording.subject, []).append(i)
+    out = list(recordings)
+    for subject, index in sessions.items():
+        if len(index) < min_recordings:
+            raise RecordingError(f"session '{subject}': {len(index)} recordings, at least {min_recordings} are "
+                                 "needed to fit its channel statistics.")  # fmt: skip
+        normalizer = Normalizer.fit([recordings[i].frames for i in index])
+        for i in index:
+            out[i] = replace(recordings[i], frames=normalizer(recordings[i].frames))
+    return out
+
+
+def calibration_normalizer(path: str | Path, profile: DeviceProfile) -> Normalizer:
+    """Channel statistics of one session, fitted on every recording under ``path`` (no labels used)."""
+    return Normalizer.fit([r.frames for r in iter_recordings(path, profile)])
+
+
+def calibrate_recordings(recordings: list[Recording], profile: DeviceProfile,
+                         calibration: str | Path | None = None) -> list[Recording]:  # fmt: skip
+    """Recordings standardised for a ``session_norm`` model, frames ``(T_i, C)`` keeping their shape.
+
+    With ``calibration`` (a folder or file of the same glove and wearer), every recording is
+    standardised by its statistics. Without, each recording's session is its folder: recordings
+    read from a folder are grouped by it, and a single file is calibrated on the recordings of
+    the folder it sits in.
+    """
+    if calibration is not None:
+        normalizer = calibration_normalizer(calibration, profile)
+        return [replace(r, frames=normalizer(r.frames)) for r in recordings]
+    grouped = [r for r in recordings if r.subject is not None]
+    by_folder = standardize_sessions(grouped)
+    out, done = [], iter(by_folder)
+    for recording in recordings:
+        if recording.subject is None:
+            normalizer = calibration_normalizer(Path(recording.source).parent, profile)
+            out.append(replace(recording, frames=normalizer(recording.frames)))
+        else:
+            out.append(next(done))
+    return out
 
 
 def _recording_files(folder: Path, split: str | None) -> list[Path]:

@@ -219,5 +219,11 @@ class Normalizer:
         std = np.asarray(self.std, dtype=np.float32)
         return ((frames - mean) / std).astype(np.float32)
 
+    def then(self, second: Normalizer) -> Normalizer:
+        """One normaliser equal to this one followed by ``second`` (both are per-channel affine)."""
+        mean, std = np.asarray(self.mean), np.asarray(self.std)
+        return Normalizer(mean=(mean + std * np.asarray(second.mean)).tolist(),
+                          std=(std * np.asarray(second.std)).tolist())  # fmt: skip
+
     def to_dict(self) -> dict:
         return {"mean": list(self.mean), "std": list(self.std)}

@@ -51,6 +51,7 @@ class ModelConfig:
     max_new_tokens: int = 8
     label_sets: dict = field(default_factory=dict)
     trained_classes: list = field(default_factory=list)
+    session_norm: bool = False
     format_version: int = FORMAT_VERSION
 
 

@@ -28,6 +28,15 @@ def add_stream_arguments(p: argparse.ArgumentParser) -> None:
                    help="stepwise checkpoints: do not remember the composer's answer per caption pair")  # fmt: skip
 
 
+CALIBRATION_HELP = ("session_norm checkpoints: recordings of this glove and wearer (a folder or file) whose "
+                    "channel statistics standardise the input; default: each recording's own folder "
+                    "(required with --stream)")  # fmt: skip
+
+
+NO_SESSION_NORM = ("--calibration: this checkpoint was trained without session standardisation "
+                   "(data.session_norm), so it takes no calibration recordings.")
+
+
 # The choices of sensor2text.quantize.resolve_precision, spelt out so that --help does not import torch.
 PRECISION_CHOICES = ("auto", "fp32", "bf16", "int8")
 
@@ -60,6 +69,7 @@ def add_replay_parser(sub, default_checkpoint: str) -> None:
     p.add_argument("file", help="a recording, e.g. one saved with generate --stream --record")
     p.add_argument("--checkpoint", default=default_checkpoint)
     p.add_argument("--speed", type=float, default=1.0, help="1 = real time, 0 = as fast as possible")
+    p.add_argument("--calibration", help=CALIBRATION_HELP)
     add_stream_arguments(p)
     add_precision_argument(p, "auto")
     p.set_defaults(func=cmd_replay)
@@ -117,11 +127,30 @@ def _attach_memo(model, args) -> bool:
     return True
 
 
+def calibrate(model, calibration, command: str, default=None) -> None:
+    """Fold a session's channel statistics (``calibration``, else ``default``) into a
+    ``session_norm`` model's normaliser, in place; nothing for other models."""
+    from .data import calibration_normalizer
+    from .errors import Sensor2TextError
+
+    if not getattr(model.config, "session_norm", False):
+        if calibration:
+            raise Sensor2TextError(NO_SESSION_NORM)
+        return
+    calibration = calibration or default
+    if not calibration:
+        raise Sensor2TextError(f"{command}: this checkpoint standardises each session (data.session_norm); "
+                               "give --calibration with recordings of this glove and wearer (e.g. one saved "
+                               "with --record).")  # fmt: skip
+    model.normalizer = calibration_normalizer(calibration, model.profile).then(model.normalizer)
+
+
 def cmd_stream(args, model) -> None:
     """``generate --stream URL``: describe a live glove until Ctrl-C."""
     from .stream import PortSource
 
     options = _options(args, args.stream)
+    calibrate(model, args.calibration, "generate --stream")
     _serve(model, args, options, lambda pipeline: PortSource(options, pipeline), f"sensor2text: {args.stream}")
 
 
@@ -137,6 +166,7 @@ def cmd_replay(args) -> None:
         raise RecordingError(f"{args.file}: file not found.")
     model = _load_model(args.checkpoint, args.precision)
     frames, _ = read_recording(Path(args.file), model.profile)
+    calibrate(model, args.calibration, "replay", default=Path(args.file).parent)
     options = _options(args)
     source = lambda pipeline: ReplaySource(frames, pipeline, args.speed)
     _serve(model, args, options, source, f"replay: {args.file}", live=False)

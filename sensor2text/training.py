@@ -23,7 +23,7 @@ import torch
 
 from .base_lm import load_base_model
 from .config import RunConfig, to_yaml
-from .data import iter_recordings
+from .data import Recording, iter_recordings, standardize_sessions
 from .errors import ConfigError
 from .glove import Normalizer, get_profile, resample
 from .labels import LabelSet, load_label_sets
@@ -44,10 +44,14 @@ def load_split(cfg: RunConfig, split: str, classes: list[str] | None = None) -> 
         spec = SynthSpec(seed=data.seed, train_subjects=data.train_subjects, val_subjects=data.val_subjects,
                          test_subjects=data.test_subjects, repetitions=data.repetitions,
                          classes=tuple(classes), convention=data.convention)  # fmt: skip
-        return [(r["frames"], r["label"]) for r in generate(spec) if r["split"] == split]
-    if data.splits is not None:
-        return [(r.frames, r.label) for r in _subject_recordings(cfg, data.splits.get(split, [])) if r.label in classes]
-    recordings = iter_recordings(Path(data.path), get_profile(data.profile), split=split)
+        recordings = [Recording(r["frames"], f"synthetic {r['subject']}", r["label"], r["subject"])
+                      for r in generate(spec) if r["split"] == split]  # fmt: skip
+    elif data.splits is not None:
+        recordings = list(_subject_recordings(cfg, data.splits.get(split, [])))
+    else:
+        recordings = list(iter_recordings(Path(data.path), get_profile(data.profile), split=split))
+    if data.session_norm:
+        recordings = standardize_sessions(recordings)
     return [(r.frames, r.label) for r in recordings if r.label in classes]
 
 
@@ -111,7 +115,7 @@ def build_model(cfg: RunConfig, normalizer: Normalizer, label_sets: dict[str, La
         template_text=template.text, profile=model_profile(cfg), num_frames=cfg.data.num_frames,
         projector=cfg.projector, adapter=cfg.adapter, max_new_tokens=cfg.prompt.max_new_tokens,
         label_sets={name: list(ls.synonyms) for name, ls in label_sets.items()},
-        trained_classes=list(cfg.data.classes),
+        trained_classes=list(cfg.data.classes), session_norm=cfg.data.session_norm,
     )  # fmt: skip
     return Sensor2Text.build(model_config, normalizer, lm=lm, tokenizer=tokenizer)
 

@@ -296,3 +296,54 @@ def test_replay_streams_a_recording_as_json_lines(tiny_checkpoint, tmp_path):
     events = [json.loads(line) for line in result.stdout.splitlines()]
     assert events[-1]["event"] == "end" and events[-1]["frames"] == len(path.read_text().splitlines()) - 1
     assert len([e for e in events if e["event"] == "description"]) == events[-1]["frames"] // 100
+
+
+@pytest.fixture(scope="module")
+def session_checkpoint(tiny_checkpoint, tmp_path_factory):
+    """The tiny checkpoint marked as trained with data.session_norm (its weights are noise either way)."""
+    import shutil
+
+    folder = tmp_path_factory.mktemp("session-norm") / "checkpoint"
+    shutil.copytree(tiny_checkpoint, folder)
+    config = json.loads((folder / "config.json").read_text())
+    (folder / "config.json").write_text(json.dumps({**config, "session_norm": True}))
+    return str(folder)
+
+
+def _descriptions(checkpoint: str, *args: str, capsys) -> list[str]:
+    assert main(["generate", "--checkpoint", checkpoint, *args, "--json", "-", "--precision", "fp32"]) == 0
+    return [r["description"] for r in json.loads(capsys.readouterr().out)]
+
+
+def test_session_norm_checkpoint_ignores_a_sessions_calibration(session_checkpoint, synth_dir, tmp_path, capsys):
+    from sensor2text.data import read_csv
+
+    session = synth_dir / "test" / "subject2000"
+    moved = tmp_path / "recalibrated" / "subject2000"  # the same session with another offset and gain
+    for file in sorted(session.glob("*-0.csv")):
+        write_csv(moved / file.name, read_csv(file) * 0.8 + 5)
+    descriptions = _descriptions(session_checkpoint, "--input", str(session), capsys=capsys)
+    assert _descriptions(session_checkpoint, "--input", str(moved), capsys=capsys) == descriptions
+    # a single file is calibrated on its own folder, or on the recordings given
+    assert _descriptions(session_checkpoint, "--input", str(moved / "fist-0.csv"), capsys=capsys) == [descriptions[1]]
+    given = ["--input", str(moved / "fist-0.csv"), "--calibration", str(session)]
+    assert _descriptions(session_checkpoint, *given, capsys=capsys) != [descriptions[1]]
+
+
+def test_calibration_is_refused_for_a_checkpoint_without_session_norm(tiny_checkpoint, synth_dir):
+    data = str(synth_dir / "test")
+    result = run_cli("generate", "--checkpoint", tiny_checkpoint, "--input", data, "--calibration", data)
+    assert_clean_error(result, "--calibration", "without session standardisation")
+
+
+def test_stream_of_a_session_norm_checkpoint_needs_calibration(session_checkpoint):
+    result = run_cli("generate", "--checkpoint", session_checkpoint, "--stream", "loop://")
+    assert_clean_error(result, "generate --stream", "give --calibration")
+
+
+def test_replay_calibrates_a_session_norm_checkpoint_on_the_files_folder(session_checkpoint, synth_dir):
+    file = synth_dir / "test" / "subject2000" / "fist-0.csv"
+    result = run_cli("replay", str(file), "--checkpoint", session_checkpoint, "--speed", "0", "--jsonl", "--window",
+                     "10", "--hop", "10")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert any(json.loads(line)["event"] == "description" for line in result.stdout.splitlines())

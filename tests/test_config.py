@@ -58,3 +58,9 @@ def test_configs_exist():
 def test_bad_subject_splits_are_errors(splits, message):
     with pytest.raises(ConfigError, match=message):
         load_run_config(None, [f"data.splits={splits}"])
+
+
+def test_session_norm_is_refused_for_stepwise_hands():
+    assert load_run_config(None, ["data.session_norm=true"]).data.session_norm
+    with pytest.raises(ConfigError, match="session_norm is not supported with data.view: hands"):
+        load_run_config(None, ["data.session_norm=true", "data.view=hands"])

@@ -67,3 +67,10 @@ def test_normalizer_standardises_and_round_trips_through_dict(rng):
     np.testing.assert_allclose(pooled.mean(0), 0, atol=1e-5)
     np.testing.assert_allclose(pooled.std(0), 1, atol=1e-4)
     assert Normalizer(**norm.to_dict()) == norm
+
+
+def test_normalizer_then_equals_applying_both_in_turn(rng):
+    first = Normalizer(mean=[1.0, -2.0], std=[2.0, 0.5])
+    second = Normalizer(mean=[0.3, 0.1], std=[1.5, 3.0])
+    frames = rng.normal(size=(10, 2)).astype(np.float32)
+    np.testing.assert_allclose(first.then(second)(frames), second(first(frames)), rtol=1e-5, atol=1e-6)

@@ -160,3 +160,18 @@ def test_training_on_real_auslan_days(tiny_lm_dir, tmp_path):
     cfg.data.splits = {"train": ["tctodd1"], "validation": ["tctodd2"]}
     model = Sensor2Text.from_pretrained(train(cfg))
     assert model.profile.name == "5dt-2h" and model.config.label_sets["computer_PC"] == ["computer", "PC"]
+
+
+def test_session_norm_standardises_each_subject_and_is_saved(tiny_lm_dir, tmp_path):
+    import numpy as np
+
+    from sensor2text.training import load_split
+
+    cfg = tiny_config(tiny_lm_dir, tmp_path / "run", steps=1)
+    cfg.data.session_norm, cfg.data.train_subjects = True, 2
+    items = load_split(cfg, "train")
+    per_subject = len(items) // 2  # the generator writes one subject's recordings after the other
+    for part in (items[:per_subject], items[per_subject:]):
+        pooled = np.concatenate([frames for frames, _ in part])
+        np.testing.assert_allclose(pooled.mean(0), 0, atol=1e-3)
+    assert Sensor2Text.from_pretrained(train(cfg)).config.session_norm
