@@ -193,6 +193,11 @@ def probe(prompt: str | None = None, template: str | None = None, recording: np.
                                "LM and needs a holistic one, e.g. checkpoints/smollm2-135m-synth.")  # fmt: skip
     model = Sensor2Text.from_pretrained(checkpoint) if checkpoint else None
     if model is not None:
+        from .stream_commands import calibrate
+
+        if recording is not None:  # a session_norm checkpoint: calibrated on the recording's folder
+            folder = Path(source).parent if source and Path(source).is_file() else None
+            calibrate(model, None, "probe (a synthesized gesture has no session)", default=folder)
         lm, tokenizer = model.lm, model.tokenizer
         label_sets = label_sets or model.config.label_sets
     else:

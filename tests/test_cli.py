@@ -347,3 +347,12 @@ def test_replay_calibrates_a_session_norm_checkpoint_on_the_files_folder(session
                      "10", "--hop", "10")  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert any(json.loads(line)["event"] == "description" for line in result.stdout.splitlines())
+
+
+def test_probe_of_a_session_norm_checkpoint_needs_a_recordings_session(session_checkpoint, synth_dir):
+    file = str(synth_dir / "test" / "subject2000" / "fist-0.csv")
+    probe = ["probe", "--prompt", "He made a gesture of", "--checkpoint", session_checkpoint]
+    ok = run_cli(*probe, "--recording", file)
+    assert ok.returncode == 0, ok.stderr
+    result = run_cli(*probe, "--gesture", "fist")
+    assert_clean_error(result, "a synthesized gesture has no session", "give --calibration")
