@@ -19,6 +19,15 @@ def load_model(checkpoint: str | None = None):
     return load_checkpoint(checkpoint or DEFAULT_CHECKPOINT)
 
 
+def calibrate(model, recordings) -> None:
+    """Calibrate a ``session_norm`` checkpoint for one session: its input is standardised by the
+    channel statistics of ``recordings`` (a folder or file of this glove and wearer) from now on.
+    A second call replaces the first; a checkpoint without ``session_norm`` refuses it."""
+    from .stream_commands import calibrate as _calibrate
+
+    _calibrate(model, recordings, "calibrate")
+
+
 def read_csv(path, profile: str = "synthetic-joints"):
     """Read a CSV glove recording into a ``(frames, channels)`` float32 array."""
     from .data import read_csv as _read_csv

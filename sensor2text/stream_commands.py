@@ -129,7 +129,8 @@ def _attach_memo(model, args) -> bool:
 
 def calibrate(model, calibration, command: str, default=None) -> None:
     """Fold a session's channel statistics (``calibration``, else ``default``) into a
-    ``session_norm`` model's normaliser, in place; nothing for other models."""
+    ``session_norm`` model's normaliser, in place, replacing any earlier calibration; for other
+    models nothing (and an error if ``calibration`` was given)."""
     from .data import calibration_normalizer
     from .errors import Sensor2TextError
 
@@ -142,7 +143,9 @@ def calibrate(model, calibration, command: str, default=None) -> None:
         raise Sensor2TextError(f"{command}: this checkpoint standardises each session (data.session_norm); "
                                "give --calibration with recordings of this glove and wearer (e.g. one saved "
                                "with --record).")  # fmt: skip
-    model.normalizer = calibration_normalizer(calibration, model.profile).then(model.normalizer)
+    trained = getattr(model, "trained_normalizer", None) or model.normalizer  # a second call replaces the first
+    model.trained_normalizer = trained
+    model.normalizer = calibration_normalizer(calibration, model.profile).then(trained)
 
 
 def cmd_stream(args, model) -> None:

@@ -356,3 +356,15 @@ def test_probe_of_a_session_norm_checkpoint_needs_a_recordings_session(session_c
     assert ok.returncode == 0, ok.stderr
     result = run_cli(*probe, "--gesture", "fist")
     assert_clean_error(result, "a synthesized gesture has no session", "give --calibration")
+
+
+def test_python_calibrate_matches_the_cli_and_replaces_an_earlier_call(session_checkpoint, synth_dir, capsys):
+    import sensor2text
+
+    session = synth_dir / "test" / "subject2000"
+    file = session / "fist-0.csv"
+    expected = _descriptions(session_checkpoint, "--input", str(file), capsys=capsys)
+    model = sensor2text.load_model(session_checkpoint)
+    sensor2text.calibrate(model, file)  # a poor calibration (one recording), then the right one
+    sensor2text.calibrate(model, session)
+    assert model.generate([sensor2text.read_csv(file)]) == expected
