@@ -15,11 +15,11 @@ from .base_lm import EMBEDDED_MODEL_NAME
 from .errors import Sensor2TextError
 from .stream_commands import (
     CALIBRATION_HELP,
-    NO_SESSION_NORM,
     add_precision_argument,
     add_replay_parser,
     add_simulate_parser,
     add_stream_arguments,
+    session_normed,
 )
 
 _CHECKPOINTS = Path(__file__).resolve().parent.parent / "checkpoints"
@@ -126,10 +126,8 @@ def _calibrated(model, recordings, args) -> list:
     from .data import calibrate_recordings
 
     recordings = list(recordings)
-    if getattr(model.config, "session_norm", False):
+    if session_normed(model, args.calibration):
         return calibrate_recordings(recordings, model.profile, args.calibration)
-    if args.calibration:
-        raise Sensor2TextError(NO_SESSION_NORM)
     return recordings
 
 

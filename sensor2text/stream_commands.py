@@ -127,6 +127,17 @@ def _attach_memo(model, args) -> bool:
     return True
 
 
+def session_normed(model, calibration) -> bool:
+    """True for a ``session_norm`` checkpoint; Sensor2TextError if ``calibration`` is given to another."""
+    from .errors import Sensor2TextError
+
+    if getattr(model.config, "session_norm", False):
+        return True
+    if calibration:
+        raise Sensor2TextError(NO_SESSION_NORM)
+    return False
+
+
 def calibrate(model, calibration, command: str, default=None) -> None:
     """Fold a session's channel statistics (``calibration``, else ``default``) into a
     ``session_norm`` model's normaliser, in place, replacing any earlier calibration; for other
@@ -134,9 +145,7 @@ def calibrate(model, calibration, command: str, default=None) -> None:
     from .data import calibration_normalizer
     from .errors import Sensor2TextError
 
-    if not getattr(model.config, "session_norm", False):
-        if calibration:
-            raise Sensor2TextError(NO_SESSION_NORM)
+    if not session_normed(model, calibration):
         return
     calibration = calibration or default
     if not calibration:
