@@ -240,7 +240,7 @@ class Sensor2Text(nn.Module):
 
             lm = PeftModel.from_pretrained(lm, str(folder / ADAPTER_DIR), is_trainable=False)
         model = cls(config, lm, tokenizer, normalizer)
-        model.projector.load_state_dict(_load_safetensors(folder / PROJECTOR_FILE))
+        model.projector.load_state_dict(read_safetensors(folder / PROJECTOR_FILE))
         return model.eval()
 
 
@@ -281,7 +281,8 @@ def read_model_config(folder: Path) -> ModelConfig:
     return config
 
 
-def _load_safetensors(path: Path) -> dict[str, torch.Tensor]:
+def read_safetensors(path: Path) -> dict[str, torch.Tensor]:
+    """The tensors of a safetensors file; CheckpointError naming the file if it is missing or corrupt."""
     from safetensors.torch import load_file
 
     try:

@@ -3,7 +3,8 @@
 Run folder layout (``training.output_dir``)::
 
     logs/            tensorboard event files (accelerate tracker)
-    states/step_N/   accelerate training states, for ``--resume`` only (not a release artefact)
+    states/step_N/   resumable training states (``train_state``: safetensors + JSON), the newest
+                     ``training.keep_states`` of them, for ``--resume``
     checkpoint/      the trained model, ``Sensor2Text.save_pretrained`` (safetensors + JSON)
     run_config.yaml  the resolved run config
 """
@@ -30,6 +31,7 @@ from .labels import LabelSet, load_label_sets
 from .model import ModelConfig, Sensor2Text
 from .prompts import load_template
 from .synth import SynthSpec, generate
+from .train_state import load_training_state, prune_states, save_training_state
 
 STATES_DIR = "states"
 CHECKPOINT_DIR = "checkpoint"
@@ -138,8 +140,18 @@ def make_optimizer(model: Sensor2Text, cfg: RunConfig, total_steps: int):
 
 
 def latest_state(run_dir: Path) -> tuple[Path, int] | None:
-    states = sorted((run_dir / STATES_DIR).glob("step_*"), key=lambda p: int(p.name.split("_")[1]))
-    return (states[-1], int(states[-1].name.split("_")[1])) if states else None
+    """``(folder, step)`` of the newest saved state of a run, or None."""
+    steps = {int(p.name[5:]): p for p in (run_dir / STATES_DIR).glob("step_*") if p.name[5:].isdigit()}
+    return (steps[max(steps)], max(steps)) if steps else None
+
+
+def save_state(accelerator, model, optimizer, scheduler, cfg: RunConfig, step: int) -> None:
+    """Write ``states/step_<step>`` (main process) and drop states beyond ``training.keep_states``."""
+    states = Path(cfg.training.output_dir) / STATES_DIR
+    if accelerator.is_main_process:
+        save_training_state(states / f"step_{step}", accelerator.unwrap_model(model), optimizer, scheduler, step)
+        prune_states(states, cfg.training.keep_states)
+    accelerator.wait_for_everyone()
 
 
 def _batches(loader):
@@ -188,7 +200,7 @@ def run_steps(accelerator, model, optimizer, scheduler, loader, val_loader, cfg:
     """The optimisation loop from step ``start``: log, validate, save states. Returns minutes spent."""
     from tqdm.auto import tqdm
 
-    train_cfg, run_dir = cfg.training, Path(cfg.training.output_dir)
+    train_cfg = cfg.training
     started = time.time()
     model.train()
     batches = _batches(loader)
@@ -207,7 +219,7 @@ def run_steps(accelerator, model, optimizer, scheduler, loader, val_loader, cfg:
         if val_loader and done % train_cfg.eval_every == 0:
             accelerator.log({"val/loss": validation_loss(model, val_loader, train_cfg.synonym_loss)}, step=done)
         if train_cfg.save_every and done % train_cfg.save_every == 0:
-            accelerator.save_state(str(run_dir / STATES_DIR / f"step_{done}"))
+            save_state(accelerator, model, optimizer, scheduler, cfg, done)
     return (time.time() - started) / 60
 
 
@@ -234,8 +246,7 @@ def train(cfg: RunConfig, resume: bool = False, lm=None, tokenizer=None) -> Path
     model, optimizer, loader, scheduler = accelerator.prepare(model, optimizer, loader, scheduler)
     start = 0
     if resume and (found := latest_state(run_dir)):
-        accelerator.load_state(str(found[0]))
-        start = found[1]
+        start = load_training_state(found[0], accelerator.unwrap_model(model), optimizer, scheduler)
         accelerator.print(f"resumed from {found[0]}")
     if accelerator.is_main_process:
         run_dir.mkdir(parents=True, exist_ok=True)

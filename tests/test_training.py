@@ -54,6 +54,23 @@ def test_resume_continues_from_the_latest_state(tiny_lm_dir, tmp_path, capsys):
     assert latest_state(tmp_path / "run")[1] == 4
 
 
+def test_resume_restores_the_trained_weights_and_keeps_the_newest_states(tiny_lm_dir, tmp_path):
+    import torch
+
+    trained = Sensor2Text.from_pretrained(train(tiny_config(tiny_lm_dir, tmp_path / "run", steps=6, save_every=2)))
+    states = tmp_path / "run" / "states"
+    assert sorted(p.name for p in states.iterdir()) == ["step_4", "step_6"]  # training.keep_states = 2
+    assert sum(f.stat().st_size for f in (states / "step_6").iterdir()) < 1_000_000  # no frozen LM inside
+    # resuming at max_steps runs no step: the checkpoint is rebuilt from the state alone
+    resumed = Sensor2Text.from_pretrained(train(tiny_config(tiny_lm_dir, tmp_path / "run", steps=6), resume=True))
+    for (name, a), b in zip(trained.projector.state_dict().items(), resumed.projector.state_dict().values()):
+        torch.testing.assert_close(a, b, rtol=0, atol=0, msg=name)
+    lora = [n for n, _ in trained.lm.named_parameters() if "lora_" in n]
+    assert lora
+    for name in lora:
+        torch.testing.assert_close(trained.lm.get_parameter(name), resumed.lm.get_parameter(name), rtol=0, atol=0)
+
+
 def test_training_on_a_csv_folder(tiny_lm_dir, tmp_path):
     from sensor2text.data import save_synthetic
     from sensor2text.synth import SynthSpec, generate
