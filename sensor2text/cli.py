@@ -127,6 +127,7 @@ def _calibrated(model, recordings, args) -> list:
 
     recordings = list(recordings)
     if session_normed(model, args.calibration):
+        model.sessions_standardized = True
         return calibrate_recordings(recordings, model.profile, args.calibration)
     return recordings
 

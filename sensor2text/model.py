@@ -22,7 +22,7 @@ from torch import nn
 
 from .base_lm import load_base_model
 from .config import AdapterConfig, ProjectorConfig, from_dict
-from .errors import CheckpointError
+from .errors import CheckpointError, Sensor2TextError
 from .glove import Normalizer, get_profile, resample
 from .labels import LabelSet
 from .projectors import build_projector
@@ -88,8 +88,23 @@ def _lora(lm: nn.Module, cfg: AdapterConfig) -> nn.Module:
     return get_peft_model(lm, lora)
 
 
+UNCALIBRATED = ("this checkpoint standardises each session (session_norm): calibrate it first with "
+                "sensor2text.calibrate(model, recordings of this glove and wearer), or pass recordings "
+                "standardised per session (sensor2text.data.calibrate_recordings) after setting "
+                "model.sessions_standardized = True.")  # fmt: skip
+
+
 class Sensor2Text(nn.Module):
-    """Glove window -> description. Only the projector and the LoRA weights are trainable."""
+    """Glove window -> description. Only the projector and the LoRA weights are trainable.
+
+    A ``session_norm`` checkpoint reads each session standardised by its own channel statistics:
+    either ``calibrate`` folds one session's statistics into ``normalizer``, or the caller passes
+    recordings standardised per session and sets ``sessions_standardized``. Neither: ``prepare``
+    refuses, rather than describe uncalibrated input.
+    """
+
+    trained_normalizer: Normalizer | None = None  # the normaliser as trained, once calibrate() replaced it
+    sessions_standardized: bool = False  # the caller standardises each session's recordings itself
 
     def __init__(self, config: ModelConfig, lm: nn.Module, tokenizer, normalizer: Normalizer):
         super().__init__()
@@ -130,8 +145,16 @@ class Sensor2Text(nn.Module):
         return next(self.projector.parameters()).device
 
     # ---- inputs ---------------------------------------------------------------------------
+    def calibrate(self, session: Normalizer) -> None:
+        """Standardise every input by one session's channel statistics ``session`` before the
+        trained normaliser (``session_norm`` checkpoints); a second call replaces the first."""
+        self.trained_normalizer = self.trained_normalizer or self.normalizer
+        self.normalizer = session.then(self.trained_normalizer)
+
     def prepare(self, recordings: list[np.ndarray]) -> torch.Tensor:
         """Raw recordings ``[(T_i, C)]`` -> resampled, normalised ``(B, num_frames, C)`` tensor."""
+        if self.config.session_norm and self.trained_normalizer is None and not self.sessions_standardized:
+            raise Sensor2TextError(UNCALIBRATED)
         windows = [self.normalizer(resample(r, self.config.num_frames)) for r in recordings]
         return torch.from_numpy(np.stack(windows)).to(self.device)
 

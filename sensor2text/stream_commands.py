@@ -152,9 +152,7 @@ def calibrate(model, calibration, command: str, default=None) -> None:
         raise Sensor2TextError(f"{command}: this checkpoint standardises each session (data.session_norm); "
                                "give --calibration with recordings of this glove and wearer (e.g. one saved "
                                "with --record).")  # fmt: skip
-    trained = getattr(model, "trained_normalizer", None) or model.normalizer  # a second call replaces the first
-    model.trained_normalizer = trained
-    model.normalizer = calibration_normalizer(calibration, model.profile).then(trained)
+    model.calibrate(calibration_normalizer(calibration, model.profile))
 
 
 def cmd_stream(args, model) -> None:

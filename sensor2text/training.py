@@ -256,6 +256,7 @@ def train(cfg: RunConfig, resume: bool = False, lm=None, tokenizer=None) -> Path
     accelerator.wait_for_everyone()
     if accelerator.is_main_process:
         model = accelerator.unwrap_model(model).eval()
+        model.sessions_standardized = cfg.data.session_norm  # load_split standardised each session
         metrics = {"train_minutes": round(minutes, 2), "steps": cfg.training.max_steps}
         if val_items:
             from .evaluation import accuracy_report

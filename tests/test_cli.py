@@ -10,6 +10,7 @@ import pytest
 
 from sensor2text.cli import build_parser, main
 from sensor2text.data import write_csv
+from sensor2text.errors import Sensor2TextError
 from sensor2text.glove import SYNTHETIC_JOINTS
 
 
@@ -365,6 +366,8 @@ def test_python_calibrate_matches_the_cli_and_replaces_an_earlier_call(session_c
     file = session / "fist-0.csv"
     expected = _descriptions(session_checkpoint, "--input", str(file), capsys=capsys)
     model = sensor2text.load_model(session_checkpoint)
+    with pytest.raises(Sensor2TextError, match="calibrate it first with sensor2text.calibrate"):
+        model.generate([sensor2text.read_csv(file)])  # never a silently uncalibrated description
     sensor2text.calibrate(model, file)  # a poor calibration (one recording), then the right one
     sensor2text.calibrate(model, session)
     assert model.generate([sensor2text.read_csv(file)]) == expected
