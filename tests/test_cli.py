@@ -359,7 +359,8 @@ def test_probe_of_a_session_norm_checkpoint_needs_a_recordings_session(session_c
     assert_clean_error(result, "a synthesized gesture has no session", "give --calibration")
 
 
-def test_python_calibrate_matches_the_cli_and_replaces_an_earlier_call(session_checkpoint, synth_dir, capsys):
+def test_python_calibrate_matches_the_cli_and_replaces_an_earlier_call(session_checkpoint, tiny_checkpoint,
+                                                                       synth_dir, capsys):  # fmt: skip
     import sensor2text
 
     session = synth_dir / "test" / "subject2000"
