@@ -120,12 +120,13 @@ def _true_label(model, recording) -> str | None:
     return recording.label if recording.label in known else None
 
 
-def _calibrated(model, recordings, args) -> list:
-    """Recordings as the model expects them: session-standardised for a ``session_norm`` checkpoint
-    (by ``--calibration``, else each recording's folder), unchanged otherwise."""
-    from .data import calibrate_recordings
+def _read_recordings(model, path, args) -> list:
+    """The recordings under ``path`` (``--split``, ``--subjects``) as the model expects them:
+    session-standardised for a ``session_norm`` checkpoint (by ``--calibration``, else each
+    recording's folder), unchanged otherwise."""
+    from .data import calibrate_recordings, iter_recordings
 
-    recordings = list(recordings)
+    recordings = list(iter_recordings(path, model.profile, split=args.split, subjects=args.subjects))
     if session_normed(model, args.calibration):
         model.sessions_standardized = True
         return calibrate_recordings(recordings, model.profile, args.calibration)
@@ -133,7 +134,6 @@ def _calibrated(model, recordings, args) -> list:
 
 
 def cmd_generate(args) -> None:
-    from .data import iter_recordings
     from .evaluation import describe_all
 
     if bool(args.input) == bool(args.stream):
@@ -143,8 +143,7 @@ def cmd_generate(args) -> None:
         from .stream_commands import cmd_stream
 
         return cmd_stream(args, model)
-    recordings = _calibrated(model, iter_recordings(args.input, model.profile, split=args.split,
-                                                    subjects=args.subjects), args)  # fmt: skip
+    recordings = _read_recordings(model, args.input, args)
     frames = [r.frames for r in recordings]
     if hasattr(model, "explain"):  # stepwise: keep the per-hand captions and the reasoning
         steps = [s for i in range(0, len(frames), 32) for s in model.explain(frames[i : i + 32])]
@@ -193,15 +192,13 @@ def _print_descriptions(results: list[dict], trained: set[str]) -> None:
 
 
 def cmd_evaluate(args) -> None:
-    from .data import iter_recordings
     from .evaluation import accuracy_report
 
     model = _load_model(args.checkpoint, args.precision)
     if args.config:
         return _evaluate_zeroshot(args, model)
     label_sets = model.label_sets
-    recordings = iter_recordings(args.data, model.profile, split=args.split, subjects=args.subjects)
-    recordings = _with_label_sets(_calibrated(model, recordings, args), label_sets, args.data,
+    recordings = _with_label_sets(_read_recordings(model, args.data, args), label_sets, args.data,
                                   "the checkpoint's label sets")  # fmt: skip
     items = [(r.frames, r.label) for r in recordings]
     report = accuracy_report(model, items, label_sets, seen=model.config.trained_classes or None)
@@ -212,14 +209,12 @@ def cmd_evaluate(args) -> None:
 
 
 def _evaluate_zeroshot(args, model) -> None:
-    from .data import iter_recordings
     from .labels import load_label_sets
     from .zeroshot_eval import load_zeroshot_config, markdown_report, run_zeroshot
 
     cfg = load_zeroshot_config(args.config)
     known = load_label_sets(cfg.labels)
-    recordings = iter_recordings(args.data, model.profile, split=args.split, subjects=args.subjects)
-    recordings = _with_label_sets(_calibrated(model, recordings, args), known, args.data,
+    recordings = _with_label_sets(_read_recordings(model, args.data, args), known, args.data,
                                   f"the label sets '{cfg.labels}'")  # fmt: skip
     report = run_zeroshot(cfg, model, [(r.frames, r.label, r.source) for r in recordings], args.out_dir)
     if args.json:
