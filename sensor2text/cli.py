@@ -16,6 +16,7 @@ from .errors import Sensor2TextError
 from .stream_commands import (
     CALIBRATION_HELP,
     add_precision_argument,
+    add_record_parser,
     add_replay_parser,
     add_simulate_parser,
     add_stream_arguments,
@@ -340,6 +341,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_generate)
     add_simulate_parser(sub)
     add_replay_parser(sub, str(DEFAULT_CHECKPOINT))
+    add_record_parser(sub)
 
     p = sub.add_parser("evaluate", help="accuracy of generated descriptions; zero-shot protocols with --config")
     p.add_argument("--checkpoint", default=str(DEFAULT_CHECKPOINT))

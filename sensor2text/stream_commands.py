@@ -1,4 +1,4 @@
-"""The live commands of the CLI: ``generate --stream``, ``simulate`` and ``replay``.
+"""The live commands of the CLI: ``generate --stream``, ``simulate``, ``replay`` and ``record``.
 
     sensor2text simulate --socket 8765 --gestures count_3 count_10 thumbs_up      # terminal 1
     sensor2text generate --stream socket://127.0.0.1:8765                         # terminal 2
@@ -73,6 +73,48 @@ def add_replay_parser(sub, default_checkpoint: str) -> None:
     add_stream_arguments(p)
     add_precision_argument(p, "auto")
     p.set_defaults(func=cmd_replay)
+
+
+def add_record_parser(sub) -> None:
+    from .glove import PROFILES
+
+    p = sub.add_parser("record", help="record a training set from a live glove, cued gesture by gesture "
+                                      "(no checkpoint needed)")  # fmt: skip
+    p.add_argument("--stream", required=True, metavar="URL", help="the glove: a serial port or pyserial URL")
+    p.add_argument("--profile", required=True,
+                   help=f"the glove's channels: {', '.join(PROFILES)}, or flex-N (N bend sensors)")  # fmt: skip
+    p.add_argument("--out", required=True, help="session folder for <gesture>-<take>.csv, e.g. data/mine/train/alice1")
+    p.add_argument("--gestures", nargs="+", required=True, metavar="NAME", help="gestures to cue, in order")
+    p.add_argument("--takes", type=int, default=3, help="rounds through the gestures")
+    p.add_argument("--seconds", type=float, default=2.0, help="length of one take")
+    p.add_argument("--pause", type=float, default=2.0, help="seconds of rest before each take (not saved)")
+    p.add_argument("--baud", type=int, default=115200, help="serial baud rate")
+    p.add_argument("--wire", default="csv", choices=["csv", "binary"], help="wire format of the glove")
+    p.add_argument("--read-timeout", type=float, default=0.01, help="seconds one port read waits for bytes")
+    p.set_defaults(func=cmd_record)
+
+
+def cmd_record(args) -> None:
+    """``record``: cue the wearer and save each take as a recording of the session folder."""
+    from .glove import get_profile
+    from .record import FrameBuffer, check_gestures, record_session
+    from .stream import PortSource, StreamOptions
+
+    check_gestures(args.gestures)
+    profile = get_profile(args.profile)
+    options = StreamOptions(url=args.stream, baudrate=args.baud, wire_format=args.wire,
+                            read_timeout_s=args.read_timeout)  # fmt: skip
+    events = lambda event: print(" ".join(f"{k}={v}" for k, v in event.items()), file=sys.stderr)
+    buffer = FrameBuffer(profile, events)
+    source = PortSource(options, buffer)
+    source.start()
+    try:
+        written = record_session(buffer, args.out, args.gestures, args.takes, args.seconds, args.pause,
+                                 say=lambda text: print(text, flush=True))  # fmt: skip
+    finally:
+        source.stop()
+    print(f"{len(written)} takes in {args.out} ({buffer.stats.bad} bad frames skipped); train on them with "
+          f"data.path set to the folder above the session folder", file=sys.stderr)  # fmt: skip
 
 
 def _options(args, url: str = ""):
