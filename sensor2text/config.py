@@ -74,7 +74,11 @@ class DataConfig:
 
     profile: str = help_field("Device profile of the recordings (see sensor2text.glove).", "synthetic-joints")
     num_frames: int = help_field("Frames every recording is resampled to.", DEFAULT_NUM_FRAMES)
-    path: str | None = help_field("Folder with train/ and validation/ recordings; null = synthesize.", None)
+    path: str | None = help_field(
+        "Folder with train/ and validation/ recordings (no split folders: all of it trains, "
+        "nothing validates); null = synthesize.",
+        None,
+    )
     labels: str | None = help_field("Label-set YAML, or shipped: synthetic, auslan; null = synthetic.", None)
     classes: list[str] = help_field("Classes to train on.", factory=lambda: list(DEFAULT_TRAIN_CLASSES))
     seed: int = help_field("Seed of the synthetic generator.", 0)

@@ -51,10 +51,26 @@ def load_split(cfg: RunConfig, split: str, classes: list[str] | None = None) -> 
     elif data.splits is not None:
         recordings = list(_subject_recordings(cfg, data.splits.get(split, [])))
     else:
-        recordings = list(iter_recordings(Path(data.path), get_profile(data.profile), split=split))
+        recordings = list(_split_recordings(Path(data.path), get_profile(data.profile), split))
     if data.session_norm:
         recordings = standardize_sessions(recordings)
     return [(r.frames, r.label) for r in recordings if r.label in classes]
+
+
+def _split_recordings(root: Path, profile, split: str):
+    """Recordings of ``root/<split>/``. A folder with no split folders is all training data, with
+    no validation or test: never the training recordings again under another split's name."""
+    from .data import is_hf_dataset
+
+    if is_hf_dataset(root) or (root / split).is_dir():
+        return iter_recordings(root, profile, split=split)
+    others = [s for s in ("train", "validation", "test") if (root / s).is_dir()]
+    if split == "train" and others:
+        raise ConfigError(f"data.path: {root} has {others[0]}/ but no train/ folder.")
+    if split == "train":
+        return iter_recordings(root, profile)
+    print(f"note: data.path {root} has no {split}/ folder: no {split} recordings", file=sys.stderr)
+    return []
 
 
 def _subject_recordings(cfg: RunConfig, subjects: list[str]):

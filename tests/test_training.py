@@ -192,3 +192,25 @@ def test_session_norm_standardises_each_subject_and_is_saved(tiny_lm_dir, tmp_pa
         pooled = np.concatenate([frames for frames, _ in part])
         np.testing.assert_allclose(pooled.mean(0), 0, atol=1e-3)
     assert Sensor2Text.from_pretrained(train(cfg)).config.session_norm
+
+
+def test_a_missing_split_folder_is_empty_never_the_training_recordings(tiny_lm_dir, tmp_path, rng, capsys):
+    import numpy as np
+
+    from sensor2text.data import write_csv
+    from sensor2text.glove import SYNTHETIC_JOINTS
+    from sensor2text.training import load_split
+
+    frames = rng.normal(size=(20, SYNTHETIC_JOINTS.num_channels)).astype(np.float32)
+    for folder in ("flat/alice1", "split/train/alice1", "no-train/validation/bob1"):
+        write_csv(tmp_path / folder / "fist-0.csv", frames)
+    cfg = tiny_config(tiny_lm_dir, tmp_path / "run", steps=1)
+    cfg.data.classes = ["fist"]
+    cfg.data.path = str(tmp_path / "split")
+    assert len(load_split(cfg, "train")) == 1 and load_split(cfg, "validation") == []
+    assert "has no validation/ folder" in capsys.readouterr().err
+    cfg.data.path = str(tmp_path / "flat")  # no split folders: all of it trains, nothing validates
+    assert len(load_split(cfg, "train")) == 1 and load_split(cfg, "validation") == []
+    cfg.data.path = str(tmp_path / "no-train")
+    with pytest.raises(ConfigError, match="has validation/ but no train/ folder"):
+        load_split(cfg, "train")
