@@ -5,7 +5,8 @@ A state folder (``states/step_N/`` of a run)::
     trainable.safetensors   the parameters that train (projector, LoRA), by parameter name
     optimizer.safetensors   the optimizer's per-parameter tensors (AdamW: step, exp_avg, exp_avg_sq)
     rng.safetensors         torch's random state (and CUDA's, where there is one)
-    state.json              step, optimizer param groups, scheduler state, Python and NumPy random state
+    state.json              step, training minutes so far, optimizer param groups, scheduler state,
+                            Python and NumPy random state
 
 The frozen base LM is not saved (it is reloaded from ``training.base_model``), so a state of the
 default SmolLM2-135M run is 18 MB instead of the 558 MB of accelerate's ``save_state``, which also
@@ -42,8 +43,9 @@ def trainable_parameters(model: torch.nn.Module) -> dict[str, torch.Tensor]:
 
 
 def save_training_state(folder: str | Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer,
-                        scheduler, step: int) -> Path:  # fmt: skip
-    """Write the state after ``step`` optimisation steps to ``folder`` (replaced if it exists)."""
+                        scheduler, step: int, minutes: float = 0.0) -> Path:  # fmt: skip
+    """Write the state after ``step`` optimisation steps (``minutes`` of training so far) to
+    ``folder`` (replaced if it exists)."""
     from safetensors.torch import save_file
 
     folder = Path(folder)
@@ -54,8 +56,9 @@ def save_training_state(folder: str | Path, model: torch.nn.Module, optimizer: t
     tensors, scalars = _optimizer_tensors(optimizer.state_dict())
     save_file(tensors, partial / OPTIMIZER_FILE)
     save_file(_torch_rng(), partial / RNG_FILE)
-    state = {"format": FORMAT, "step": step, "optimizer_param_groups": optimizer.state_dict()["param_groups"],
-             "optimizer_scalars": scalars, "scheduler": scheduler.state_dict(), "rng": _python_rng()}  # fmt: skip
+    state = {"format": FORMAT, "step": step, "minutes": minutes,
+             "optimizer_param_groups": optimizer.state_dict()["param_groups"], "optimizer_scalars": scalars,
+             "scheduler": scheduler.state_dict(), "rng": _python_rng()}  # fmt: skip
     (partial / STATE_FILE).write_text(json.dumps(state))
     shutil.rmtree(folder, ignore_errors=True)
     partial.rename(folder)
@@ -63,8 +66,8 @@ def save_training_state(folder: str | Path, model: torch.nn.Module, optimizer: t
 
 
 def load_training_state(folder: str | Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer,
-                        scheduler) -> int:  # fmt: skip
-    """Restore a state written by ``save_training_state``; returns its step.
+                        scheduler) -> tuple[int, float]:  # fmt: skip
+    """Restore a state written by ``save_training_state``; returns its step and training minutes.
 
     Raises CheckpointError naming the file when a part is missing, unreadable, or does not fit
     ``model`` (another projector or adapter configuration).
@@ -88,7 +91,7 @@ def load_training_state(folder: str | Path, model: torch.nn.Module, optimizer: t
     optimizer.load_state_dict(_optimizer_state(_load(folder / OPTIMIZER_FILE), state))
     scheduler.load_state_dict(state["scheduler"])
     _restore_rng(_load(folder / RNG_FILE), state["rng"])
-    return int(state["step"])
+    return int(state["step"]), float(state.get("minutes", 0.0))
 
 
 def prune_states(states_dir: str | Path, keep: int) -> None:

@@ -161,11 +161,12 @@ def latest_state(run_dir: Path) -> tuple[Path, int] | None:
     return (steps[max(steps)], max(steps)) if steps else None
 
 
-def save_state(accelerator, model, optimizer, scheduler, cfg: RunConfig, step: int) -> None:
+def save_state(accelerator, model, optimizer, scheduler, cfg: RunConfig, step: int, minutes: float) -> None:
     """Write ``states/step_<step>`` (main process) and drop states beyond ``training.keep_states``."""
     states = Path(cfg.training.output_dir) / STATES_DIR
     if accelerator.is_main_process:
-        save_training_state(states / f"step_{step}", accelerator.unwrap_model(model), optimizer, scheduler, step)
+        unwrapped = accelerator.unwrap_model(model)
+        save_training_state(states / f"step_{step}", unwrapped, optimizer, scheduler, step, minutes)
         prune_states(states, cfg.training.keep_states)
     accelerator.wait_for_everyone()
 
@@ -212,8 +213,10 @@ def make_loaders(cfg: RunConfig, train_items, val_items, normalizer: Normalizer,
     return loader, torch.utils.data.DataLoader(val_set, batch_size=cfg.training.batch_size, collate_fn=collate)
 
 
-def run_steps(accelerator, model, optimizer, scheduler, loader, val_loader, cfg: RunConfig, start: int) -> float:
-    """The optimisation loop from step ``start``: log, validate, save states. Returns minutes spent."""
+def run_steps(accelerator, model, optimizer, scheduler, loader, val_loader, cfg: RunConfig, start: int,
+              prior_minutes: float = 0.0) -> float:  # fmt: skip
+    """The optimisation loop from step ``start`` (after ``prior_minutes`` of earlier training): log,
+    validate, save states. Returns the training minutes in all, the earlier ones included."""
     from tqdm.auto import tqdm
 
     train_cfg = cfg.training
@@ -235,8 +238,9 @@ def run_steps(accelerator, model, optimizer, scheduler, loader, val_loader, cfg:
         if val_loader and done % train_cfg.eval_every == 0:
             accelerator.log({"val/loss": validation_loss(model, val_loader, train_cfg.synonym_loss)}, step=done)
         if train_cfg.save_every and done % train_cfg.save_every == 0:
-            save_state(accelerator, model, optimizer, scheduler, cfg, done)
-    return (time.time() - started) / 60
+            minutes = prior_minutes + (time.time() - started) / 60
+            save_state(accelerator, model, optimizer, scheduler, cfg, done, minutes)
+    return prior_minutes + (time.time() - started) / 60
 
 
 def train(cfg: RunConfig, resume: bool = False, lm=None, tokenizer=None) -> Path:
@@ -260,15 +264,15 @@ def train(cfg: RunConfig, resume: bool = False, lm=None, tokenizer=None) -> Path
     loader, val_loader = make_loaders(cfg, train_items, val_items, normalizer, label_sets)
     optimizer, scheduler = make_optimizer(model, cfg, cfg.training.max_steps)
     model, optimizer, loader, scheduler = accelerator.prepare(model, optimizer, loader, scheduler)
-    start = 0
+    start, prior_minutes = 0, 0.0
     if resume and (found := latest_state(run_dir)):
-        start = load_training_state(found[0], accelerator.unwrap_model(model), optimizer, scheduler)
+        start, prior_minutes = load_training_state(found[0], accelerator.unwrap_model(model), optimizer, scheduler)
         accelerator.print(f"resumed from {found[0]}")
     if accelerator.is_main_process:
         run_dir.mkdir(parents=True, exist_ok=True)
         (run_dir / "run_config.yaml").write_text(to_yaml(cfg))
     accelerator.init_trackers("sensor2text", config=_flat_hparams(cfg))
-    minutes = run_steps(accelerator, model, optimizer, scheduler, loader, val_loader, cfg, start)
+    minutes = run_steps(accelerator, model, optimizer, scheduler, loader, val_loader, cfg, start, prior_minutes)
     accelerator.wait_for_everyone()
     if accelerator.is_main_process:
         model = accelerator.unwrap_model(model).eval()

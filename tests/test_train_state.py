@@ -40,11 +40,11 @@ def test_a_restored_state_continues_exactly_like_the_original(tmp_path):
     x = torch.randn(5, 4)
     for _ in range(3):
         step(model, optimizer, scheduler, x)
-    save_training_state(tmp_path / "step_3", model, optimizer, scheduler, step=3)
+    save_training_state(tmp_path / "step_3", model, optimizer, scheduler, step=3, minutes=1.5)
     noise_after_save = (torch.randn(3), np.random.rand(), random.random())
 
     fresh, fresh_opt, fresh_sched = tiny_setup(1)  # other initial weights, empty optimizer
-    assert load_training_state(tmp_path / "step_3", fresh, fresh_opt, fresh_sched) == 3
+    assert load_training_state(tmp_path / "step_3", fresh, fresh_opt, fresh_sched) == (3, 1.5)
     torch.testing.assert_close(torch.randn(3), noise_after_save[0])  # random streams continue where saved
     assert (np.random.rand(), random.random()) == noise_after_save[1:]
     assert fresh_sched.get_last_lr() == scheduler.get_last_lr()

@@ -1,3 +1,4 @@
+import json
 from pathlib import Path
 
 import pytest
@@ -62,7 +63,12 @@ def test_resume_restores_the_trained_weights_and_keeps_the_newest_states(tiny_lm
     assert sorted(p.name for p in states.iterdir()) == ["step_4", "step_6"]  # training.keep_states = 2
     assert sum(f.stat().st_size for f in (states / "step_6").iterdir()) < 1_000_000  # no frozen LM inside
     # resuming at max_steps runs no step: the checkpoint is rebuilt from the state alone
+    minutes = json.loads((states / "step_6" / "state.json").read_text())["minutes"]
+    assert minutes > 0
     resumed = Sensor2Text.from_pretrained(train(tiny_config(tiny_lm_dir, tmp_path / "run", steps=6), resume=True))
+    card = (tmp_path / "run" / "checkpoint" / "README.md").read_text()
+    card_minutes = float(card.split("- train_minutes: ")[1].split()[0])
+    assert abs(card_minutes - minutes) < 0.02  # the earlier training counts, the resumed part adds ~0
     for (name, a), b in zip(trained.projector.state_dict().items(), resumed.projector.state_dict().values()):
         torch.testing.assert_close(a, b, rtol=0, atol=0, msg=name)
     lora = [n for n, _ in trained.lm.named_parameters() if "lora_" in n]
