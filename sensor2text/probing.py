@@ -176,6 +176,18 @@ def _fill_shown(conditions: list[tuple[Condition, torch.Tensor]], tokenizer) -> 
     return [c for c, _ in conditions]
 
 
+def _calibrate_on_folder(model, source: str | None) -> None:
+    """A ``session_norm`` checkpoint reads the recording calibrated on the other recordings of its
+    folder (its session); a synthesized gesture has none, which is a clear error."""
+    from .data import calibration_normalizer
+
+    if not (source and Path(source).is_file()):
+        raise Sensor2TextError("probe: this checkpoint standardises each session (data.session_norm), and a "
+                               "synthesized gesture has no session; give --recording with a file that sits "
+                               "among recordings of its glove and wearer.")  # fmt: skip
+    model.calibrate(calibration_normalizer(Path(source).parent, model.profile))
+
+
 def probe(prompt: str | None = None, template: str | None = None, recording: np.ndarray | None = None,
           checkpoint: str | None = None, base_model: str | None = None, top_k: int = 20,
           label_sets: dict[str, list[str]] | None = None, source: str | None = None) -> ProbeResult:  # fmt: skip
@@ -193,11 +205,8 @@ def probe(prompt: str | None = None, template: str | None = None, recording: np.
                                "LM and needs a holistic one, e.g. checkpoints/smollm2-135m-synth.")  # fmt: skip
     model = Sensor2Text.from_pretrained(checkpoint) if checkpoint else None
     if model is not None:
-        from .stream_commands import calibrate
-
-        if recording is not None:  # a session_norm checkpoint: calibrated on the recording's folder
-            folder = Path(source).parent if source and Path(source).is_file() else None
-            calibrate(model, None, "probe (a synthesized gesture has no session)", default=folder)
+        if recording is not None and model.config.session_norm:
+            _calibrate_on_folder(model, source)
         lm, tokenizer = model.lm, model.tokenizer
         label_sets = label_sets or model.config.label_sets
     else:

@@ -356,7 +356,7 @@ def test_probe_of_a_session_norm_checkpoint_needs_a_recordings_session(session_c
     ok = run_cli(*probe, "--recording", file)
     assert ok.returncode == 0, ok.stderr
     result = run_cli(*probe, "--gesture", "fist")
-    assert_clean_error(result, "a synthesized gesture has no session", "give --calibration")
+    assert_clean_error(result, "a synthesized gesture has no session", "give --recording")
 
 
 def test_python_calibrate_matches_the_cli_and_replaces_an_earlier_call(session_checkpoint, tiny_checkpoint,
