@@ -94,13 +94,19 @@ def load_training_state(folder: str | Path, model: torch.nn.Module, optimizer: t
     return int(state["step"]), float(state.get("minutes", 0.0))
 
 
+def saved_states(states_dir: str | Path) -> dict[int, Path]:
+    """``{step: folder}`` of the complete ``step_N`` states in ``states_dir`` (not ``step_N.partial``)."""
+    folders = Path(states_dir).glob("step_*")
+    return {int(p.name[5:]): p for p in folders if p.name[5:].isdigit()}
+
+
 def prune_states(states_dir: str | Path, keep: int) -> None:
     """Delete all but the newest ``keep`` ``step_N`` folders of ``states_dir`` (keep <= 0: keep all)."""
     if keep <= 0:
         return
-    folders = sorted(Path(states_dir).glob("step_*"), key=lambda p: int(p.name.split("_")[1]))
-    for old in folders[:-keep]:
-        shutil.rmtree(old)
+    states = saved_states(states_dir)
+    for step in sorted(states)[:-keep]:
+        shutil.rmtree(states[step])
 
 
 def _detached(tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:

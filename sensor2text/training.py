@@ -31,7 +31,7 @@ from .labels import LabelSet, load_label_sets
 from .model import ModelConfig, Sensor2Text
 from .prompts import load_template
 from .synth import SynthSpec, generate
-from .train_state import load_training_state, prune_states, save_training_state
+from .train_state import load_training_state, prune_states, save_training_state, saved_states
 
 STATES_DIR = "states"
 CHECKPOINT_DIR = "checkpoint"
@@ -157,8 +157,8 @@ def make_optimizer(model: Sensor2Text, cfg: RunConfig, total_steps: int):
 
 def latest_state(run_dir: Path) -> tuple[Path, int] | None:
     """``(folder, step)`` of the newest saved state of a run, or None."""
-    steps = {int(p.name[5:]): p for p in (run_dir / STATES_DIR).glob("step_*") if p.name[5:].isdigit()}
-    return (steps[max(steps)], max(steps)) if steps else None
+    states = saved_states(run_dir / STATES_DIR)
+    return (states[max(states)], max(states)) if states else None
 
 
 def save_state(accelerator, model, optimizer, scheduler, cfg: RunConfig, step: int, minutes: float) -> None:

@@ -93,7 +93,9 @@ def test_missing_or_corrupt_state_files_name_the_file(tmp_path):
 def test_prune_keeps_the_newest_states_by_step_number(tmp_path):
     for n in (100, 200, 900, 1000):
         (tmp_path / f"step_{n}").mkdir()
+    (tmp_path / "step_1100.partial").mkdir()  # left by a crash mid-save: not a state, not pruned
     prune_states(tmp_path, keep=2)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["step_1000", "step_900"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["step_1000", "step_1100.partial", "step_900"]
+    (tmp_path / "step_1100.partial").rmdir()
     prune_states(tmp_path, keep=0)
     assert len(list(tmp_path.iterdir())) == 2
