@@ -64,10 +64,10 @@ def _split_recordings(root: Path, profile, split: str):
 
     if is_hf_dataset(root) or (root / split).is_dir():
         return iter_recordings(root, profile, split=split)
-    others = [s for s in ("train", "validation", "test") if (root / s).is_dir()]
-    if split == "train" and others:
-        raise ConfigError(f"data.path: {root} has {others[0]}/ but no train/ folder.")
     if split == "train":
+        others = [s for s in ("validation", "test") if (root / s).is_dir()]
+        if others:
+            raise ConfigError(f"data.path: {root} has {others[0]}/ but no train/ folder.")
         return iter_recordings(root, profile)
     print(f"note: data.path {root} has no {split}/ folder: no {split} recordings", file=sys.stderr)
     return []
