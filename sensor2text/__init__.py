@@ -23,13 +23,12 @@ def calibrate(model, recordings) -> None:
     """Calibrate a ``session_norm`` checkpoint for one session: its input is standardised by the
     channel statistics of ``recordings`` (a folder or file of this glove and wearer) from now on.
     A second call replaces the first; a checkpoint without ``session_norm`` refuses it."""
-    from .data import calibration_normalizer
     from .errors import Sensor2TextError
 
     if not getattr(model.config, "session_norm", False):
         raise Sensor2TextError("calibrate: this checkpoint was trained without session standardisation "
                                "(data.session_norm); it takes no calibration recordings.")  # fmt: skip
-    model.calibrate(calibration_normalizer(recordings, model.profile))
+    model.calibrate(recordings)
 
 
 def read_csv(path, profile: str = "synthetic-joints"):

@@ -145,11 +145,14 @@ class Sensor2Text(nn.Module):
         return next(self.projector.parameters()).device
 
     # ---- inputs ---------------------------------------------------------------------------
-    def calibrate(self, session: Normalizer) -> None:
-        """Standardise every input by one session's channel statistics ``session`` before the
-        trained normaliser (``session_norm`` checkpoints); a second call replaces the first."""
+    def calibrate(self, recordings: str | Path) -> None:
+        """Standardise every input by the channel statistics of one session's ``recordings`` (a
+        folder or file) before the trained normaliser (``session_norm`` checkpoints); a second
+        call replaces the first."""
+        from .data import calibration_normalizer
+
         self.trained_normalizer = self.trained_normalizer or self.normalizer
-        self.normalizer = session.then(self.trained_normalizer)
+        self.normalizer = calibration_normalizer(recordings, self.profile).then(self.trained_normalizer)
 
     def prepare(self, recordings: list[np.ndarray]) -> torch.Tensor:
         """Raw recordings ``[(T_i, C)]`` -> resampled, normalised ``(B, num_frames, C)`` tensor."""

@@ -179,13 +179,11 @@ def _fill_shown(conditions: list[tuple[Condition, torch.Tensor]], tokenizer) -> 
 def _calibrate_on_folder(model, source: str | None) -> None:
     """A ``session_norm`` checkpoint reads the recording calibrated on the other recordings of its
     folder (its session); a synthesized gesture has none, which is a clear error."""
-    from .data import calibration_normalizer
-
     if not (source and Path(source).is_file()):
         raise Sensor2TextError("probe: this checkpoint standardises each session (data.session_norm), and a "
                                "synthesized gesture has no session; give --recording with a file that sits "
                                "among recordings of its glove and wearer.")  # fmt: skip
-    model.calibrate(calibration_normalizer(Path(source).parent, model.profile))
+    model.calibrate(Path(source).parent)
 
 
 def probe(prompt: str | None = None, template: str | None = None, recording: np.ndarray | None = None,

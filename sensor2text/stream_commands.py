@@ -184,7 +184,6 @@ def calibrate(model, calibration, command: str, default=None) -> None:
     """Fold a session's channel statistics (``calibration``, else ``default``) into a
     ``session_norm`` model's normaliser, in place, replacing any earlier calibration; for other
     models nothing (and an error if ``calibration`` was given)."""
-    from .data import calibration_normalizer
     from .errors import Sensor2TextError
 
     if not session_normed(model, calibration):
@@ -194,7 +193,7 @@ def calibrate(model, calibration, command: str, default=None) -> None:
         raise Sensor2TextError(f"{command}: this checkpoint standardises each session (data.session_norm); "
                                "give --calibration with recordings of this glove and wearer (e.g. one saved "
                                "with --record).")  # fmt: skip
-    model.calibrate(calibration_normalizer(calibration, model.profile))
+    model.calibrate(calibration)
 
 
 def cmd_stream(args, model) -> None:
