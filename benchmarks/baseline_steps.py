@@ -1,5 +1,5 @@
 """How many training steps do the baselines need? Trains the CNN+LSTM classifier and the
-contrastive encoder of :mod:`sensor2text.baselines` on a run config's train split for each
+contrastive encoder of :mod:`sensor2text.evaluation.baselines` on a run config's train split for each
 ``--steps`` value and scores them on its **validation** split (choose the steps there; the test
 split stays for reporting), top-1 / top-5 over every class of the config's label sets, with the
 config's seed or each of ``--seeds``.
@@ -23,10 +23,10 @@ import numpy as np
 import torch
 
 from sensor2text.config import load_run_config
+from sensor2text.evaluation.protocol import run_baselines
+from sensor2text.evaluation.zeroshot import EmbeddingScorer, top_k_hits
 from sensor2text.labels import load_label_sets
-from sensor2text.training import load_split
-from sensor2text.zeroshot import EmbeddingScorer, top_k_hits
-from sensor2text.zeroshot_eval import run_baselines
+from sensor2text.training.data import load_split
 
 
 def main() -> None:

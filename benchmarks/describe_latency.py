@@ -3,7 +3,7 @@ at batch 32. Prints a Markdown table row per setting. Batch-1 repeats cycle thro
 (a stepwise checkpoint reasons in an extra step for counts, not for named gestures).
 
     .venv/bin/python benchmarks/describe_latency.py --repeats 22                       # stepwise default
-    .venv/bin/python benchmarks/describe_latency.py --checkpoint checkpoints/smollm2-135m-synth --repeats 20
+    .venv/bin/python benchmarks/describe_latency.py --checkpoint smollm2-135m-synth --repeats 20
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ import time
 import numpy as np
 import torch
 
-from sensor2text.cli import DEFAULT_CHECKPOINT
-from sensor2text.model import load_checkpoint
-from sensor2text.quantize import AUTO, PRECISIONS, set_precision
-from sensor2text.synth import SynthSpec, generate
+from sensor2text.api import DEFAULT_CHECKPOINT
+from sensor2text.glove.synth import SynthSpec, generate
+from sensor2text.models.precision import AUTO, PRECISIONS, set_precision
+from sensor2text.models.registry import load_checkpoint
 
 
 def timed(fn, repeats: int) -> np.ndarray:

@@ -17,12 +17,12 @@ import argparse
 
 import numpy as np
 
-from sensor2text.base_lm import EMBEDDED_MODEL_NAME, load_base_model
-from sensor2text.composer import MEANING_MARKER, compose_prompt, load_compose_template
+from sensor2text.evaluation.probe import build_prompt, label_scores, resolve_prompt
+from sensor2text.evaluation.zeroshot import aggregate
 from sensor2text.labels import load_label_sets
-from sensor2text.probing import build_prompt, label_scores, resolve_prompt
-from sensor2text.stepwise import load_hand_states
-from sensor2text.zeroshot import aggregate
+from sensor2text.models.composer import MEANING_MARKER, compose_prompt, load_compose_template
+from sensor2text.models.lm import EMBEDDED_MODEL_NAME, load_base_model
+from sensor2text.models.stepwise import load_hand_states
 
 # The unseen classes of protocol (c) (configs/zeroshot/named4.yaml).
 PROTOCOL_C_UNSEEN = ("i_love_you", "horns", "shaka", "ok_sign")

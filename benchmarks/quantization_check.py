@@ -1,5 +1,5 @@
 """Is an int8 inference path faster, and does it keep the descriptions? fp32 against int8 with
-per-channel weight scales (:mod:`sensor2text.quantize`) on one checkpoint:
+per-channel weight scales (:mod:`sensor2text.models.precision`) on one checkpoint:
 
 - decode time per token and prefill time of the composer/holistic LM (batch 1);
 - batch-1 time to describe a recording, p50 / p95 over ``--timed`` recordings;
@@ -7,7 +7,7 @@ per-channel weight scales (:mod:`sensor2text.quantize`) on one checkpoint:
   is kept for reporting): the share matching the true label set, and the share identical to fp32.
 
     .venv/bin/python benchmarks/quantization_check.py                      # stepwise default
-    .venv/bin/python benchmarks/quantization_check.py --checkpoint checkpoints/smollm2-135m-synth
+    .venv/bin/python benchmarks/quantization_check.py --checkpoint smollm2-135m-synth
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ import time
 import numpy as np
 import torch
 
-from sensor2text.cli import DEFAULT_CHECKPOINT
-from sensor2text.data import iter_recordings
-from sensor2text.model import load_checkpoint
-from sensor2text.quantize import PRECISIONS, set_precision
+from sensor2text.api import DEFAULT_CHECKPOINT
+from sensor2text.glove.recordings import iter_recordings
+from sensor2text.models.precision import PRECISIONS, set_precision
+from sensor2text.models.registry import load_checkpoint
 
 
 @torch.no_grad()

@@ -11,7 +11,7 @@
     .venv/bin/python benchmarks/stream_latency.py --seconds 60 --no-speculate --precision fp32  # the eager path
     .venv/bin/python benchmarks/stream_latency.py --seconds 60 --precision int8 --memo runs/memo-int8.json
     .venv/bin/python benchmarks/stream_latency.py --seconds 60 --precision int8 \
-        --checkpoint checkpoints/smollm2-135m-synth
+        --checkpoint smollm2-135m-synth
 """
 
 from __future__ import annotations
@@ -26,15 +26,15 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from sensor2text.cli import DEFAULT_CHECKPOINT
-from sensor2text.glove import SYNTHETIC_JOINTS
-from sensor2text.memo import ComposerMemo
-from sensor2text.model import load_checkpoint
-from sensor2text.quantize import AUTO, PRECISIONS, set_precision
-from sensor2text.segment import HoldSegmenter
-from sensor2text.simulate import gesture_script, play, random_labels, wire_chunks
-from sensor2text.stream import FramePipeline, PortSource, StreamOptions, channel_scale, run, warm_memo_step
-from sensor2text.wire import FrameStats, make_parser
+from sensor2text.api import DEFAULT_CHECKPOINT
+from sensor2text.glove.schema import SYNTHETIC_JOINTS
+from sensor2text.live.segment import HoldSegmenter
+from sensor2text.live.simulate import gesture_script, play, random_labels, wire_chunks
+from sensor2text.live.stream import FramePipeline, PortSource, StreamOptions, run
+from sensor2text.live.wire import FrameStats, make_parser
+from sensor2text.models.memo import ComposerMemo
+from sensor2text.models.precision import AUTO, PRECISIONS, set_precision
+from sensor2text.models.registry import load_checkpoint
 
 RATE_HZ = 100.0
 
@@ -73,7 +73,7 @@ def warm_memo(model, path: Path) -> tuple[int, float]:
     model.memo = ComposerMemo(path)
     model.memo.load()
     started = time.perf_counter()
-    while warm_memo_step(model):
+    while model.warm_step():
         pass
     return len(model.memo.entries), time.perf_counter() - started
 
@@ -83,7 +83,7 @@ def stream_run(model, seconds: float, seed: int, speculate: bool = True) -> dict
     script = gesture_script(labels, seed=seed, subject=90)
     url, sender = serve(list(wire_chunks(script.frames, "binary", SYNTHETIC_JOINTS.channels)))
     events = []
-    pipeline = FramePipeline(model.profile, HoldSegmenter(channel_scale(model), RATE_HZ), FrameStats(), events.append)
+    pipeline = FramePipeline(model.profile, HoldSegmenter(model.channel_scale(), RATE_HZ), FrameStats(), events.append)
     source = PortSource(StreamOptions(url=url, wire_format="binary"), pipeline)
     stop = lambda: "done_at" in sender and pipeline.gestures.empty() and time.perf_counter() - sender["done_at"] > 1
     descriptions = run(model, pipeline, source, events.append, should_stop=stop, speculate_holds=speculate)

@@ -10,7 +10,7 @@ Identical to ``sensor2text evaluate --config ...``.
 
 import sys
 
-from sensor2text.cli import main
+from sensor2text.cli.main import main
 
 if __name__ == "__main__":
     raise SystemExit(main(["evaluate", *sys.argv[1:]]))

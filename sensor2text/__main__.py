@@ -1,3 +1,3 @@
-from sensor2text.cli import main
+from sensor2text.cli.main import main
 
 raise SystemExit(main())

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import yaml
 
-from .base_lm import EMBEDDED_MODEL_NAME
-from .errors import ConfigError
-from .glove import DEFAULT_NUM_FRAMES
+from sensor2text.errors import ConfigError
+from sensor2text.glove.schema import DEFAULT_NUM_FRAMES
+from sensor2text.models.lm import EMBEDDED_MODEL_NAME
 
 # Training classes of the default run: counts 0-9 and the 12 named gestures ("ten" stays unseen).
 DEFAULT_TRAIN_CLASSES = tuple(f"count_{n}" for n in range(10)) + (
@@ -72,7 +72,7 @@ class PromptConfig:
 class DataConfig:
     """Where training recordings come from, and how they are shaped for the projector."""
 
-    profile: str = help_field("Device profile of the recordings (see sensor2text.glove).", "synthetic-joints")
+    profile: str = help_field("Device profile of the recordings (see sensor2text.glove.schema).", "synthetic-joints")
     num_frames: int = help_field("Frames every recording is resampled to.", DEFAULT_NUM_FRAMES)
     path: str | None = help_field(
         "Folder with train/ and validation/ recordings (no split folders: all of it trains, "

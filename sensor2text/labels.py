@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from .errors import ConfigError
+from sensor2text.errors import ConfigError
 
 # Label sets of the synthetic glove, shipped with the package.
 SYNTHETIC_LABELS_FILE = "synthetic_labels.yaml"

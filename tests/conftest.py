@@ -61,7 +61,7 @@ def rng():
 def tiny_checkpoint(tiny_lm_dir, tmp_path_factory):
     """A checkpoint trained for two steps on a tiny GPT-2 (fast; its descriptions are noise)."""
     from sensor2text.config import load_run_config
-    from sensor2text.training import train
+    from sensor2text.training.loop import train
 
     out = tmp_path_factory.mktemp("tiny-run")
     cfg = load_run_config(None, [
@@ -76,4 +76,4 @@ def tiny_checkpoint(tiny_lm_dir, tmp_path_factory):
 @pytest.fixture(autouse=True)
 def _private_memo(tmp_path_factory, monkeypatch):
     """The live stream's composer memo goes to a temporary folder, never the user's cache."""
-    monkeypatch.setattr("sensor2text.memo.cache_dir", lambda: tmp_path_factory.getbasetemp() / "composer-memo")
+    monkeypatch.setattr("sensor2text.models.memo.cache_dir", lambda: tmp_path_factory.getbasetemp() / "composer-memo")

@@ -6,11 +6,11 @@ They run in CI too (``make test`` runs everything); the first run converts the G
 import pytest
 import torch
 
-from sensor2text.base_lm import EMBEDDED_MODEL_NAME, load_base_model
-from sensor2text.cli import DEFAULT_CHECKPOINT, HOLISTIC_CHECKPOINT
-from sensor2text.evaluation import accuracy_report
-from sensor2text.model import Sensor2Text
-from sensor2text.synth import SynthSpec, generate
+from sensor2text.api import AUSLAN_HQ_CHECKPOINT, DEFAULT_CHECKPOINT, HOLISTIC_CHECKPOINT
+from sensor2text.evaluation.accuracy import accuracy_report
+from sensor2text.glove.synth import SynthSpec, generate
+from sensor2text.models.holistic import Sensor2Text
+from sensor2text.models.lm import EMBEDDED_MODEL_NAME, load_base_model
 
 pytestmark = pytest.mark.slow
 
@@ -45,14 +45,14 @@ def test_shipped_holistic_checkpoint_describes_unseen_subjects(embedded):
 def test_shipped_stepwise_checkpoint_names_ten_it_never_saw():
     """The default checkpoint never saw count_10 (both hands open), nor the word "ten" paired with a glove.
     On two subjects from another seed it must name ten, and still name seen gestures."""
-    from sensor2text.model import load_checkpoint
+    from sensor2text.models.registry import load_checkpoint
 
     model = load_checkpoint(DEFAULT_CHECKPOINT)
     assert "count_10" not in model.config.trained_classes
     classes = ("count_10", "count_7", "thumbs_up")
     spec = SynthSpec(seed=99, train_subjects=0, val_subjects=0, test_subjects=2, repetitions=1, classes=classes)
     records = list(generate(spec))
-    texts = model.generate([r["frames"] for r in records])
+    texts = [d.text for d in model.describe([r["frames"] for r in records])]
     expected = {"count_10": "ten", "count_7": "seven", "thumbs_up": "thumbs up"}
     assert len(records) == 6
     assert texts == [expected[r["label"]] for r in records], [(r["label"], t) for r, t in zip(records, texts)]
@@ -62,13 +62,13 @@ def test_shipped_auslan_checkpoint_names_real_signs_of_an_unseen_day(embedded):
     """The high-quality AUSLAN checkpoint (trained on days 1-6) on day 7's first recording of every 5th sign."""
     from pathlib import Path
 
-    from sensor2text.auslan import class_from_stem, read_tsd
+    from sensor2text.glove.auslan import class_from_stem, read_tsd
 
     day7 = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "auslan_hq" / "tctodd7"
     if not day7.is_dir():
         pytest.skip(f"the AUSLAN recordings are not at {day7}")
     lm, tokenizer = embedded
-    model = Sensor2Text.from_pretrained(Path(__file__).resolve().parents[1] / "checkpoints" / "smollm2-135m-auslan-hq",
+    model = Sensor2Text.from_pretrained(AUSLAN_HQ_CHECKPOINT,
                                         lm=lm, tokenizer=tokenizer)  # fmt: skip
     files = sorted(day7.glob("*-1.tsd"))[::5]
     items = [(read_tsd(f), class_from_stem(f.stem, f.suffix)) for f in files]

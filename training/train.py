@@ -11,7 +11,7 @@ Identical to ``sensor2text train``; any flag of that command works here.
 
 import sys
 
-from sensor2text.cli import main
+from sensor2text.cli.main import main
 
 if __name__ == "__main__":
     raise SystemExit(main(["train", *sys.argv[1:]]))

@@ -1,0 +1,221 @@
+"""The live commands of the CLI: ``generate --stream``, ``simulate``, ``replay`` and ``record``.
+
+    sensor2text simulate --socket 8765 --gestures count_3 count_10 thumbs_up      # terminal 1
+    sensor2text generate --stream socket://127.0.0.1:8765                         # terminal 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from sensor2text.glove.schema import SYNTHETIC_JOINTS
+
+
+def add_stream_arguments(p: argparse.ArgumentParser) -> None:
+    """Flags shared by ``generate --stream`` and ``replay``: segmentation and output."""
+    p.add_argument("--window", type=int, help="sliding windows of this many frames instead of hold detection")
+    p.add_argument("--hop", type=int, help="frames between two sliding windows (with --window)")
+    p.add_argument("--min-hold", type=float, default=0.3, help="seconds the hand must be still to count as a hold")
+    p.add_argument("--jsonl", action="store_true", help="one JSON object per event on stdout, for piping")
+    p.add_argument("--record", help="save the raw frames to this CSV recording (replay it later)")
+    p.add_argument("--max-gestures", type=int, help="stop after describing this many gestures")
+    p.add_argument("--no-speculate", action="store_true",
+                   help="do not describe a gesture ahead of time, while its hold is being confirmed")  # fmt: skip
+    p.add_argument("--no-memo", action="store_true",
+                   help="stepwise checkpoints: do not remember the composer's answer per caption pair")  # fmt: skip
+
+
+CALIBRATION_HELP = ("session_norm checkpoints: recordings of this glove and wearer (a folder or file) whose "
+                    "channel statistics standardise the input; default: each recording's own folder "
+                    "(required with --stream)")  # fmt: skip
+
+
+# The choices of sensor2text.models.precision.resolve_precision, spelt out so that --help does not import torch.
+PRECISION_CHOICES = ("auto", "fp32", "bf16", "int8")
+
+
+def add_precision_argument(p: argparse.ArgumentParser, default: str) -> None:
+    p.add_argument("--precision", default=default, choices=PRECISION_CHOICES,
+                   help=f"LM weights at inference (default {default}; auto = bf16 on a CPU with native bf16, "
+                        "else fp32; int8 is faster still but less accurate, see BENCHMARKS.md)")  # fmt: skip
+
+
+def add_simulate_parser(sub) -> None:
+    from sensor2text.glove.synth import ALL_CLASSES
+
+    p = sub.add_parser("simulate", help="a synthetic glove streaming gestures in real time (pty or local socket)")
+    p.add_argument("--gestures", nargs="+", metavar="CLASS",
+                   help=f"script: gestures in order ({', '.join(ALL_CLASSES)})")  # fmt: skip
+    p.add_argument("--random", type=int, default=20, help="without --gestures: this many random gestures")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--subject", type=int, default=0, help="which simulated person")
+    p.add_argument("--socket", type=int, metavar="PORT",
+                   help="serve on 127.0.0.1:PORT (0 = any free port) instead of a pty")  # fmt: skip
+    p.add_argument("--wire", default="csv", choices=["csv", "binary"])
+    p.add_argument("--no-header", action="store_true", help="CSV without the header line naming the channels")
+    p.add_argument("--speed", type=float, default=1.0, help="play faster (2) or slower (0.5) than real time")
+    p.set_defaults(func=cmd_simulate)
+
+
+def add_replay_parser(sub, default_checkpoint: str) -> None:
+    p = sub.add_parser("replay", help="play a recording (CSV, AUSLAN .tsd/.sign) back as a live stream")
+    p.add_argument("file", help="a recording, e.g. one saved with generate --stream --record")
+    p.add_argument("--checkpoint", default=default_checkpoint, help="a checkpoint folder or a shipped name")
+    p.add_argument("--speed", type=float, default=1.0, help="1 = real time, 0 = as fast as possible")
+    p.add_argument("--calibration", help=CALIBRATION_HELP)
+    add_stream_arguments(p)
+    add_precision_argument(p, "auto")
+    p.set_defaults(func=cmd_replay)
+
+
+def add_record_parser(sub) -> None:
+    from sensor2text.glove.schema import PROFILES
+
+    p = sub.add_parser("record", help="record a training set from a live glove, cued gesture by gesture "
+                                      "(no checkpoint needed)")  # fmt: skip
+    p.add_argument("--stream", required=True, metavar="URL", help="the glove: a serial port or pyserial URL")
+    p.add_argument("--profile", required=True,
+                   help=f"the glove's channels: {', '.join(PROFILES)}, or flex-N (N bend sensors)")  # fmt: skip
+    p.add_argument("--out", required=True, help="session folder for <gesture>-<take>.csv, e.g. data/mine/train/alice1")
+    p.add_argument("--gestures", nargs="+", required=True, metavar="NAME", help="gestures to cue, in order")
+    p.add_argument("--takes", type=int, default=3, help="rounds through the gestures")
+    p.add_argument("--seconds", type=float, default=2.0, help="length of one take")
+    p.add_argument("--pause", type=float, default=2.0, help="seconds of rest before each take (not saved)")
+    p.add_argument("--baud", type=int, default=115200, help="serial baud rate")
+    p.add_argument("--wire", default="csv", choices=["csv", "binary"], help="wire format of the glove")
+    p.add_argument("--read-timeout", type=float, default=0.01, help="seconds one port read waits for bytes")
+    p.set_defaults(func=cmd_record)
+
+
+def cmd_record(args) -> None:
+    """``record``: cue the wearer and save each take as a recording of the session folder."""
+    from sensor2text.glove.schema import get_profile
+    from sensor2text.live.record import FrameBuffer, check_gestures, record_session
+    from sensor2text.live.stream import PortSource, StreamOptions
+
+    check_gestures(args.gestures)
+    profile = get_profile(args.profile)
+    options = StreamOptions(url=args.stream, baudrate=args.baud, wire_format=args.wire,
+                            read_timeout_s=args.read_timeout)  # fmt: skip
+    events = lambda event: print(" ".join(f"{k}={v}" for k, v in event.items()), file=sys.stderr)
+    buffer = FrameBuffer(profile, events)
+    source = PortSource(options, buffer)
+    source.start()
+    try:
+        written = record_session(buffer, args.out, args.gestures, args.takes, args.seconds, args.pause,
+                                 say=lambda text: print(text, flush=True))  # fmt: skip
+    finally:
+        source.stop()
+    print(f"{len(written)} takes in {args.out} ({buffer.stats.bad} bad frames skipped); train on them with "
+          f"data.path set to the folder above the session folder", file=sys.stderr)  # fmt: skip
+
+
+def _options(args, url: str = ""):
+    from sensor2text.live.segment import HoldOptions
+    from sensor2text.live.stream import StreamOptions
+
+    port = {"baudrate": args.baud, "wire_format": args.wire, "read_timeout_s": args.read_timeout} if url else {}
+    return StreamOptions(url=url, window=args.window, hop=args.hop, hold=HoldOptions(min_hold_s=args.min_hold),
+                         record=args.record, **port)  # fmt: skip
+
+
+def _sink(args, title: str):
+    from sensor2text.live.display import JsonlSink, LiveDisplay, PrintSink
+
+    if args.jsonl:
+        return JsonlSink()
+    return LiveDisplay(title) if sys.stdout.isatty() else PrintSink()
+
+
+def _serve(model, args, options, make_source, title: str, live: bool = True) -> None:
+    from sensor2text.live.stream import (
+        MAX_PENDING_GESTURES,
+        FramePipeline,
+        make_segmenter,
+        run,
+    )
+    from sensor2text.live.wire import FrameStats
+
+    profile = model.profile
+    rate = profile.sample_rate_hz or 100.0
+    idle_work = model.warm_step if _attach_memo(model, args) else None
+    sink = _sink(args, title)
+    try:
+        segmenter = make_segmenter(options, model.channel_scale(), rate)
+        pending = MAX_PENDING_GESTURES if live else None  # a replay can wait for the model
+        pipeline = FramePipeline(profile, segmenter, FrameStats(), sink, options.record, pending)
+        run(model, pipeline, make_source(pipeline), sink, max_gestures=args.max_gestures,
+            speculate_holds=not args.no_speculate, idle_work=idle_work)  # fmt: skip
+    finally:
+        sink.close()
+        model.save_caches()
+    if options.record:
+        print(f"recording saved to {options.record}", file=sys.stderr)
+
+
+def _attach_memo(model, args) -> bool:
+    """Give a stepwise model its composer memo (unless ``--no-memo``); True when it has one to fill."""
+    if args.no_memo or model.design != "stepwise":
+        return False
+    model.use_memo(args.checkpoint)
+    known, pairs = len(model.memo.entries), len(model.caption_pairs())
+    print(f"composer memo: {known} of {pairs} caption pairs known ({model.memo.path}); "
+          "the rest are composed while the glove is idle", file=sys.stderr)  # fmt: skip
+    return True
+
+
+def cmd_stream(args, model) -> None:
+    """``generate --stream URL``: describe a live glove until Ctrl-C."""
+    from sensor2text.inputs import calibrate_for_session
+    from sensor2text.live.stream import PortSource
+
+    options = _options(args, args.stream)
+    calibrate_for_session(model, args.calibration, command="generate --stream")
+    _serve(model, args, options, lambda pipeline: PortSource(options, pipeline), f"sensor2text: {args.stream}")
+
+
+def cmd_replay(args) -> None:
+    from pathlib import Path
+
+    from sensor2text.cli.common import load_model
+    from sensor2text.errors import RecordingError
+    from sensor2text.glove.recordings import read_recording
+    from sensor2text.inputs import calibrate_for_session
+    from sensor2text.live.stream import ReplaySource
+
+    if not Path(args.file).is_file():
+        raise RecordingError(f"{args.file}: file not found.")
+    model = load_model(args.checkpoint, args.precision)
+    frames, _ = read_recording(Path(args.file), model.profile)
+    calibrate_for_session(model, args.calibration, default=Path(args.file).parent, command="replay")
+    options = _options(args)
+    source = lambda pipeline: ReplaySource(frames, pipeline, args.speed)
+    _serve(model, args, options, source, f"replay: {args.file}", live=False)
+
+
+def cmd_simulate(args) -> None:
+    from sensor2text.live.simulate import accept_one, gesture_script, open_pty, play, random_labels, wire_chunks
+
+    labels = args.gestures or random_labels(args.random, args.seed)
+    script = gesture_script(labels, seed=args.seed, subject=args.subject)
+    rate = SYNTHETIC_JOINTS.sample_rate_hz
+    chunks = wire_chunks(script.frames, args.wire, SYNTHETIC_JOINTS.channels, header=not args.no_header)
+    plan = ", ".join(f"{label} at {start / rate:.1f} s" for label, start, _ in script.spans)
+    print(f"simulating {len(labels)} gestures over {len(script.frames) / rate:.0f} s: {plan}", file=sys.stderr)
+    if args.socket is not None:
+        announce = lambda port: print(f"waiting for a reader on socket://127.0.0.1:{port}", flush=True)
+        connection = accept_one("127.0.0.1", args.socket, announce)
+        write, close = connection.sendall, connection.close
+    else:
+        fd, path = open_pty()
+        print(f"glove on {path}  (sensor2text generate --stream {path})", flush=True)
+        write, close = (lambda data: os.write(fd, data)), (lambda: os.close(fd))
+    try:
+        sent = play(chunks, write, rate, args.speed)
+        print(f"sent {sent} chunks", file=sys.stderr)
+    except (BrokenPipeError, ConnectionResetError):
+        print("the reader went away", file=sys.stderr)
+    finally:
+        close()

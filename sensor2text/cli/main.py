@@ -1,0 +1,339 @@
+"""The ``sensor2text`` command line. Thin: parse arguments, call the library.
+
+Heavy imports (torch, transformers) happen inside the command functions, so ``--help`` is instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from sensor2text import __version__
+from sensor2text.api import DEFAULT_CHECKPOINT
+from sensor2text.cli.common import load_model, quiet_libraries, write_json
+from sensor2text.cli.live import (
+    CALIBRATION_HELP,
+    add_precision_argument,
+    add_record_parser,
+    add_replay_parser,
+    add_simulate_parser,
+    add_stream_arguments,
+)
+from sensor2text.errors import Sensor2TextError
+from sensor2text.models.lm import EMBEDDED_MODEL_NAME
+
+CHECKPOINT_HELP = ("a checkpoint folder, or the name of a shipped one (smollm2-135m-stepwise, smollm2-135m-synth, "
+                   "smollm2-135m-auslan-hq); default: the shipped stepwise checkpoint")  # fmt: skip
+
+
+def cmd_synth(args) -> None:
+    from sensor2text.glove.recordings import save_synthetic
+    from sensor2text.glove.synth import ALL_CLASSES, SynthSpec, generate
+
+    spec = SynthSpec(seed=args.seed, train_subjects=args.train_subjects, val_subjects=args.val_subjects,
+                     test_subjects=args.test_subjects, repetitions=args.repetitions,
+                     classes=tuple(args.classes or ALL_CLASSES), convention=args.convention)  # fmt: skip
+    records = [r for r in generate(spec) if not args.splits or r["split"] in args.splits]
+    if not records:
+        raise Sensor2TextError("nothing to write: the chosen splits hold no subjects.")
+    save_synthetic(records, Path(args.out), tuple(args.format.split(",")))
+    print(f"wrote {len(records)} recordings ({len({r['subject'] for r in records})} subjects) to {args.out}")
+
+
+def cmd_train(args) -> None:
+    from sensor2text.config import load_run_config
+    from sensor2text.training.loop import train
+
+    quiet_libraries()
+    overrides = list(args.set)
+    if args.output_dir:
+        overrides.append(f"training.output_dir={args.output_dir}")
+    if args.base_model:
+        overrides.append(f"training.base_model={args.base_model}")
+    cfg = load_run_config(args.config, overrides)
+    if args.hands_checkpoint:
+        from sensor2text.training.loop import train_composer_stage
+
+        train_composer_stage(cfg, args.hands_checkpoint)
+    else:
+        train(cfg, resume=args.resume)
+
+
+def cmd_train_knowledge(args) -> None:
+    """Train the text-knowledge adapter (generic number-word arithmetic) once, for reuse."""
+    from sensor2text.training.text import train_knowledge_adapter
+
+    quiet_libraries()
+    accuracy = train_knowledge_adapter(args.base_model, args.out, args.steps, args.learning_rate, args.r)
+    print(f"saved {args.out}: corpus accuracy {accuracy:.1%}")
+
+
+def _read_recordings(model, path, args) -> list:
+    """The recordings under ``path`` (``--split``, ``--subjects``)."""
+    from sensor2text.glove.recordings import iter_recordings
+
+    return list(iter_recordings(path, model.profile, split=args.split, subjects=args.subjects))
+
+
+def _describe(model, recordings, args) -> list:
+    """Descriptions of ``recordings``, the model calibrated per session when it standardises sessions."""
+    from sensor2text.inputs import by_session
+
+    return by_session(model, recordings, model.describe, args.calibration)
+
+
+def cmd_generate(args) -> None:
+    from sensor2text.evaluation.accuracy import description_rows
+
+    if bool(args.input) == bool(args.stream):
+        raise ValueError("generate: give --input (recordings) or --stream (a live glove), not both or neither.")
+    model = load_model(args.checkpoint, args.precision)
+    if args.stream:
+        from sensor2text.cli.live import cmd_stream
+
+        return cmd_stream(args, model)
+    recordings = _read_recordings(model, args.input, args)
+    results = description_rows(model, recordings, _describe(model, recordings, args))
+    if args.json:
+        write_json(args.json, results)
+    if args.json != "-":
+        _print_descriptions(results, set(model.config.trained_classes))
+
+
+def _print_descriptions(results: list[dict], trained: set[str]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    stepwise = any("composer" in r for r in results)
+    table = Table("recording", "true label", *(["left hand", "right hand", "reasoning"] if stepwise else []),
+                  "description", "right?")  # fmt: skip
+    for r in results:
+        mark = {True: "[green]yes[/]", False: "[red]no[/]", None: "-"}[r["correct"]]
+        label = r["label"] or "?"
+        if r["label"] and trained and r["label"] not in trained:
+            label += " [yellow](unseen)[/]"
+        steps = [r["left"], r["right"], r["composer"].split("Meaning:")[0].strip()] if stepwise else []
+        table.add_row(str(Path(*Path(r["path"]).parts[-2:])), label, *steps, r["description"], mark)
+    Console(width=None if sys.stdout.isatty() else 200).print(table)  # piped output: don't wrap at 80
+    for name, wanted in (("trained-class", True), ("unseen-class", False)):
+        scored = [r["correct"] for r in results if r["correct"] is not None and (r["label"] in trained) == wanted]
+        if scored and trained:
+            print(f"{sum(scored)}/{len(scored)} {name} descriptions match a synonym of their label set")
+
+
+def cmd_evaluate(args) -> None:
+    from sensor2text.evaluation.accuracy import score_descriptions
+
+    model = load_model(args.checkpoint, args.precision)
+    if args.config:
+        return _evaluate_zeroshot(args, model)
+    label_sets = model.label_sets
+    recordings = _with_label_sets(_read_recordings(model, args.data, args), label_sets, args.data,
+                                  "the checkpoint's label sets")  # fmt: skip
+    descriptions = [d.text for d in _describe(model, recordings, args)]
+    report = score_descriptions(descriptions, [r.label for r in recordings], label_sets,
+                                seen=model.config.trained_classes or None)  # fmt: skip
+    report["rows"] = [{"path": r.source, **row} for r, row in zip(recordings, report["rows"])]
+    if args.json:
+        write_json(args.json, report)
+    _print_report(report)
+
+
+def _evaluate_zeroshot(args, model) -> None:
+    from sensor2text.evaluation.protocol import load_zeroshot_config, markdown_report, run_zeroshot
+    from sensor2text.labels import load_label_sets
+
+    cfg = load_zeroshot_config(args.config)
+    known = load_label_sets(cfg.labels)
+    recordings = _with_label_sets(_read_recordings(model, args.data, args), known, args.data,
+                                  f"the label sets '{cfg.labels}'")  # fmt: skip
+    report = run_zeroshot(cfg, model, recordings, args.out_dir, args.calibration)
+    if args.json:
+        write_json(args.json, report)
+    print(markdown_report(report))
+    print(f"reports written to {args.out_dir}")
+
+
+def _with_label_sets(recordings, label_sets, data: str, where: str) -> list:
+    """Keep the recordings whose class has a label set; say on stderr which classes were left out."""
+    from sensor2text.evaluation.accuracy import split_by_label_sets
+
+    kept, left_out = split_by_label_sets(recordings, label_sets)
+    if not kept:
+        raise Sensor2TextError(f"{data}: no recording has a class of {where}.")
+    if left_out:
+        classes = ", ".join(f"{label} ({n})" for label, n in sorted(left_out.items()))
+        print(f"note: {sum(left_out.values())} recordings left out, their class has no label set in {where}: "
+              f"{classes}", file=sys.stderr)  # fmt: skip
+    return kept
+
+
+def _print_report(report: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    seen = {r["label"] for r in report["rows"] if r["seen"]}
+    table = Table("class", "trained on", "n", "accuracy", "most common descriptions")
+    for label, row in sorted(report["per_class"].items()):
+        table.add_row(label, "yes" if label in seen else "[yellow]no[/]", str(row["n"]), f"{row['accuracy']:.1%}",
+                      "; ".join(row["examples"]))  # fmt: skip
+    Console().print(table)
+    for name in ("seen", "unseen"):
+        rows = [r for r in report["rows"] if r["seen"] == (name == "seen")]
+        if rows:
+            print(f"{name}-class accuracy: {report[name + '_accuracy']:.2%} over {len(rows)} recordings")
+
+
+def cmd_plot(args) -> None:
+    from sensor2text.glove.plot import plot_recording
+    from sensor2text.glove.recordings import iter_recordings
+    from sensor2text.glove.schema import get_profile
+
+    profile = get_profile(args.profile) if args.profile else _native_profile(Path(args.input))
+    recording = next(iter_recordings(args.input, profile))
+    plot_recording(recording.frames, profile, args.out, title=Path(recording.source).name)
+    print(f"wrote {args.out}")
+
+
+def _native_profile(path: Path):
+    """The profile a file's format implies: AUSLAN ``.tsd`` / ``.sign``, else the synthetic glove."""
+    from sensor2text.glove.auslan import SIGN_SUFFIX, TSD_SUFFIX, profile_for
+    from sensor2text.glove.schema import SYNTHETIC_JOINTS
+
+    return profile_for(path) if path.suffix in (TSD_SUFFIX, SIGN_SUFFIX) else SYNTHETIC_JOINTS
+
+
+def cmd_probe(args) -> None:
+    from sensor2text.api import probe
+    from sensor2text.evaluation.probe_report import plot_bars, print_report, write_json
+
+    quiet_libraries()
+    result = probe(args.prompt, args.template, args.recording, args.gesture, args.checkpoint, args.base_model,
+                   args.top_k, args.seed)  # fmt: skip
+    print_report(result, args.labels)
+    if args.json:
+        write_json(result, args.json)
+    if args.plot:
+        plot_bars(result, args.plot)
+
+
+def _add_synth(sub) -> None:
+    p = sub.add_parser("synth", help="write synthetic two-hand glove recordings (CSV + HF dataset)")
+    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--train-subjects", type=int, default=8)
+    p.add_argument("--val-subjects", type=int, default=2)
+    p.add_argument("--test-subjects", type=int, default=2)
+    p.add_argument("--repetitions", type=int, default=5, help="recordings per subject and class")
+    p.add_argument("--classes", nargs="*", help="classes to write (default: all 23)")
+    p.add_argument("--splits", nargs="*", choices=["train", "validation", "test"], help="only these splits")
+    p.add_argument("--convention", default="two-hand", choices=["two-hand", "two-hand-thumb", "asl"])
+    p.add_argument("--format", default="csv,hf", help="csv, hf, or csv,hf")
+    p.set_defaults(func=cmd_synth)
+
+
+def _add_train(sub) -> None:
+    p = sub.add_parser("train", help="train projector + LoRA (accelerate; CPU by default)")
+    p.add_argument("--config", help="YAML run config (see configs/)")
+    p.add_argument("--set", nargs="+", action="extend", default=[], metavar="KEY=VALUE",
+                   help="overrides, e.g. training.max_steps=50; may be repeated")
+    p.add_argument("--output-dir", help="shortcut for training.output_dir")
+    p.add_argument("--base-model", help="shortcut for training.base_model: a hub id (gpt2), a folder, or the default")
+    p.add_argument("--resume", action="store_true", help="continue from the latest saved state")
+    p.add_argument("--hands-checkpoint", help="stepwise configs: reuse this trained hands model, train the composer")
+    p.set_defaults(func=cmd_train)
+
+
+def _add_train_knowledge(sub) -> None:
+    p = sub.add_parser("train-knowledge", help="train the text-knowledge adapter (number-word arithmetic) once")
+    p.add_argument("--out", required=True, help="adapter folder to write")
+    p.add_argument("--base-model", default=EMBEDDED_MODEL_NAME)
+    p.add_argument("--steps", type=int, default=200)
+    p.add_argument("--learning-rate", type=float, default=2e-3)
+    p.add_argument("--r", type=int, default=8)
+    p.set_defaults(func=cmd_train_knowledge)
+
+
+def _add_generate(sub) -> None:
+    p = sub.add_parser("generate", help="describe recordings, or a live glove (--stream), with a trained checkpoint")
+    p.add_argument("--checkpoint", default=str(DEFAULT_CHECKPOINT), help=CHECKPOINT_HELP)
+    p.add_argument("--input", help="a .csv recording, a folder of them, or a saved HF dataset")
+    p.add_argument("--split", help="only this split of a folder or dataset")
+    p.add_argument("--subjects", nargs="+", help="only recordings in these subject folders (tctodd7, adam1 ...)")
+    p.add_argument("--json", help="write one object per recording to this file ('-' = stdout)")
+    p.add_argument("--stream", metavar="PORT", help="live glove: /dev/ttyUSB0, COM3, socket://HOST:PORT, loop://")
+    p.add_argument("--baud", type=int, default=115200, help="serial baud rate (--stream)")
+    p.add_argument("--wire", default="csv", choices=["csv", "binary"], help="wire format of the glove (--stream)")
+    p.add_argument("--read-timeout", type=float, default=0.01, help="seconds one port read waits for bytes (--stream)")
+    p.add_argument("--calibration", help=CALIBRATION_HELP)
+    add_stream_arguments(p)
+    add_precision_argument(p, "auto")
+    p.set_defaults(func=cmd_generate)
+
+
+def _add_evaluate(sub) -> None:
+    p = sub.add_parser("evaluate", help="accuracy of generated descriptions; zero-shot protocols with --config")
+    p.add_argument("--checkpoint", default=str(DEFAULT_CHECKPOINT), help=CHECKPOINT_HELP)
+    p.add_argument("--data", required=True, help="a folder of recordings or a saved HF dataset")
+    p.add_argument("--split", help="only this split")
+    p.add_argument("--subjects", nargs="+", help="only recordings in these subject folders (tctodd7, adam1 ...)")
+    p.add_argument("--json", help="write the full report to this file")
+    p.add_argument("--config", help="zero-shot protocol YAML (configs/zeroshot/); scores every candidate label set")
+    p.add_argument("--out-dir", default="runs/zeroshot", help="where the zero-shot reports and plots go")
+    p.add_argument("--calibration", help=CALIBRATION_HELP)
+    add_precision_argument(p, "fp32")
+    p.set_defaults(func=cmd_evaluate)
+
+
+def _add_probe(sub) -> None:
+    p = sub.add_parser("probe", help="next-token probabilities for a gesture prompt, with and without the glove")
+    p.add_argument("--prompt", help="probe text; {glove} marks where the soft prompt goes (default: first)")
+    p.add_argument("--template", help="a shipped probe template (gesture, number, sign, fingers) or a path")
+    p.add_argument("--recording", help="a .csv glove recording to add as soft prompt")
+    p.add_argument("--gesture", help="synthesize one recording of this class (e.g. count_10, v_sign) instead")
+    p.add_argument("--seed", type=int, default=0, help="seed of the synthesized gesture")
+    p.add_argument("--checkpoint", help="checkpoint folder (default: the shipped one when a glove input is given)")
+    p.add_argument("--base-model", help="base LM when no checkpoint is used (default: the embedded one)")
+    p.add_argument("--top-k", type=int, default=20)
+    p.add_argument("--labels", nargs="*", help="classes whose synonym ranks are listed per condition")
+    p.add_argument("--json", help="write the full result to this file")
+    p.add_argument("--plot", help="write a bar chart PNG")
+    p.set_defaults(func=cmd_probe)
+
+
+def _add_plot(sub) -> None:
+    p = sub.add_parser("plot", help="joint-angle heatmap + hand skeleton PNG for one recording")
+    p.add_argument("--input", required=True, help="a recording: .csv, or AUSLAN .tsd / .sign")
+    p.add_argument("--out", required=True, help="PNG file to write")
+    p.add_argument("--profile", help="device profile (default: from the file type; .csv = synthetic-joints)")
+    p.set_defaults(func=cmd_plot)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sensor2text", description="Describe glove gestures with a language model.")
+    parser.add_argument("--version", action="version", version=f"sensor2text {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    _add_synth(sub)
+    _add_train(sub)
+    _add_train_knowledge(sub)
+    _add_generate(sub)
+    add_simulate_parser(sub)
+    add_replay_parser(sub, str(DEFAULT_CHECKPOINT))
+    add_record_parser(sub)
+    _add_evaluate(sub)
+    _add_probe(sub)
+    _add_plot(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except (Sensor2TextError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0

@@ -1,0 +1,267 @@
+"""Recording I/O: CSV files with a header, folders of them, and Hugging Face `datasets`.
+
+On-disk layout written by ``sensor2text synth --out DIR``::
+
+    DIR/<split>/<subject>/<label>-<repetition>.csv            glove frames, header = channel names
+    DIR/<split>/<subject>/<label>-<repetition>.keypoints.csv  42 x 3 keypoints per frame (cm)
+    DIR/hf/                                                   the same as a DatasetDict
+
+A CSV file has one header line naming the channels (an optional first column ``time_s``), then
+one frame per line. The label of a file is its name before the last ``-``, as in the AUSLAN sets.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from sensor2text.errors import RecordingError
+from sensor2text.glove.auslan import SIGN_SUFFIX, TSD_SUFFIX, class_from_stem, is_calibration, read_auslan
+from sensor2text.glove.auslan import profile_for as auslan_profile_for
+from sensor2text.glove.kinematics import two_hand_keypoints
+from sensor2text.glove.schema import SYNTHETIC_JOINTS, DeviceProfile, Normalizer, validate_recording
+
+# Optional first CSV column holding each frame's time in seconds.
+TIME_COLUMN = "time_s"
+# Suffix of keypoint files written beside recordings (skipped when listing recordings).
+KEYPOINTS_SUFFIX = ".keypoints.csv"
+# File suffixes read as recordings: this project's CSV and the AUSLAN formats.
+RECORDING_SUFFIXES = (".csv", TSD_SUFFIX, SIGN_SUFFIX)
+# Folder name of the Hugging Face copy inside a synth output folder.
+HF_FOLDER = "hf"
+
+
+@dataclass
+class Recording:
+    """One glove recording: ``frames (T, C)`` float32, where it came from, its label if known."""
+
+    frames: np.ndarray
+    source: str
+    label: str | None = None
+    subject: str | None = None
+
+
+def label_from_path(path: Path) -> str:
+    """``count_3-2.csv`` -> ``count_3`` (the file name before the last ``-``)."""
+    return path.stem.rsplit("-", 1)[0]
+
+
+def write_csv(path: Path, frames: np.ndarray, profile: DeviceProfile = SYNTHETIC_JOINTS) -> None:
+    """Write ``(T, C)`` frames with a ``time_s`` column and a header naming every channel."""
+    rate = profile.sample_rate_hz or 1.0
+    times = np.arange(frames.shape[0])[:, None] / rate
+    header = ",".join([TIME_COLUMN, *profile.channels])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savetxt(path, np.hstack([times, frames]), delimiter=",", header=header, comments="", fmt="%.4f")
+
+
+def _parse_row(line: str, number: int, source: str) -> list[float]:
+    try:
+        return [float(v) for v in line.split(",")]
+    except ValueError:
+        raise RecordingError(f"{source}, line {number}: expected comma-separated numbers, got '{line[:60]}'.") from None
+
+
+def read_csv(path: str | Path, profile: DeviceProfile = SYNTHETIC_JOINTS) -> np.ndarray:
+    """Read a CSV recording into validated ``(T, C)`` float32 frames in ``profile`` order."""
+    path = Path(path)
+    if not path.is_file():
+        raise RecordingError(f"{path}: file not found.")
+    lines = [line.strip() for line in path.read_text(errors="replace").splitlines() if line.strip()]
+    if not lines:
+        raise RecordingError(f"{path}: the file is empty; expected a header line and at least one frame.")
+    header = [name.strip() for name in lines[0].split(",")]
+    has_time = header[0] == TIME_COLUMN
+    channels = header[1:] if has_time else header
+    if len(channels) != profile.num_channels:
+        raise RecordingError(f"{path}: the header names {len(channels)} channels, expected "
+                             f"{profile.num_channels} for device profile '{profile.name}'.")  # fmt: skip
+    missing = [c for c in profile.channels if c not in channels]
+    if missing:
+        raise RecordingError(f"{path}: the header lacks channel '{missing[0]}' of profile '{profile.name}'.")
+    rows = [_parse_row(line, n, str(path)) for n, line in enumerate(lines[1:], start=2)]
+    if not rows:
+        raise RecordingError(f"{path}: the file has a header but no frames.")
+    width = len(header)
+    bad = next((n for n, r in enumerate(rows, start=2) if len(r) != width), None)
+    if bad is not None:
+        raise RecordingError(f"{path}, line {bad}: found {len(rows[bad - 2])} values, expected {width}.")
+    frames = np.asarray(rows, dtype=np.float32)[:, 1:] if has_time else np.asarray(rows, np.float32)
+    order = [channels.index(c) for c in profile.channels]
+    return validate_recording(frames[:, order], profile, str(path))
+
+
+def write_keypoints_csv(path: Path, frames: np.ndarray, hand_scale: float = 1.0) -> None:
+    """Write the 42 forward-kinematics keypoints ``(T, 42 * 3)`` of a synthetic recording."""
+    keypoints = two_hand_keypoints(frames.astype(np.float64), hand_scale).reshape(len(frames), -1)
+    names = [f"{hand}{k}_{axis}" for hand in ("l", "r") for k in range(21) for axis in "xyz"]
+    np.savetxt(path, keypoints, delimiter=",", header=",".join(names), comments="", fmt="%.3f")
+
+
+def is_hf_dataset(path: Path) -> bool:
+    """A folder written by ``Dataset(Dict).save_to_disk``."""
+    return (path / "dataset_dict.json").is_file() or (path / "state.json").is_file()
+
+
+def _iter_hf(path: Path, profile: DeviceProfile, split: str | None) -> Iterator[Recording]:
+    from datasets import DatasetDict, load_from_disk
+
+    data = load_from_disk(str(path))
+    parts = data.items() if isinstance(data, DatasetDict) else [(None, data)]
+    for name, part in parts:
+        if split and name and name != split:
+            continue
+        for i, row in enumerate(part.with_format("numpy")):
+            source = f"{path}[{name or 'data'}][{i}]"
+            frames = validate_recording(row["frames"], profile, source)
+            yield Recording(frames, source, row.get("label"), row.get("subject"))
+
+
+def iter_recordings(path: str | Path, profile: DeviceProfile = SYNTHETIC_JOINTS, split: str | None = None,
+                    subjects: list[str] | None = None) -> Iterator[Recording]:  # fmt: skip
+    """Recordings from a file, a folder of files (recursively) or a saved HF dataset.
+
+    Files: ``.csv`` (this project's format) and the AUSLAN formats ``.tsd`` and ``.sign``
+    (:mod:`sensor2text.glove.auslan`). A recording's subject is its folder's name (``subject2000``,
+    ``tctodd7``, ``adam2``). In a folder, PowerGlove calibration files are skipped, and so are
+    empty AUSLAN files (the original release holds one), with a note on stderr. ``subjects``
+    keeps only the recordings in folders of those names (``tctodd7``; ``adam1 adam2``).
+    """
+    path = Path(path)
+    if not path.exists():
+        raise RecordingError(f"{path}: no such file or folder.")
+    if path.is_dir() and is_hf_dataset(path):
+        yield from _iter_hf(path, profile, split)
+        return
+    files = [path] if path.is_file() else _recording_files(path, split)
+    if subjects:
+        files = _of_subjects(files, subjects, path)
+    for file in files:
+        if path.is_dir() and file.suffix in (TSD_SUFFIX, SIGN_SUFFIX) and file.stat().st_size == 0:
+            print(f"note: skipped {file}: the file is empty", file=sys.stderr)
+            continue
+        subject = file.parent.name if path.is_dir() else None
+        frames, label = read_recording(file, profile)
+        yield Recording(frames, str(file), label, subject)
+
+
+def standardize_sessions(recordings: list[Recording], min_recordings: int = 1) -> list[Recording]:
+    """Each session's recordings standardised by that session's own channel mean/std.
+
+    A session is a ``subject`` (the recording's folder: ``adam2``, ``tctodd7``): one wearer with one
+    glove fit on one day. Fitting its statistics needs no labels, only its recordings, so this is an
+    unlabelled calibration that removes the offsets and gains that differ between sessions.
+    Frames ``(T_i, C)`` keep their shape. RecordingError if a recording has no session, or a session
+    has fewer than ``min_recordings`` recordings.
+    """
+    sessions: dict[str, list[int]] = {}
+    for i, recording in enumerate(recordings):
+        if recording.subject is None:
+            raise RecordingError(f"{recording.source}: session standardisation needs the recording's session "
+                                 "(its folder); read a folder, or give calibration recordings.")  # fmt: skip
+        sessions.setdefault(recording.subject, []).append(i)
+    out = list(recordings)
+    for subject, index in sessions.items():
+        if len(index) < min_recordings:
+            raise RecordingError(f"session '{subject}': {len(index)} recordings, at least {min_recordings} are "
+                                 "needed to fit its channel statistics.")  # fmt: skip
+        normalizer = Normalizer.fit([recordings[i].frames for i in index])
+        for i in index:
+            out[i] = replace(recordings[i], frames=normalizer(recordings[i].frames))
+    return out
+
+
+def calibration_normalizer(path: str | Path, profile: DeviceProfile) -> Normalizer:
+    """Channel statistics of one session, fitted on every recording under ``path`` (no labels used)."""
+    return Normalizer.fit([r.frames for r in iter_recordings(path, profile)])
+
+
+def calibrate_recordings(recordings: list[Recording], profile: DeviceProfile,
+                         calibration: str | Path | None = None) -> list[Recording]:  # fmt: skip
+    """Recordings standardised for a ``session_norm`` model, frames ``(T_i, C)`` keeping their shape.
+
+    With ``calibration`` (a folder or file of the same glove and wearer), every recording is
+    standardised by its statistics. Without, each recording's session is its folder: recordings
+    read from a folder are grouped by it, and a single file is calibrated on the recordings of
+    the folder it sits in.
+    """
+    if calibration is not None:
+        normalizer = calibration_normalizer(calibration, profile)
+        return [replace(r, frames=normalizer(r.frames)) for r in recordings]
+    grouped = [r for r in recordings if r.subject is not None]
+    by_folder = standardize_sessions(grouped)
+    out, done = [], iter(by_folder)
+    for recording in recordings:
+        if recording.subject is None:
+            normalizer = calibration_normalizer(Path(recording.source).parent, profile)
+            out.append(replace(recording, frames=normalizer(recording.frames)))
+        else:
+            out.append(next(done))
+    return out
+
+
+def _recording_files(folder: Path, split: str | None) -> list[Path]:
+    root = folder / split if split and (folder / split).is_dir() else folder
+    files = sorted(p for p in root.rglob("*") if p.suffix in RECORDING_SUFFIXES and p.is_file()
+                   and not p.name.endswith(KEYPOINTS_SUFFIX) and not is_calibration(p))  # fmt: skip
+    if not files:
+        raise RecordingError(f"{folder}: the folder holds no recordings (.csv, .tsd or .sign files).")
+    return files
+
+
+def _of_subjects(files: list[Path], subjects: list[str], where: Path) -> list[Path]:
+    found = {f.parent.name for f in files}
+    missing = [s for s in subjects if s not in found]
+    if missing:
+        raise RecordingError(f"{where}: no recordings of subject '{missing[0]}' (folders found: "
+                             f"{', '.join(sorted(found)[:8])}{', ...' if len(found) > 8 else ''}).")  # fmt: skip
+    return [f for f in files if f.parent.name in subjects]
+
+
+def read_recording(file: Path, profile: DeviceProfile) -> tuple[np.ndarray, str]:
+    """``(frames (T, C), class name)`` of one file in any supported format, checked against ``profile``."""
+    if file.suffix not in (TSD_SUFFIX, SIGN_SUFFIX):
+        return read_csv(file, profile), label_from_path(file)
+    native = auslan_profile_for(file)
+    if native.num_channels != profile.num_channels:
+        raise RecordingError(f"{file}: a '{native.name}' recording ({native.num_channels} channels), but the "
+                             f"model expects profile '{profile.name}' ({profile.num_channels} channels).")  # fmt: skip
+    return read_auslan(file), class_from_stem(file.stem, file.suffix)
+
+
+def save_synthetic(records: list[dict], out: Path, formats: tuple[str, ...] = ("csv", "hf")) -> None:
+    """Write synthetic records (``synth.generate`` output) as CSV files and/or an HF DatasetDict."""
+    if "csv" in formats:
+        for r in records:
+            folder = out / r["split"] / r["subject"]
+            write_csv(folder / f"{r['label']}-{r['repetition']}.csv", r["frames"])
+            write_keypoints_csv(folder / f"{r['label']}-{r['repetition']}{KEYPOINTS_SUFFIX}",
+                                r["frames"], r["hand_scale"])  # fmt: skip
+    if "hf" in formats:
+        to_hf_dataset(records).save_to_disk(str(out / HF_FOLDER))
+
+
+def to_hf_dataset(records: list[dict]):
+    """Records -> ``DatasetDict`` by split, ``frames`` and ``keypoints`` as ``Array2D``."""
+    from datasets import Array2D, Dataset, DatasetDict, Features, Value
+
+    channels = records[0]["frames"].shape[1]
+    features = Features({
+        "subject": Value("string"), "label": Value("string"), "repetition": Value("int32"),
+        "frames": Array2D(shape=(None, channels), dtype="float32"),
+        "keypoints": Array2D(shape=(None, 42 * 3), dtype="float32"),
+    })  # fmt: skip
+    splits = {}
+    for split in dict.fromkeys(r["split"] for r in records):
+        rows = [r for r in records if r["split"] == split]
+        columns = {key: [r[key] for r in rows] for key in ("subject", "label", "repetition", "frames")}
+        columns["keypoints"] = [
+            two_hand_keypoints(r["frames"].astype(np.float64), r["hand_scale"])
+            .reshape(len(r["frames"]), -1).astype(np.float32) for r in rows
+        ]  # fmt: skip
+        splits[split] = Dataset.from_dict(columns, features=features)
+    return DatasetDict(splits)

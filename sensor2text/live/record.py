@@ -1,0 +1,113 @@
+"""Record a training set from a live glove, no checkpoint needed: ``sensor2text record``.
+
+The wearer is cued through a script (rest, then make the named gesture) and each take is written
+as ``<out>/<gesture>-<n>.csv``, the layout ``train``, ``evaluate`` and ``generate --input`` read
+(one folder per session: ``data/mine/train/alice1/``)::
+
+    sensor2text record --stream /dev/ttyACM0 --profile flex-5 --out data/mine/train/alice1 \
+        --gestures count_1 count_2 fist --takes 5
+
+Takes are cut by time, not by motion: after ``pause`` seconds of rest (frames dropped), the next
+``seconds`` x the profile's sample rate frames are the take. Numbering continues after the files
+already in ``out``, so a second sitting adds takes instead of overwriting them. Bad frames are
+counted and skipped by the wire parser, as in ``generate --stream``.
+"""
+
+from __future__ import annotations
+
+import queue
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from sensor2text.errors import Sensor2TextError
+from sensor2text.glove.recordings import label_from_path, write_csv
+from sensor2text.glove.schema import DeviceProfile
+from sensor2text.live.wire import FrameStats
+
+# Seconds without a single good frame before a recording gives up.
+NO_FRAMES_TIMEOUT_S = 5.0
+GESTURE_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")  # kept in a file name: no '/', no spaces
+
+
+class FrameBuffer:
+    """The pipeline a :class:`sensor2text.live.stream.PortSource` feeds: good frames ``(C,)`` into a queue."""
+
+    def __init__(self, profile: DeviceProfile, emit: Callable[[dict], None]):
+        self.profile, self.emit, self.stats = profile, emit, FrameStats()
+        self.frames: queue.Queue = queue.Queue()
+
+    def on_frames(self, frames) -> None:
+        for frame in frames:
+            self.frames.put(frame)
+
+    def drop_for(self, seconds: float) -> None:
+        """Drop every frame that is waiting or arrives in the next ``seconds`` (the rest); 0 drops none."""
+        if seconds <= 0:
+            return
+        end = time.monotonic() + seconds
+        while True:
+            try:
+                self.frames.get(timeout=max(0.0, end - time.monotonic()))
+            except queue.Empty:
+                if time.monotonic() >= end:
+                    return
+
+    def take(self, count: int, timeout_s: float = NO_FRAMES_TIMEOUT_S) -> np.ndarray:
+        """The next ``count`` frames ``(count, C)``; Sensor2TextError after ``timeout_s`` without one."""
+        frames = []
+        while len(frames) < count:
+            try:
+                frames.append(self.frames.get(timeout=timeout_s))
+            except queue.Empty:
+                raise Sensor2TextError(f"record: no frames from the glove for {timeout_s:g} s "
+                                       f"({self.stats.bad} bad frames so far: {self.stats.last_error or 'none'}); "
+                                       "check --wire, --baud and the port.") from None  # fmt: skip
+        return np.stack(frames).astype(np.float32)
+
+
+def check_gestures(gestures: list[str]) -> None:
+    """Sensor2TextError unless every name can be a file name that ``label_from_path`` reads back."""
+    if not gestures:
+        raise Sensor2TextError("record: --gestures needs at least one gesture name.")
+    for name in gestures:
+        if not GESTURE_NAME.match(name):
+            raise Sensor2TextError(f"record: gesture '{name}': use letters, digits, '_', '-' and '.' only "
+                                   "(the file name <gesture>-<take>.csv carries the label).")  # fmt: skip
+
+
+def next_take(folder: Path, gesture: str) -> int:
+    """The first take number of ``gesture`` not yet used in ``folder`` (0 for a new folder)."""
+    used = [int(p.stem.rsplit("-", 1)[1]) for p in folder.glob(f"{gesture}-*.csv")
+            if label_from_path(p) == gesture and p.stem.rsplit("-", 1)[1].isdigit()]  # fmt: skip
+    return max(used) + 1 if used else 0
+
+
+def record_session(buffer: FrameBuffer, out: str | Path, gestures: list[str], takes: int = 3,
+                   seconds: float = 2.0, pause: float = 2.0, say: Callable[[str], None] = print,
+                   timeout_s: float = NO_FRAMES_TIMEOUT_S) -> list[Path]:  # fmt: skip
+    """Cue ``takes`` rounds of ``gestures`` and write each take; returns the files written.
+
+    Each take is ``round(seconds * rate)`` frames ``(F, C)`` at the profile's sample rate (100 Hz
+    when it has none), written with ``write_csv`` (``time_s`` + the profile's channels).
+    """
+    check_gestures(gestures)
+    if takes < 1 or seconds <= 0 or pause < 0:
+        raise Sensor2TextError("record: --takes must be >= 1, --seconds > 0 and --pause >= 0.")
+    profile, out = buffer.profile, Path(out)
+    count = max(1, round(seconds * (profile.sample_rate_hz or 100.0)))
+    written = []
+    for round_index in range(takes):
+        for gesture in gestures:
+            say(f"[{round_index + 1}/{takes}] rest ...")
+            buffer.drop_for(pause)
+            say(f"[{round_index + 1}/{takes}] now: {gesture} ({seconds:g} s)")
+            frames = buffer.take(count, timeout_s)
+            path = out / f"{gesture}-{next_take(out, gesture)}.csv"
+            write_csv(path, frames, profile)
+            written.append(path)
+            say(f"saved {path} ({len(frames)} frames)")
+    return written

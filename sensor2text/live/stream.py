@@ -1,0 +1,363 @@
+"""Live glove stream: serial port (or a replayed file) -> frames -> gestures -> descriptions.
+
+Threads: a *source* thread reads the port (pyserial ``serial_for_url``: ``/dev/ttyUSB0``,
+``COM3``, ``socket://host:port``, ``loop://``), parses frames (:mod:`sensor2text.live.wire`), records
+them and cuts gestures (:mod:`sensor2text.live.segment`); the main thread describes each gesture
+with the model, streaming tokens to a sink (:mod:`sensor2text.live.display`). The source
+never waits for the model, so no frame is lost while the LM decodes; when gestures come faster
+than they can be described, the oldest waiting one is skipped (counted).
+
+A port that is missing or goes away is reopened with exponential backoff; a bad frame is
+counted and skipped. Neither stops the stream.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+
+from sensor2text.errors import Sensor2TextError
+from sensor2text.glove.schema import DeviceProfile
+from sensor2text.live.segment import HoldOptions, HoldSegmenter, Segment, WindowSegmenter
+from sensor2text.live.wire import FrameStats, make_parser
+from sensor2text.models.base import DescribeOptions
+
+# Seconds between two reconnect attempts: doubles from the first to the last value.
+RECONNECT_BACKOFF_S = (0.25, 4.0)
+# Largest read per call, and how long a read waits for bytes (the latency this adds).
+READ_SIZE = 65536
+READ_TIMEOUT_S = 0.01
+# Gestures waiting for the model; beyond this the oldest is skipped.
+MAX_PENDING_GESTURES = 2
+# Seconds between two "stats" events.
+STATS_EVERY_S = 1.0
+
+Emit = Callable[[dict], None]
+
+
+@dataclass(frozen=True)
+class StreamOptions:
+    """How to read and cut a live stream (the CLI's ``generate --stream`` flags)."""
+
+    url: str = ""
+    baudrate: int = 115200
+    wire_format: str = "csv"
+    window: int | None = None  # frames; with ``hop``, sliding windows instead of holds
+    hop: int | None = None
+    hold: HoldOptions = field(default_factory=HoldOptions)
+    record: str | None = None
+    read_timeout_s: float = READ_TIMEOUT_S  # how long one read waits for bytes (adds up to this latency)
+
+    def __post_init__(self):
+        if self.read_timeout_s <= 0:
+            raise ValueError(f"stream: the read timeout must be positive, got {self.read_timeout_s} s")
+        if (self.window is None) != (self.hop is None):
+            raise ValueError("stream: give both --window and --hop (sliding windows), or neither (holds)")
+
+
+def describe_segment(model, segment: Segment, detected_at: float, emit: Emit, rate_hz: float) -> dict:
+    """Describe one gesture, emitting ``token`` events and a final ``description`` event."""
+    start = time.perf_counter()
+    on_token = lambda text: emit({"event": "token", "text": text})  # noqa: E731
+    description = model.describe([segment.frames], DescribeOptions(on_token=on_token))[0]
+    done = time.perf_counter()
+    first = start + description.timings["first_token_ms"] / 1000 if "first_token_ms" in description.timings else done
+    event = {"event": "description", "text": description.text, "confidence": _round(description.confidence),
+             "first_token_ms": round(1000 * (first - detected_at), 1),
+             "latency_ms": round(1000 * (done - detected_at), 1),
+             "start_s": round(segment.start / rate_hz, 2), "end_s": round(segment.end / rate_hz, 2),
+             "reason": segment.reason}  # fmt: skip
+    emit(event)
+    return event
+
+
+@dataclass
+class Speculation:
+    """A description of a candidate segment, made before its hold was confirmed."""
+
+    segment: Segment
+    text: str
+    tokens: list[str]
+    confidence: float | None
+    first_token_at: float
+    done_at: float
+
+    def matches(self, segment: Segment) -> bool:
+        """The confirmed hold is this candidate: same movement onset, no movement since it stopped."""
+        return segment.reason == "hold" and (segment.start, segment.still_from) == (
+            self.segment.start, self.segment.still_from)  # fmt: skip
+
+
+def speculate(model, segment: Segment) -> Speculation:
+    """Describe a candidate segment without emitting anything."""
+    tokens: list[str] = []
+    start = time.perf_counter()
+    description = model.describe([segment.frames], DescribeOptions(on_token=tokens.append))[0]
+    done = time.perf_counter()
+    first = start + description.timings["first_token_ms"] / 1000 if "first_token_ms" in description.timings else done
+    return Speculation(segment, description.text, tokens, description.confidence, first, done)
+
+
+def emit_speculation(spec: Speculation, segment: Segment, detected_at: float, emit: Emit, rate_hz: float) -> dict:
+    """The ``description`` of a confirmed hold from its speculation (latency counted from the
+    confirmation: zero when the description was ready before)."""
+    for text in spec.tokens:
+        emit({"event": "token", "text": text})
+    ready = time.perf_counter()
+    event = {"event": "description", "text": spec.text, "confidence": _round(spec.confidence),
+             "first_token_ms": round(1000 * max(0.0, min(spec.first_token_at, ready) - detected_at), 1),
+             "latency_ms": round(1000 * max(0.0, ready - detected_at), 1),
+             "start_s": round(segment.start / rate_hz, 2), "end_s": round(segment.end / rate_hz, 2),
+             "reason": segment.reason, "speculated": True}  # fmt: skip
+    emit(event)
+    return event
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
+# ---- frames -> gestures ----------------------------------------------------------------------
+class FramePipeline:
+    """Runs in the source thread: counts, records and segments frames; queues gestures."""
+
+    def __init__(self, profile: DeviceProfile, segmenter, stats: FrameStats, emit: Emit, record: str | None = None,
+                 max_pending: int | None = MAX_PENDING_GESTURES):  # fmt: skip
+        """``max_pending``: gestures that may wait for the model before the oldest is skipped
+        (None: never skip, for a replay that can wait)."""
+        self.profile, self.segmenter, self.stats, self.emit = profile, segmenter, stats, emit
+        self.max_pending = max_pending
+        self.rate = profile.sample_rate_hz or 100.0
+        self.gestures: queue.Queue = queue.Queue()
+        self.candidate: Segment | None = None  # the latest candidate, not yet described
+        self.skipped = 0
+        self.frames = 0
+        self.arrivals: deque[float] = deque(maxlen=512)
+        self.recorder = Recorder(record, profile, self.rate) if record else None
+
+    def on_frames(self, frames: Iterable[np.ndarray]) -> None:
+        now = time.perf_counter()
+        for frame in frames:
+            self.frames += 1
+            self.arrivals.append(now)
+            if self.recorder:
+                self.recorder.write(frame)
+            segment = self.segmenter.push(frame)
+            if segment is not None:
+                self._queue(segment, now)
+
+    def _queue(self, segment: Segment, detected_at: float) -> None:
+        if segment.reason == "candidate":
+            self.candidate = segment
+            return
+        self.emit({"event": "gesture", "start_s": round(segment.start / self.rate, 2),
+                   "end_s": round(segment.end / self.rate, 2), "frames": len(segment.frames),
+                   "reason": segment.reason})  # fmt: skip
+        while self.max_pending is not None and self.gestures.qsize() >= self.max_pending:
+            try:
+                self.gestures.get_nowait()
+                self.skipped += 1
+            except queue.Empty:
+                break
+        self.gestures.put((segment, detected_at))
+
+    def take_candidate(self) -> Segment | None:
+        segment, self.candidate = self.candidate, None
+        return segment
+
+    def fps(self) -> float:
+        """Frames per second over the last second of arrivals."""
+        now = time.perf_counter()
+        recent = [t for t in self.arrivals if now - t <= 1.0]
+        return float(len(recent))
+
+    def stats_event(self) -> dict:
+        return {"event": "stats", "frames": self.frames, "fps": self.fps(), "bad_frames": self.stats.bad,
+                "bad_reasons": dict(self.stats.reasons), "dropped_frames": self.stats.dropped,
+                "skipped_gestures": self.skipped, "state": self.segmenter.state}  # fmt: skip
+
+    def close(self) -> None:
+        if self.recorder:
+            self.recorder.close()
+
+
+class Recorder:
+    """``--record FILE``: raw frames as a recording CSV (``time_s`` + the profile's channels)."""
+
+    def __init__(self, path: str, profile: DeviceProfile, rate_hz: float):
+        self.path, self.rate, self.count = Path(path), rate_hz, 0
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.file = self.path.open("w")
+        self.file.write(",".join(["time_s", *profile.channels]) + "\n")
+
+    def write(self, frame: np.ndarray) -> None:
+        values = ",".join(f"{v:.4f}" for v in frame)
+        self.file.write(f"{self.count / self.rate:.4f},{values}\n")
+        self.count += 1
+        if self.count % 100 == 0:
+            self.file.flush()
+
+    def close(self) -> None:
+        if not self.file.closed:
+            self.file.close()
+
+
+def make_segmenter(options: StreamOptions, scale: np.ndarray, rate_hz: float):
+    if options.window is not None:
+        return WindowSegmenter(options.window, options.hop)
+    return HoldSegmenter(scale, rate_hz, options.hold)
+
+
+# ---- sources -----------------------------------------------------------------------------------
+class PortSource(threading.Thread):
+    """Reads a pyserial URL into the pipeline; reconnects with backoff when the port is gone."""
+
+    def __init__(self, options: StreamOptions, pipeline: FramePipeline, open_port=None):
+        super().__init__(daemon=True, name="glove-port")
+        import serial
+
+        self.options, self.pipeline = options, pipeline
+        self.open_port = open_port or serial.serial_for_url
+        self.errors = (serial.SerialException, OSError, ValueError)
+        self.parser = make_parser(options.wire_format, pipeline.profile, pipeline.stats)
+        self.stop_event = threading.Event()
+        self.connects = 0
+
+    def run(self) -> None:
+        delay = RECONNECT_BACKOFF_S[0]
+        while not self.stop_event.is_set():
+            try:
+                options = self.options
+                port = self.open_port(options.url, baudrate=options.baudrate, timeout=options.read_timeout_s)
+            except self.errors as error:
+                delay = self._wait_retry(f"cannot open {self.options.url}: {error}", delay)
+                continue
+            self.connects += 1
+            self.pipeline.emit({"event": "connected", "port": self.options.url})
+            delay = RECONNECT_BACKOFF_S[0]
+            error = self._read(port)
+            if error is not None:
+                delay = self._wait_retry(f"{self.options.url} disconnected: {error}", delay)
+
+    def _read(self, port) -> str | None:
+        """Read until stopped (None) or until the port fails (the error)."""
+        try:
+            with port:
+                self.parser.reset()
+                while not self.stop_event.is_set():
+                    data = port.read(READ_SIZE)
+                    if data:
+                        self.pipeline.on_frames(self.parser.feed(data))
+        except self.errors as error:
+            return str(error) or type(error).__name__
+        return None
+
+    def _wait_retry(self, message: str, delay: float) -> float:
+        self.pipeline.emit({"event": "disconnected", "error": message, "retry_in_s": delay})
+        self.stop_event.wait(delay)
+        return min(2 * delay, RECONNECT_BACKOFF_S[1])
+
+    def stop(self) -> None:
+        self.stop_event.set()
+
+
+class ReplaySource(threading.Thread):
+    """Plays recorded frames ``(T, C)`` into the pipeline at the glove's rate times ``speed``
+    (``speed=0``: as fast as possible)."""
+
+    def __init__(self, frames: np.ndarray, pipeline: FramePipeline, speed: float = 1.0):
+        super().__init__(daemon=True, name="glove-replay")
+        self.frames, self.pipeline, self.speed = frames, pipeline, speed
+        self.stop_event = threading.Event()
+        self.finished = threading.Event()
+
+    def run(self) -> None:
+        from sensor2text.live.simulate import play
+
+        try:
+            if self.speed == 0:
+                for frame in self.frames:
+                    if self.stop_event.is_set():
+                        break
+                    self.pipeline.on_frames([frame])
+            else:
+                play(iter(self.frames), lambda frame: self.pipeline.on_frames([frame]), self.pipeline.rate,
+                     self.speed, self.stop_event.is_set)  # fmt: skip
+        finally:
+            self.finished.set()
+
+    def stop(self) -> None:
+        self.stop_event.set()
+
+
+# ---- the loop ---------------------------------------------------------------------------------
+def run(model, pipeline: FramePipeline, source, emit: Emit, max_gestures: int | None = None,
+        should_stop: Callable[[], bool] = lambda: False, speculate_holds: bool = True,
+        idle_work: Callable[[], bool] | None = None) -> list[dict]:  # fmt: skip
+    """Describe gestures until Ctrl-C, ``should_stop()``, ``max_gestures`` or the end of a replay.
+
+    With ``speculate_holds``, while no confirmed gesture waits, the latest candidate (the hand
+    just stopped) is described ahead of time; its confirmed hold then reuses that description.
+    When there is nothing to describe, ``idle_work()`` runs one short step (e.g.
+    the model's ``warm_step``) until it returns False.
+    Returns the description events. The recording is flushed and the source stopped on exit.
+    """
+    descriptions, last_stats, ahead = [], 0.0, None
+    source.start()
+    try:
+        while not should_stop() and (max_gestures is None or len(descriptions) < max_gestures):
+            if time.perf_counter() - last_stats >= STATS_EVERY_S:
+                emit(pipeline.stats_event())
+                last_stats = time.perf_counter()
+            try:
+                segment, detected_at = pipeline.gestures.get(timeout=0.01 if speculate_holds else 0.1)
+            except queue.Empty:
+                candidate = pipeline.take_candidate()
+                if speculate_holds and candidate is not None:
+                    ahead = _guarded(partial(speculate, model, candidate), candidate, pipeline.rate, emit) or ahead
+                elif getattr(source, "finished", None) is not None and source.finished.is_set():
+                    break  # a replay ended and every gesture was described
+                elif idle_work is not None:
+                    idle_work = idle_work if _idle_step(idle_work, emit) else None
+                continue
+            if ahead is not None and ahead.matches(segment):
+                descriptions.append(emit_speculation(ahead, segment, detected_at, emit, pipeline.rate))
+                continue
+            describe = partial(describe_segment, model, segment, detected_at, emit, pipeline.rate)
+            event = _guarded(describe, segment, pipeline.rate, emit)
+            if event is not None:
+                descriptions.append(event)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        source.stop()
+        source.join(timeout=2.0)
+        pipeline.close()
+        emit({**pipeline.stats_event(), "event": "end"})
+    return descriptions
+
+
+def _idle_step(work: Callable[[], bool], emit: Emit) -> bool:
+    """One step of idle work; an error stops the idle work (with an ``error`` event), not the stream."""
+    try:
+        return work()
+    except (Sensor2TextError, ValueError, RuntimeError, OSError) as error:
+        emit({"event": "error", "error": f"background work stopped: {error}"})
+        return False
+
+
+def _guarded(work, segment: Segment, rate_hz: float, emit: Emit):
+    """``work()``, or None with an ``error`` event: one gesture failing never stops the stream."""
+    try:
+        return work()
+    except (Sensor2TextError, ValueError, RuntimeError) as error:
+        emit({"event": "error", "error": f"describing the gesture at {segment.start / rate_hz:.1f} s failed: {error}"})
+        return None

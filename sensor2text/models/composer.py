@@ -1,0 +1,201 @@
+"""The composer: the LM names a whole gesture from words describing each hand (text only).
+
+Second stage of the stepwise design (:mod:`sensor2text.models.stepwise`). Its prompt
+(``prompts/compose/steps.txt``) holds the per-hand captions; the LM continues with an optional
+line of reasoning and the meaning::
+
+    Left hand: two: index, middle
+    Right hand: five: all fingers
+    So: two and five make seven. Meaning: seven
+
+Two LoRAs are trained on text, never on glove data:
+
+- optionally, a **knowledge adapter** on a generic number-word arithmetic corpus ("four and three
+  make seven"), standing in for knowledge a larger LM already has, then merged into the LM. It
+  says nothing about hands, fingers or gestures and is declared in every report;
+- the **composer** adapter on the **gesture texts** of the training classes, built from their
+  per-hand annotations (``assets/synthetic_hand_states.yaml``): when both hands show a number
+  the target reasons "<left> and <right> make <sum>" before the meaning, otherwise it gives the
+  meaning directly. The sum itself is masked out of the loss: gesture texts never teach
+  arithmetic.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from sensor2text.assets import PROMPTS_DIR
+from sensor2text.errors import ConfigError
+from sensor2text.labels import LabelSet
+
+NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+                "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+                "eighteen", "nineteen", "twenty")  # fmt: skip
+MEANING_MARKER = "Meaning:"
+# The word that ends a reasoning clause ("two and five make") before its answer.
+REASONING_VERB = "make"
+COMPOSE_DIR = PROMPTS_DIR / "compose"
+
+
+def load_compose_template(name_or_path: str) -> str:
+    path = Path(name_or_path)
+    if not path.is_file():
+        path = COMPOSE_DIR / f"{name_or_path}.txt"
+    if not path.is_file():
+        known = ", ".join(sorted(p.stem for p in COMPOSE_DIR.glob("*.txt")))
+        raise ConfigError(f"unknown composer template '{name_or_path}'; expected a file or one of: {known}.")
+    text = path.read_text().rstrip("\n")
+    if text.count("{left}") != 1 or text.count("{right}") != 1:
+        raise ConfigError(f"composer template '{path}': expected exactly one {{left}} and one {{right}}.")
+    return text
+
+
+def arithmetic_corpus(largest: int = 10) -> list[str]:
+    """Generic number-word sums ``"four and three make seven."`` for all addends 0..largest."""
+    return [f"{NUMBER_WORDS[a]} and {NUMBER_WORDS[b]} {REASONING_VERB} {NUMBER_WORDS[a + b]}."
+            for a in range(largest + 1) for b in range(largest + 1)]  # fmt: skip
+
+
+def caption_number(caption: str) -> str | None:
+    """The number word a hand caption starts with (``"two: index, middle"`` -> ``"two"``), else None."""
+    head = caption.split(":")[0].strip()
+    return head if head in NUMBER_WORDS else None
+
+
+def compose_prompt(template: str, left: str, right: str) -> str:
+    return template.format(left=left, right=right)
+
+
+def gesture_target(left: str, right: str, meaning: str) -> list[tuple[str, bool]]:
+    """Continuation after the prompt as ``[(text, trained)]`` segments.
+
+    When both hands show a number the LM reasons first: ``" two and five make"``, the sum (not
+    trained here: the gesture texts never teach arithmetic, only the corpus does), then
+    ``". Meaning: <name>"``. Otherwise the meaning comes directly.
+    """
+    a, b = caption_number(left), caption_number(right)
+    if a is None or b is None:
+        return [(f" {MEANING_MARKER} {meaning}", True)]
+    return [(f" {a} and {b} {REASONING_VERB}", True), (f" {meaning}", False),
+            (f". {MEANING_MARKER} {meaning}", True)]  # fmt: skip
+
+
+def gesture_texts(template: str, classes: list[str], hand_states: dict[str, tuple[str, str]],
+                  state_captions: dict[str, LabelSet], label_sets: dict[str, LabelSet],
+                  mirror: bool = False) -> list[tuple]:  # fmt: skip
+    """``(prompt, target segments)`` per training class: its per-hand captions and canonical name.
+
+    ``mirror`` adds each training gesture with its hands swapped and the same meaning, so
+    that every caption is seen on both sides of the prompt (a left-right symmetry prior,
+    applied to training classes only).
+    """
+    pairs = []
+    for name in classes:
+        left, right = (state_captions[s].canonical for s in hand_states[name])
+        pairs.append((left, right, label_sets[name].canonical))
+        if mirror and left != right:
+            pairs.append((right, left, label_sets[name].canonical))
+    return [(compose_prompt(template, left, right), gesture_target(left, right, meaning))
+            for left, right, meaning in pairs]  # fmt: skip
+
+
+def fitted_share(lm, tokenizer, texts: list[tuple], max_new_tokens: int) -> float:
+    """Share of gesture texts whose meaning the trained composer reproduces (a training-fit check)."""
+    outputs = compose(lm, tokenizer, [prompt for prompt, _ in texts], max_new_tokens)
+    wanted = [parse_meaning(target_text(target)) for _, target in texts]
+    return sum(parse_meaning(o) == w for o, w in zip(outputs, wanted)) / len(texts)
+
+
+def target_text(segments: list[tuple[str, bool]]) -> str:
+    return "".join(text for text, _ in segments)
+
+
+def parse_meaning(text: str) -> str:
+    """The words after the last ``Meaning:`` (the whole first line when there is none)."""
+    if MEANING_MARKER in text:
+        text = text.rsplit(MEANING_MARKER, 1)[1]
+    return text.strip().split("\n")[0].strip().rstrip(".").strip()
+
+
+@torch.no_grad()
+def corpus_accuracy(lm, tokenizer) -> float:
+    """Share of the corpus' sums the LM completes right, each clause asked on its own."""
+    corpus = arithmetic_corpus()
+    clauses = [" " + s.rsplit(" ", 1)[0] for s in corpus]  # a leading space, as in training
+    answers = continue_texts(lm, tokenizer, clauses, 3)
+    return sum(_first_word(a) == s.rsplit(" ", 1)[1].rstrip(".") for a, s in zip(answers, corpus)) / len(corpus)
+
+
+@torch.no_grad()
+def continue_texts(lm, tokenizer, prompts: list[str], max_new_tokens: int, stop_strings: list[str] | None = None,
+                   **generate_kwargs) -> list[str]:  # fmt: skip
+    """Batched continuation of text prompts (left-padded); returns only the new text."""
+    if stop_strings:
+        generate_kwargs.update(stop_strings=stop_strings, tokenizer=tokenizer)
+    side = tokenizer.padding_side
+    tokenizer.padding_side = "left"
+    try:
+        batch = tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False)
+    finally:
+        tokenizer.padding_side = side
+    out = lm.generate(**batch, max_new_tokens=max_new_tokens, do_sample=generate_kwargs.pop("do_sample", False),
+                      pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id,
+                      **generate_kwargs)  # fmt: skip
+    return tokenizer.batch_decode(out[:, batch.input_ids.shape[1] :], skip_special_tokens=True)
+
+
+def split_reasoning(text: str) -> str | None:
+    """``" five and five make ten. Meaning: ten"`` -> ``"five and five make"``; None without one."""
+    head, sep, _ = text.partition(f" {REASONING_VERB}")
+    return f"{head.strip()} {REASONING_VERB}" if sep and " and " in head else None
+
+
+@torch.no_grad()
+def compose(lm, tokenizer, prompts: list[str], max_new_tokens: int, hooks=None, **generate_kwargs) -> list[str]:
+    """Continue each composer prompt, reasoning in steps; returns the continuations.
+
+    1. The LM continues the prompt. If it starts a sum ("five and five make"), that clause
+    2. is given to the LM again *on its own* and with the composer LoRA switched off, so the
+       answer comes from its text knowledge (the base LM, plus the merged knowledge adapter
+       when there is one), never from the gesture texts;
+    3. the LM then continues prompt + clause + answer to the meaning.
+
+    ``hooks`` (live decoding of one prompt, :class:`sensor2text.models.decoding.TokenHooks`) sees the
+    tokens of steps 1 and 3 and the answer word of step 2; step 1 then stops at the clause, so
+    the live text never shows a sum the composer guessed.
+    """
+    first = _first_step(lm, tokenizer, prompts, max_new_tokens, hooks, generate_kwargs)
+    clauses = [split_reasoning(text) for text in first]
+    asked = [i for i, clause in enumerate(clauses) if clause]
+    if not asked:
+        return first
+    with lm.disable_adapter():  # the answer comes from the LM's (text) knowledge, not the composer
+        # the clause starts with a space, tokenised as in the corpus examples
+        answers = continue_texts(lm, tokenizer, [" " + clauses[i] for i in asked], 4, **dict(generate_kwargs))
+    if hooks:
+        hooks.emit(f" {_first_word(answers[0])}.")
+    resumed = [f"{prompts[i]} {clauses[i]} {_first_word(a)}." for i, a in zip(asked, answers)]
+    live = hooks.kwargs if hooks else {}
+    endings = continue_texts(lm, tokenizer, resumed, max_new_tokens, **dict(generate_kwargs), **live)
+    for i, answer, ending in zip(asked, answers, endings):
+        first[i] = f" {clauses[i]} {_first_word(answer)}.{ending}"
+    return first
+
+
+def _first_step(lm, tokenizer, prompts, max_new_tokens, hooks, generate_kwargs) -> list[str]:
+    if not hooks:
+        return continue_texts(lm, tokenizer, prompts, max_new_tokens, **dict(generate_kwargs))
+    stop = {"stop_strings": [f" {REASONING_VERB}"]}
+    first = continue_texts(lm, tokenizer, prompts, max_new_tokens, **dict(generate_kwargs), **hooks.kwargs, **stop)
+    for i, text in enumerate(first):  # stopped at the verb, but not in a clause: go on
+        if text.rstrip().endswith(REASONING_VERB) and not split_reasoning(text):
+            first[i] += continue_texts(lm, tokenizer, [prompts[i] + text], max_new_tokens,
+                                       **dict(generate_kwargs), **hooks.kwargs)[0]  # fmt: skip
+    return first
+
+
+def _first_word(text: str) -> str:
+    words = text.strip().split()
+    return words[0].strip(".,;:") if words else ""

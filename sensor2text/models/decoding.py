@@ -1,0 +1,48 @@
+"""Live decoding: text pieces to a callback as the LM writes them, and the greedy probabilities."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+
+class TokenHooks:
+    """Live decoding of one gesture: new text goes to ``on_text`` as tokens are generated, and
+    the greedy token probabilities are recorded (``confidence``: their geometric mean)."""
+
+    def __init__(self, tokenizer, on_text: Callable[[str], None]):
+        from transformers import LogitsProcessor, LogitsProcessorList, TextStreamer
+
+        hooks = self
+
+        class _Streamer(TextStreamer):
+            def on_finalized_text(self, text: str, stream_end: bool = False) -> None:
+                hooks.emit(text)
+
+        class _Recorder(LogitsProcessor):
+            """Changes nothing: notes the probability of the greedy choice."""
+
+            def __call__(self, input_ids, scores):
+                hooks.probs.append(float(scores.float().softmax(-1).max()))
+                return scores
+
+        self.on_text = on_text
+        self.probs: list[float] = []
+        self.first_token_at: float | None = None
+        self.kwargs = {"streamer": _Streamer(tokenizer, skip_prompt=True, skip_special_tokens=True),
+                       "logits_processor": LogitsProcessorList([_Recorder()])}  # fmt: skip
+
+    def emit(self, text: str) -> None:
+        if text:
+            if self.first_token_at is None:
+                self.first_token_at = time.perf_counter()
+            self.on_text(text)
+
+    @property
+    def confidence(self) -> float | None:
+        if not self.probs:
+            return None
+        return float(math.exp(np.mean(np.log(np.maximum(self.probs, 1e-12)))))

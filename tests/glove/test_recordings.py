@@ -1,0 +1,140 @@
+import json
+
+import numpy as np
+import pytest
+
+from sensor2text.errors import RecordingError
+from sensor2text.glove.recordings import (
+    Recording,
+    calibrate_recordings,
+    iter_recordings,
+    label_from_path,
+    read_csv,
+    save_synthetic,
+    standardize_sessions,
+    write_csv,
+)
+from sensor2text.glove.schema import SYNTHETIC_JOINTS
+from sensor2text.glove.synth import SynthSpec, generate
+
+
+def _frames(rng, n=20):
+    return rng.uniform(-10, 90, size=(n, 46)).astype(np.float32)
+
+
+def test_csv_round_trip_keeps_frames_and_header(tmp_path, rng):
+    frames = _frames(rng)
+    write_csv(tmp_path / "fist-0.csv", frames)
+    header = (tmp_path / "fist-0.csv").read_text().splitlines()[0].split(",")
+    assert header[:2] == ["time_s", "left_thumb_cmc_flex"] and len(header) == 47
+    np.testing.assert_allclose(read_csv(tmp_path / "fist-0.csv"), frames, atol=1e-4)
+
+
+def test_csv_columns_may_come_in_any_order(tmp_path, rng):
+    frames = _frames(rng)
+    names = list(SYNTHETIC_JOINTS.channels)[::-1]
+    lines = [",".join(names)] + [",".join(f"{v:.4f}" for v in row[::-1]) for row in frames]
+    (tmp_path / "r.csv").write_text("\n".join(lines))
+    np.testing.assert_allclose(read_csv(tmp_path / "r.csv"), frames, atol=1e-4)
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("", "the file is empty"),
+        ("a,b,c\n1,2,3\n", "the header names 3 channels, expected 46"),
+        ("time_s," + ",".join(SYNTHETIC_JOINTS.channels) + "\n", "has a header but no frames"),
+        (
+            "time_s," + ",".join(SYNTHETIC_JOINTS.channels) + "\n0," + ",".join(["1"] * 45) + ",nan\n",
+            "channel 'right_wrist_dev' is nan",
+        ),
+        ("time_s," + ",".join(SYNTHETIC_JOINTS.channels) + "\n0,1,2\n", "line 2: found 3 values, expected 47"),
+        (
+            "time_s," + ",".join(SYNTHETIC_JOINTS.channels) + "\n0," + ",".join(["x"] * 46) + "\n",
+            "line 2: expected comma-separated numbers",
+        ),
+    ],
+)
+def test_bad_csv_gets_one_clear_error_naming_the_file(tmp_path, content, message):
+    path = tmp_path / "bad-0.csv"
+    path.write_text(content)
+    with pytest.raises(RecordingError, match=message) as info:
+        read_csv(path)
+    assert str(path) in str(info.value) and "\n" not in str(info.value)
+
+
+def test_label_from_path():
+    from pathlib import Path
+
+    assert label_from_path(Path("d/count_3-2.csv")) == "count_3"
+    assert label_from_path(Path("i_love_you-10.csv")) == "i_love_you"
+
+
+def test_synthetic_folder_and_hf_dataset_hold_the_same_recordings(tmp_path):
+    records = list(
+        generate(SynthSpec(classes=("wave", "fist"), train_subjects=1, val_subjects=1, test_subjects=0, repetitions=1))
+    )
+    save_synthetic(records, tmp_path)
+    from_csv = list(iter_recordings(tmp_path, split="validation"))
+    from_hf = list(iter_recordings(tmp_path / "hf", split="validation"))
+    assert [r.label for r in from_csv] == ["fist", "wave"]
+    assert sorted(r.label for r in from_hf) == ["fist", "wave"]
+    hf = {r.label: r.frames for r in from_hf}
+    for r in from_csv:
+        np.testing.assert_allclose(r.frames, hf[r.label], atol=1e-3)
+    keypoints = tmp_path / "validation" / "subject1000" / "wave-0.keypoints.csv"
+    assert len(keypoints.read_text().splitlines()[0].split(",")) == 126
+    info = json.loads((tmp_path / "hf" / "dataset_dict.json").read_text())
+    assert info["splits"] == ["train", "validation"]
+
+
+def test_missing_path_and_empty_folder(tmp_path):
+    with pytest.raises(RecordingError, match="no such file or folder"):
+        list(iter_recordings(tmp_path / "nope"))
+    with pytest.raises(RecordingError, match=r"holds no recordings \(.csv, .tsd or .sign files\)"):
+        list(iter_recordings(tmp_path))
+
+
+def _sessions(rng):
+    """Two sessions of three recordings, the second with another offset and gain on every channel."""
+    base = [rng.uniform(0, 60, size=(15 + i, 46)).astype(np.float32) for i in range(3)]
+    shifted = [f * 1.5 + 10 for f in base]
+    return [Recording(f, f"a/{i}.csv", "fist", "a") for i, f in enumerate(base)] + [
+        Recording(f, f"b/{i}.csv", "fist", "b") for i, f in enumerate(shifted)
+    ]
+
+
+def test_standardize_sessions_uses_each_sessions_own_statistics(rng):
+    recordings = _sessions(rng)
+    out = standardize_sessions(recordings)
+    assert [r.frames.shape for r in out] == [r.frames.shape for r in recordings]
+    assert [r.source for r in out] == [r.source for r in recordings]
+    for session in ("a", "b"):
+        pooled = np.concatenate([r.frames for r in out if r.subject == session])
+        np.testing.assert_allclose(pooled.mean(0), 0, atol=1e-4)
+        np.testing.assert_allclose(pooled.std(0), 1, atol=1e-3)
+    # the second session is the first one re-calibrated: standardised, they are the same recordings
+    for a, b in zip(out[:3], out[3:]):
+        np.testing.assert_allclose(a.frames, b.frames, atol=1e-4)
+
+
+def test_standardize_sessions_needs_every_recordings_session(rng):
+    with pytest.raises(RecordingError, match="x.csv: session standardisation needs the recording's session"):
+        standardize_sessions([Recording(_frames(rng), "x.csv", "fist", None)])
+    with pytest.raises(RecordingError, match="session 'a': 3 recordings, at least 4"):
+        standardize_sessions(_sessions(rng), min_recordings=4)
+
+
+def test_calibrate_a_single_file_on_its_folder_or_on_given_recordings(tmp_path, rng):
+    for i in range(3):
+        write_csv(tmp_path / "s1" / f"fist-{i}.csv", _frames(rng))
+    write_csv(tmp_path / "other" / "fist-0.csv", _frames(rng) * 0.5 + 20)
+    folder = list(iter_recordings(tmp_path / "s1"))
+    single = list(iter_recordings(tmp_path / "s1" / "fist-1.csv"))
+    assert single[0].subject is None
+    by_folder = calibrate_recordings(folder, SYNTHETIC_JOINTS)
+    np.testing.assert_allclose(calibrate_recordings(single, SYNTHETIC_JOINTS)[0].frames, by_folder[1].frames)
+    other = read_csv(tmp_path / "other" / "fist-0.csv")
+    calibrated = calibrate_recordings(single, SYNTHETIC_JOINTS, calibration=tmp_path / "other")[0].frames
+    expected = (single[0].frames - other.mean(0)) / other.std(0)
+    np.testing.assert_allclose(calibrated, expected, rtol=1e-4, atol=1e-4)

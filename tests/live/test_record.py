@@ -1,0 +1,113 @@
+"""``sensor2text record``: cued takes from a live glove, written as a session folder of recordings."""
+
+import contextlib
+import socket
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from sensor2text.cli.main import main
+from sensor2text.errors import Sensor2TextError
+from sensor2text.glove.recordings import iter_recordings
+from sensor2text.glove.schema import flex_profile
+from sensor2text.live.record import FrameBuffer, check_gestures, next_take, record_session
+
+PROFILE = flex_profile(3)  # 3 bend channels; no sample rate, so takes count 100 frames a second
+
+
+def counting_buffer(frames: int) -> FrameBuffer:
+    """A buffer holding ``frames`` frames whose every channel is the frame's index."""
+    buffer = FrameBuffer(PROFILE, emit=lambda event: None)
+    buffer.on_frames(np.full(3, i, dtype=np.float32) for i in range(frames))
+    return buffer
+
+
+def test_takes_are_consecutive_frames_written_as_labelled_recordings(tmp_path):
+    out = tmp_path / "train" / "alice1"
+    said = []
+    written = record_session(counting_buffer(500), out, ["count_1", "flash-light"], takes=2, seconds=0.5,
+                             pause=0, say=said.append)  # fmt: skip
+    assert [p.name for p in written] == ["count_1-0.csv", "flash-light-0.csv", "count_1-1.csv", "flash-light-1.csv"]
+    recordings = {r.source: r for r in iter_recordings(tmp_path / "train", PROFILE)}
+    firsts = []
+    for path in written:
+        recording = recordings[str(path)]
+        assert recording.frames.shape == (50, 3) and recording.subject == "alice1"
+        assert recording.label == path.name.rsplit("-", 1)[0]  # 'flash-light' keeps its own '-'
+        np.testing.assert_array_equal(np.diff(recording.frames[:, 0]), np.ones(49))  # no frame lost or repeated
+        firsts.append(recording.frames[0, 0])
+    assert firsts == [0, 50, 100, 150]
+    assert "[2/2] now: flash-light (0.5 s)" in said
+
+
+def test_a_second_sitting_adds_takes_instead_of_overwriting(tmp_path):
+    record_session(counting_buffer(100), tmp_path, ["fist"], takes=1, seconds=0.5, pause=0, say=lambda s: None)
+    (tmp_path / "fist-notes.csv").write_text("not a take")
+    assert next_take(tmp_path, "fist") == 1
+    assert next_take(tmp_path, "fi") == 0  # 'fist-0.csv' is not a take of 'fi'
+    second = record_session(counting_buffer(100), tmp_path, ["fist"], takes=1, seconds=0.5, pause=0,
+                            say=lambda s: None)  # fmt: skip
+    assert [p.name for p in second] == ["fist-1.csv"]
+
+
+def test_the_rest_before_a_take_is_dropped(tmp_path):
+    buffer = counting_buffer(10)  # waiting frames, as if they had come during the rest
+    feeder = threading.Timer(0.1, lambda: buffer.on_frames(np.full(3, 99, dtype=np.float32) for _ in range(60)))
+    feeder.start()
+    written = record_session(buffer, tmp_path, ["fist"], takes=1, seconds=0.2, pause=0.05, say=lambda s: None)
+    feeder.join()
+    frames = next(iter_recordings(tmp_path, PROFILE)).frames
+    assert len(written) == 1 and frames.shape == (20, 3) and (frames == 99).all()
+
+
+def test_a_silent_glove_and_bad_arguments_are_clear_errors(tmp_path):
+    with pytest.raises(Sensor2TextError, match="no frames from the glove for 0.05 s"):
+        record_session(counting_buffer(10), tmp_path, ["fist"], seconds=0.5, pause=0, say=lambda s: None,
+                       timeout_s=0.05)  # fmt: skip
+    with pytest.raises(Sensor2TextError, match="gesture 'thumbs up': use letters"):
+        check_gestures(["fist", "thumbs up"])
+    with pytest.raises(Sensor2TextError, match="--takes must be >= 1"):
+        record_session(counting_buffer(10), tmp_path, ["fist"], takes=0, say=lambda s: None)
+
+
+def _glove(lines: list[str]) -> str:
+    """A glove on a free local port sending ``lines`` at about 1000 frames a second, then idling."""
+    server = socket.create_server(("127.0.0.1", 0))
+
+    def serve():
+        connection, _ = server.accept()
+        time.sleep(0.3)  # pyserial's socket:// flushes its input just after connecting
+        with connection, contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            for line in lines:
+                connection.sendall(line.encode() + b"\n")
+                time.sleep(0.001)
+            time.sleep(5)
+        server.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return f"socket://127.0.0.1:{server.getsockname()[1]}"
+
+
+def test_record_command_reads_a_live_glove_and_skips_a_bad_frame(tmp_path, capsys):
+    lines = [f"{i},{i},{i}" for i in range(400)]
+    lines[5] = "1,2,oops"  # one bad frame: counted and skipped, the recording goes on
+    url = _glove(lines)
+    out = tmp_path / "train" / "bob1"
+    code = main(["record", "--stream", url, "--profile", "flex-3", "--out", str(out), "--gestures", "fist", "count_2",
+                 "--takes", "2", "--seconds", "0.3", "--pause", "0"])  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert sorted(p.name for p in out.iterdir()) == ["count_2-0.csv", "count_2-1.csv", "fist-0.csv", "fist-1.csv"]
+    assert "4 takes in" in captured.err and "1 bad frames skipped" in captured.err
+    frames = {r.source: r.frames for r in iter_recordings(out, flex_profile(3))}
+    assert all(f.shape == (30, 3) for f in frames.values())
+
+
+def test_record_command_without_frames_exits_with_one_clear_line(tmp_path, capsys):
+    url = _glove([])
+    code = main(["record", "--stream", url, "--profile", "flex-3", "--out", str(tmp_path), "--gestures", "fist",
+                 "--seconds", "0.1", "--pause", "0"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and "no frames from the glove for 5 s" in err and "Traceback" not in err

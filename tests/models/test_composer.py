@@ -1,0 +1,98 @@
+import pytest
+import torch
+
+from sensor2text.config import ComposerConfig
+from sensor2text.errors import ConfigError
+from sensor2text.models.composer import (
+    arithmetic_corpus,
+    caption_number,
+    gesture_target,
+    load_compose_template,
+    parse_meaning,
+    target_text,
+)
+from sensor2text.training.text import _batch, train_composer
+
+
+def test_arithmetic_corpus_is_generic_number_word_sums():
+    corpus = arithmetic_corpus()
+    assert len(corpus) == 121
+    assert "four and three make seven." in corpus and "ten and ten make twenty." in corpus
+    words = {w.strip(".") for s in corpus for w in s.split()}
+    assert not words & {"hand", "hands", "finger", "fingers", "gesture", "sign"}
+
+
+def test_gesture_target_reasons_only_when_both_hands_show_a_number():
+    segments = gesture_target("two: index, middle", "five: all fingers", "seven")
+    assert target_text(segments) == " two and five make seven. Meaning: seven"
+    assert [trained for _, trained in segments] == [True, False, True]  # the sum is never taught here
+    assert gesture_target("relaxed", "one: thumb", "thumbs up") == [(" Meaning: thumbs up", True)]
+    assert caption_number("zero: fist") == "zero" and caption_number("relaxed") is None
+
+
+def test_parse_meaning_takes_the_words_after_the_last_marker():
+    assert parse_meaning(" five and five make ten. Meaning: ten\nLeft") == "ten"
+    assert parse_meaning(" Meaning: thumbs up.") == "thumbs up"
+    assert parse_meaning(" hello there\nmore") == "hello there"
+
+
+def test_batch_masks_prompt_padding_and_untrained_segments(tiny_lm_dir):
+    from transformers import AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(tiny_lm_dir)
+    pairs = [("Left", [(" one and", True), (" two", False), (" Meaning", True)]), ("", [(" one", True)])]
+    ids, mask, labels = _batch(tok, pairs)
+    prompt = len(tok("Left", add_special_tokens=False).input_ids)
+    untrained = len(tok(" two", add_special_tokens=False).input_ids)
+    first = len(tok(" one and", add_special_tokens=False).input_ids)
+    assert (labels[0, :prompt] == -100).all()
+    assert (labels[0, prompt + first : prompt + first + untrained] == -100).all()
+    assert labels[0, prompt] == ids[0, prompt]
+    assert mask[1].sum() < mask[0].sum() and (labels[1][mask[1] == 0] == -100).all()
+
+
+def test_compose_template_needs_both_placeholders(tmp_path):
+    assert "{left}" in load_compose_template("steps")
+    bad = tmp_path / "bad.txt"
+    bad.write_text("Hands: {left}")
+    with pytest.raises(ConfigError, match="right"):
+        load_compose_template(str(bad))
+
+
+def test_composer_training_lowers_the_loss_on_its_texts(tiny_lm_dir):
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(tiny_lm_dir)
+    lm = AutoModelForCausalLM.from_pretrained(tiny_lm_dir)
+    texts = [("Left hand: one", gesture_target("one: index", "five: all fingers", "six"))]
+    ids, mask, labels = _batch(tok, texts)
+    with torch.no_grad():
+        before = lm(input_ids=ids, attention_mask=mask, labels=labels).loss.item()
+    cfg = ComposerConfig(enabled=True, max_steps=30, batch_size=4, learning_rate=1e-2, arithmetic_corpus=False)
+    model = train_composer(lm, tok, cfg, texts, log=lambda _: None)
+    with torch.no_grad():
+        after = model(input_ids=ids, attention_mask=mask, labels=labels).loss.item()
+    assert after < 0.7 * before
+
+
+def test_split_reasoning_finds_the_sum_clause():
+    from sensor2text.models.composer import split_reasoning
+
+    assert split_reasoning(" five and five make ten. Meaning: ten") == "five and five make"
+    assert split_reasoning(" Meaning: wave") is None
+    assert split_reasoning(" make it so") is None
+
+
+def test_mirrored_gesture_texts_swap_the_hands_and_keep_the_meaning():
+    from sensor2text.labels import LabelSet
+    from sensor2text.models.composer import gesture_texts
+
+    captions = {"fist": LabelSet("fist", ("zero: fist",)), "open": LabelSet("open", ("five: all fingers",))}
+    states = {"count_5": ("fist", "open"), "count_0": ("fist", "fist")}
+    labels = {"count_5": LabelSet("count_5", ("five",)), "count_0": LabelSet("count_0", ("zero",))}
+    plain = gesture_texts("L {left} R {right}", ["count_5", "count_0"], states, captions, labels)
+    mirrored = gesture_texts("L {left} R {right}", ["count_5", "count_0"], states, captions, labels, mirror=True)
+    assert len(plain) == 2 and len(mirrored) == 3  # a symmetric gesture is not duplicated
+    prompt, target = mirrored[1]
+    assert prompt == "L five: all fingers R zero: fist"
+    assert target_text(target) == " five and zero make five. Meaning: five"

@@ -1,0 +1,48 @@
+import json
+
+from sensor2text.models import memo
+from sensor2text.models.memo import Composed, ComposerMemo, cache_dir, memo_key
+
+PAIR = ("five: all fingers", "five: all fingers")
+
+
+def test_memo_keeps_entries_across_a_save_and_load(tmp_path):
+    memo = ComposerMemo(tmp_path / "sub" / "memo.json")
+    assert memo.get(*PAIR) is None and memo.missing([PAIR]) == [PAIR]
+    memo.put(*PAIR, Composed(" five and five make ten. Meaning: ten", [" five", " ten"], [0.9, 0.8]))
+    memo.save()
+    again = ComposerMemo(tmp_path / "sub" / "memo.json")
+    again.load()
+    assert again.get(*PAIR) == memo.get(*PAIR) and again.missing([PAIR]) == []
+    assert json.loads((tmp_path / "sub" / "memo.json").read_text())["entries"][0]["left"] == PAIR[0]
+
+
+def test_a_damaged_or_unwritable_memo_is_not_an_error(tmp_path):
+    damaged = tmp_path / "memo.json"
+    damaged.write_text('{"entries": [{"left": 1}]')
+    memo = ComposerMemo(damaged)
+    memo.load()
+    assert memo.entries == {}
+    blocked = tmp_path / "file"
+    blocked.write_text("")
+    memo = ComposerMemo(blocked / "memo.json")  # its folder would be a file
+    memo.put(*PAIR, Composed("x", [], []))
+    memo.save()
+    assert memo.unsaved == 1
+
+
+def test_the_key_follows_the_checkpoint_and_the_precision(tmp_path):
+    (tmp_path / "composer").mkdir()
+    (tmp_path / "stepwise.json").write_text("{}")
+    (tmp_path / "composer" / "adapter_model.safetensors").write_bytes(b"a")
+    key = memo_key(tmp_path, "bf16")
+    assert memo_key(tmp_path, "bf16") == key and memo_key(tmp_path, "int8") != key
+    (tmp_path / "composer" / "adapter_model.safetensors").write_bytes(b"b")
+    assert memo_key(tmp_path, "bf16") != key
+
+
+def test_memo_lives_in_the_project_cache_folder(monkeypatch, tmp_path):
+    monkeypatch.undo()  # the tests' private memo folder
+    monkeypatch.setenv("SENSOR2TEXT_CACHE", str(tmp_path))
+    assert cache_dir() == tmp_path / "composer"
+    assert memo.cache_dir is cache_dir and ComposerMemo.for_checkpoint(tmp_path, "fp32").path.parent == cache_dir()

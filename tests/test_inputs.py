@@ -1,0 +1,101 @@
+import numpy as np
+import pytest
+
+from sensor2text.errors import Sensor2TextError
+from sensor2text.glove.recordings import Recording, calibrate_recordings
+from sensor2text.glove.schema import SYNTHETIC_JOINTS, Normalizer, resample
+from sensor2text.inputs import Preprocessor, augment, by_session, calibrate_for_session, session_groups
+
+
+def _recording(rng, subject, offset=0.0, scale=1.0, frames=40):
+    return Recording(rng.normal(offset, scale, (frames, 3)).astype(np.float32), f"{subject}/x.csv", "fist", subject)
+
+
+def test_windows_resample_then_normalise(rng):
+    trained = Normalizer(mean=[1.0, 2.0, 3.0], std=[2.0, 2.0, 4.0])
+    raw = [rng.normal(size=(50, 3)).astype(np.float32), rng.normal(size=(7, 3)).astype(np.float32)]
+    windows = Preprocessor(16, trained).windows(raw)
+    assert windows.shape == (2, 16, 3) and windows.dtype == np.float32
+    np.testing.assert_allclose(windows[1], trained(resample(raw[1], 16)), rtol=1e-6)
+
+
+def test_session_norm_preprocessor_refuses_until_calibrated_and_replaces_calibrations(rng):
+    pre = Preprocessor(8, Normalizer.identity(3), session_norm=True)
+    with pytest.raises(Sensor2TextError, match="calibrate it first"):
+        pre.windows([np.zeros((10, 3), dtype=np.float32)])
+    shifted = [rng.normal(5.0, 2.0, (200, 3)).astype(np.float32)]
+    pre.calibrate(shifted)
+    first = pre.session
+    np.testing.assert_allclose(pre.session.mean, shifted[0].mean(axis=0), rtol=1e-5)
+    expected = (resample(shifted[0], 8) - shifted[0].mean(axis=0)) / shifted[0].std(axis=0)
+    np.testing.assert_allclose(pre.windows(shifted)[0], expected, rtol=1e-4, atol=1e-5)
+    pre.calibrate([rng.normal(size=(200, 3)).astype(np.float32)])
+    assert pre.session is not first  # a second calibration replaces the first
+    assert pre.trained == Normalizer.identity(3)  # the saved normaliser never changes
+
+
+def test_a_checkpoint_without_session_norm_takes_no_calibration(rng):
+    pre = Preprocessor(8, Normalizer.identity(3))
+    with pytest.raises(Sensor2TextError, match="trained without session standardisation"):
+        pre.calibrate([np.zeros((4, 3), dtype=np.float32)])
+
+
+def test_augment_draws_gain_then_offset_per_channel():
+    import torch
+
+    window = torch.ones(5, 3)
+    assert torch.equal(augment(window), window)
+    torch.manual_seed(0)
+    out = augment(window, gain=0.1, offset=1.0)
+    torch.manual_seed(0)
+    expected = window * (1 + 0.1 * torch.randn(3)) + 1.0 * torch.randn(3)
+    assert torch.allclose(out, expected) and torch.equal(out[0], out[4])  # the same per channel over time
+
+
+def test_session_groups_follow_folders_or_one_calibration(rng, tmp_path):
+    recordings = [_recording(rng, "a"), _recording(rng, "b"), _recording(rng, "a")]
+    groups = session_groups(recordings)
+    assert [index for _, index in groups] == [[0, 2], [1]]
+    assert len(groups[0][0]) == 2  # calibrated on the session's own recordings
+    assert session_groups(recordings, tmp_path) == [(tmp_path, [0, 1, 2])]
+    lone = Recording(np.zeros((4, 3), dtype=np.float32), str(tmp_path / "x.csv"), "fist", None)
+    assert session_groups([lone]) == [(tmp_path, [0])]
+
+
+class _SessionModel:
+    """Stands in for a session_norm model: describes each window by its mean after calibration."""
+
+    session_norm = True
+    profile = SYNTHETIC_JOINTS
+
+    def __init__(self):
+        self.preprocessor = Preprocessor(10, Normalizer.identity(3), session_norm=True)
+
+    def calibrate(self, recordings):
+        self.preprocessor.calibrate(recordings)
+
+    def describe(self, recordings):
+        return [float(w.mean()) for w in self.preprocessor.windows(recordings)]
+
+
+def test_by_session_equals_standardising_each_session_first(rng):
+    """One mechanism: calibrating the model per session gives what data-level standardisation gave."""
+    recordings = [_recording(rng, "a", 5.0, 2.0), _recording(rng, "b", -3.0, 0.5), _recording(rng, "a", 5.0, 2.0)]
+    model = _SessionModel()
+    folded = by_session(model, recordings, model.describe)
+    standardised = calibrate_recordings(recordings, SYNTHETIC_JOINTS)
+    plain = Preprocessor(10, Normalizer.identity(3)).windows([r.frames for r in standardised])
+    np.testing.assert_allclose(folded, plain.mean(axis=(1, 2)), atol=1e-5)
+
+
+def test_one_session_policy_names_the_command(rng, tmp_path):
+    model = _SessionModel()
+    with pytest.raises(Sensor2TextError, match="replay: this checkpoint standardises each session"):
+        calibrate_for_session(model, command="replay")
+
+    class Plain:
+        session_norm = False
+
+    with pytest.raises(Sensor2TextError, match="--calibration: this checkpoint was trained without"):
+        calibrate_for_session(Plain(), calibration=tmp_path)
+    calibrate_for_session(Plain())  # nothing to do
