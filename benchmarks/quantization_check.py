@@ -41,18 +41,17 @@ def token_times(lm, tokenizer, repeats: int = 12) -> tuple[float, float]:
 
 
 def describe_times(model, recordings: list[np.ndarray]) -> list[float]:
-    model.generate([recordings[0]])  # warm-up
+    model.describe([recordings[0]])  # warm-up
     times = []
     for frames in recordings:
         started = time.perf_counter()
-        model.generate([frames])
+        model.describe([frames])
         times.append(1000 * (time.perf_counter() - started))
     return times
 
 
-def describe_all(model, recordings: list[np.ndarray], batch_size: int = 32) -> list[str]:
-    return [text for at in range(0, len(recordings), batch_size)
-            for text in model.generate(recordings[at : at + batch_size])]  # fmt: skip
+def describe_all(model, recordings: list[np.ndarray]) -> list[str]:
+    return [d.text for d in model.describe(recordings)]
 
 
 def main() -> None:

@@ -9,7 +9,7 @@
 
     .venv/bin/python benchmarks/stream_latency.py --seconds 60              # stepwise, --precision auto (bf16 here)
     .venv/bin/python benchmarks/stream_latency.py --seconds 60 --no-speculate --precision fp32  # the eager path
-    .venv/bin/python benchmarks/stream_latency.py --seconds 60 --precision int8 --memo runs/memo-int8.json
+    .venv/bin/python benchmarks/stream_latency.py --seconds 60 --cold-memo        # empty composer memo
     .venv/bin/python benchmarks/stream_latency.py --seconds 60 --precision int8 \
         --checkpoint smollm2-135m-synth
 """
@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import argparse
 import platform
+import resource
 import socket
+import subprocess
+import sys
 import threading
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -68,17 +70,9 @@ def serve(chunks: list[bytes]) -> tuple[str, dict]:
     return f"socket://127.0.0.1:{server.getsockname()[1]}", result
 
 
-def warm_memo(model, path: Path) -> tuple[int, float]:
-    """Give a stepwise model a composer memo at ``path`` with every caption pair; (pairs, seconds)."""
-    model.memo = ComposerMemo(path)
-    model.memo.load()
-    started = time.perf_counter()
-    while model.warm_step():
-        pass
-    return len(model.memo.entries), time.perf_counter() - started
-
-
 def stream_run(model, seconds: float, seed: int, speculate: bool = True) -> dict:
+    """Stream a random gesture script through ``generate --stream``'s pipeline, the model's idle
+    work (the stepwise composer memo) running between gestures as the CLI runs it."""
     labels = random_labels(max(4, int(seconds / 3)), seed, classes=tuple(model.label_sets))
     script = gesture_script(labels, seed=seed, subject=90)
     url, sender = serve(list(wire_chunks(script.frames, "binary", SYNTHETIC_JOINTS.channels)))
@@ -86,7 +80,8 @@ def stream_run(model, seconds: float, seed: int, speculate: bool = True) -> dict
     pipeline = FramePipeline(model.profile, HoldSegmenter(model.channel_scale(), RATE_HZ), FrameStats(), events.append)
     source = PortSource(StreamOptions(url=url, wire_format="binary"), pipeline)
     stop = lambda: "done_at" in sender and pipeline.gestures.empty() and time.perf_counter() - sender["done_at"] > 1
-    descriptions = run(model, pipeline, source, events.append, should_stop=stop, speculate_holds=speculate)
+    descriptions = run(model, pipeline, source, events.append, should_stop=stop, speculate_holds=speculate,
+                       idle_work=model.warm_step)  # fmt: skip
     sender["release"].set()
     correct = [model.label_sets[label].matches(d["text"]) for d, label in _matched(descriptions, script)]
     return {"labels": labels, "seconds": len(script.frames) / RATE_HZ, "sent": sender.get("sent", 0),
@@ -113,8 +108,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-speculate", action="store_true", help="describe only after the hold is confirmed")
     parser.add_argument("--verbose", action="store_true", help="print every gesture's description and latency")
-    parser.add_argument("--memo", metavar="FILE",
-                        help="stepwise: fill a composer memo (every caption pair) in FILE, then stream")  # fmt: skip
+    parser.add_argument("--load", action="store_true", help="run a CPU-bound process beside the stream")
+    parser.add_argument("--cold-memo", action="store_true",
+                        help="stepwise: start from an empty composer memo (a first run on a new machine)")  # fmt: skip
     args = parser.parse_args()
     print(f"machine: {platform.machine()}, {torch.get_num_threads()} threads, torch {torch.__version__}")
     frames = np.random.default_rng(0).uniform(-90, 90, (100_000, 46)).astype(np.float32)
@@ -123,10 +119,17 @@ def main() -> None:
         print(f"| {wire_format} | {parser_rate(wire_format, frames):,.0f} |")
     model = load_checkpoint(args.checkpoint)
     print(f"precision: {set_precision(model, args.precision)}")
-    if args.memo:
-        pairs, took = warm_memo(model, Path(args.memo))
-        print(f"composer memo: {pairs} caption pairs, filled in {took:.0f} s")
-    result = stream_run(model, args.seconds, args.seed, speculate=not args.no_speculate)
+    if model.design == "stepwise":
+        if args.cold_memo:
+            model.memo = ComposerMemo()
+        memo = model._active_memo()
+        print(f"composer memo: {len(memo.entries)} of {len(model.caption_pairs())} caption pairs known")
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if args.load else None
+    try:
+        result = stream_run(model, args.seconds, args.seed, speculate=not args.no_speculate)
+    finally:
+        if busy is not None:
+            busy.kill()
     ahead = sum(d.get("speculated", False) for d in result["descriptions"])
     print(f"\nstream: {result['seconds']:.0f} s at {RATE_HZ:.0f} Hz, {len(result['labels'])} gestures; "
           f"frames sent {result['sent']}, received {result['received']}, dropped {result['dropped']}, "
@@ -137,6 +140,8 @@ def main() -> None:
         print("\n| gesture | description | reason | described ahead | latency ms |\n|---|---|---|---|---|")
         for d, label in _matched(result["descriptions"], result["script"]):
             print(f"| {label} | {d['text']} | {d['reason']} | {d.get('speculated', False)} | {d['latency_ms']:.0f} |")
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak resident memory: {peak_mb:.0f} MB{' (a CPU-bound process beside it)' if args.load else ''}")
     print("\n| latency from the detected hold | p50 ms | p95 ms |\n|---|---|---|")
     for key, name in (("first_token_ms", "first token"), ("latency_ms", "full description")):
         values = [d[key] for d in result["descriptions"]]

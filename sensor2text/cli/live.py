@@ -156,8 +156,11 @@ def _serve(model, args, options, make_source, title: str, live: bool = True) -> 
 
 
 def _attach_memo(model, args) -> bool:
-    """Give a stepwise model its composer memo (unless ``--no-memo``); True when it has one to fill."""
-    if args.no_memo or model.design != "stepwise":
+    """Give a stepwise model its composer memo on disk (``--no-memo``: none); True when it has one to fill."""
+    if model.design != "stepwise":
+        return False
+    if args.no_memo:
+        model.disable_memo()
         return False
     model.use_memo(args.checkpoint)
     known, pairs = len(model.memo.entries), len(model.caption_pairs())

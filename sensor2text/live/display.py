@@ -52,6 +52,8 @@ class PrintSink:
             line = (f"[{event['start_s']:.1f}-{event['end_s']:.1f} s] {event['text']}   "
                     f"(confidence {confidence}, first token {event['first_token_ms']:.0f} ms, "
                     f"total {event['latency_ms']:.0f} ms)")  # fmt: skip
+        elif kind == "skipped":
+            line = f"[{event['start_s']:.1f}-{event['end_s']:.1f} s] skipped: {event['reason']}"
         elif kind == "error":
             line = f"error: {event['error']}"
         elif kind == "end":
@@ -103,6 +105,9 @@ class LiveDisplay:
         elif kind == "description":
             self.partial = ""
             self.descriptions.appendleft(event)
+        elif kind == "skipped":
+            self.descriptions.appendleft({**event, "text": "(skipped: newer gesture)", "confidence": None,
+                                          "first_token_ms": float("nan"), "latency_ms": float("nan")})
 
     def _render(self):
         from rich.console import Group
@@ -115,7 +120,7 @@ class LiveDisplay:
                 f"frames {s.get('frames', 0)}   bad {s.get('bad_frames', 0)}{f' ({reasons})' if reasons else ''}   "
                 f"dropped {s.get('dropped_frames', 0)}   skipped gestures {s.get('skipped_gestures', 0)}")  # fmt: skip
         table = Table(expand=True)
-        for column in ("time s", "description", "confidence", "first token ms", "total ms"):
+        for column in ("time s", "description", "confidence", "first token ms", "lag: total ms"):
             table.add_column(column)
         for d in self.descriptions:
             confidence = "-" if d["confidence"] is None else f"{d['confidence']:.2f}"

@@ -35,8 +35,9 @@ RECONNECT_BACKOFF_S = (0.25, 4.0)
 # Largest read per call, and how long a read waits for bytes (the latency this adds).
 READ_SIZE = 65536
 READ_TIMEOUT_S = 0.01
-# Gestures waiting for the model; beyond this the oldest is skipped.
-MAX_PENDING_GESTURES = 2
+# Gestures waiting for the model; beyond this the oldest is skipped (a "skipped" event says so):
+# a live stream describes the newest hold, never queueing behind old ones.
+MAX_PENDING_GESTURES = 1
 # Seconds between two "stats" events.
 STATS_EVERY_S = 1.0
 
@@ -163,10 +164,13 @@ class FramePipeline:
                    "reason": segment.reason})  # fmt: skip
         while self.max_pending is not None and self.gestures.qsize() >= self.max_pending:
             try:
-                self.gestures.get_nowait()
-                self.skipped += 1
+                old, _ = self.gestures.get_nowait()
             except queue.Empty:
                 break
+            self.skipped += 1
+            self.emit({"event": "skipped", "start_s": round(old.start / self.rate, 2),
+                       "end_s": round(old.end / self.rate, 2),
+                       "reason": "a newer gesture ended while the model was still busy"})  # fmt: skip
         self.gestures.put((segment, detected_at))
 
     def take_candidate(self) -> Segment | None:

@@ -28,6 +28,10 @@ class DescribeOptions:
     temperature: float = 1.0
     # Recordings decoded in one LM batch.
     batch_size: int = 32
+    # Steps whose words come from a closed vocabulary (the stepwise hand captions) are decoded
+    # greedily restricted to it, in a few batched passes (sensor2text.models.closed), instead of
+    # token by token; False decodes them freely. Sampling always decodes freely.
+    closed_vocabulary: bool = True
     # Live decoding of one recording: called with each new piece of text as the LM writes it;
     # the description's ``confidence`` and ``timings["first_token_ms"]`` are filled in then.
     on_token: Callable[[str], None] | None = None

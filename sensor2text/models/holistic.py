@@ -224,6 +224,17 @@ class Sensor2Text(Describer, nn.Module):
         return [Description(text, timings={"describe_ms": share, **_first_token_ms(hooks, start)},
                             confidence=hooks.confidence if hooks else None) for text in texts]  # fmt: skip
 
+    @torch.no_grad()
+    def choose(self, recordings: list[np.ndarray], texts: list[str]) -> list[tuple[str, float]]:
+        """Greedy description of each raw recording restricted to ``texts`` (a closed vocabulary),
+        decoded in a few batched passes: ``[(text, confidence)]``, the confidence being the
+        geometric mean of the decided tokens' probabilities."""
+        from sensor2text.models.closed import choose
+
+        prompt = self.embed_prompt(self.prepare(recordings))
+        chosen = choose(self.lm, prompt, [self.label_ids(t) for t in texts], self.tokenizer.pad_token_id)
+        return [(texts[i], float(np.exp(np.mean(np.log(np.maximum(probs, 1e-12)))))) for i, probs in chosen]
+
     def channel_scale(self) -> np.ndarray:
         """Per-channel scale ``(C,)`` of raw input: the whole normaliser's standard deviations."""
         return np.asarray(self.preprocessor.normalizer.std)

@@ -43,7 +43,9 @@ def cache_dir() -> Path:
 
 def memo_key(checkpoint: str | Path, precision: str) -> str:
     """Hash of the files that decide the composer's output, and the precision it runs at."""
-    digest = hashlib.sha256(f"v{MEMO_VERSION}|{precision}".encode())
+    from sensor2text import __version__
+
+    digest = hashlib.sha256(f"v{MEMO_VERSION}|{__version__}|{precision}".encode())
     for name in KEY_FILES:
         path = Path(checkpoint) / name
         digest.update(name.encode() + (path.read_bytes() if path.is_file() else b"-"))

@@ -105,6 +105,12 @@ def quantize_linear_layers(model: nn.Module, precision: str = "int8") -> int:
     return len(targets)
 
 
+# bf16 must beat fp32 by this factor in the measurement to be chosen by ``auto``.
+AUTO_MIN_SPEEDUP = 1.1
+# Decode steps timed per precision (after one warm-up step), on a 16-token prompt.
+AUTO_TIMED_STEPS = 6
+
+
 def has_native_bf16() -> bool:
     """Whether this CPU computes bf16 matmuls natively (AVX512-BF16 / AMX); else bf16 is emulated."""
     try:  # a private check of torch's oneDNN backend; a torch without it gets fp32
@@ -113,9 +119,83 @@ def has_native_bf16() -> bool:
         return False
 
 
-def resolve_precision(precision: str) -> str:
-    """``"auto"`` -> ``"bf16"`` on a CPU with native bf16, else ``"fp32"``; other names unchanged."""
+@torch.no_grad()
+def decode_ms(lm: nn.Module, steps: int = AUTO_TIMED_STEPS) -> float:
+    """Median milliseconds of one greedy decode step of ``lm`` after a 16-token prompt."""
+    import time
+
+    ids = torch.zeros(1, 16, dtype=torch.long)
+    out = lm(input_ids=ids, use_cache=True)
+    cache, token, times = out.past_key_values, ids[:, -1:], []
+    for _ in range(steps + 1):
+        started = time.perf_counter()
+        out = lm(input_ids=token, past_key_values=cache, use_cache=True)
+        times.append(time.perf_counter() - started)
+        cache = out.past_key_values
+    return 1000 * sorted(times[1:])[len(times[1:]) // 2]
+
+
+def _machine_key(lm: nn.Module) -> str:
+    import platform
+
+    config = lm.config.get_text_config() if hasattr(lm.config, "get_text_config") else lm.config
+    shape = f"{config.model_type}-{config.hidden_size}x{config.num_hidden_layers}"
+    return f"{platform.machine()}|{_cpu_name()}|torch {torch.__version__}|{torch.get_num_threads()} threads|{shape}"
+
+
+def _cpu_name() -> str:
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    import platform
+
+    return platform.processor() or "unknown cpu"
+
+
+def measured_precision(lm: nn.Module, cache_file=None) -> str:
+    """``fp32`` or ``bf16``, whichever decodes ``lm`` faster on this machine, measured once per
+    (CPU, torch, threads, LM shape) and remembered in ``<cache>/precision.json``.
+
+    int8 is never chosen: it changes descriptions (see the module docstring). A CPU without
+    native bf16 gets fp32 without a measurement.
+    """
+    import copy
+    import json
+
+    from sensor2text.models.lm import cache_dir
+
+    if not has_native_bf16():
+        return "fp32"
+    cache_file = cache_file or cache_dir() / "precision.json"
+    key = _machine_key(lm)
+    try:
+        known = json.loads(cache_file.read_text())
+    except (OSError, ValueError):
+        known = {}
+    if key not in known:
+        fp32_ms = decode_ms(lm)
+        converted = copy.deepcopy(lm)
+        quantize_linear_layers(converted, "bf16")
+        bf16_ms = decode_ms(converted)
+        known[key] = {"fp32_ms": round(fp32_ms, 2), "bf16_ms": round(bf16_ms, 2),
+                      "choice": "bf16" if fp32_ms >= AUTO_MIN_SPEEDUP * bf16_ms else "fp32"}  # fmt: skip
+        try:
+            cache_file.parent.mkdir(parents=True, exist_ok=True)
+            cache_file.write_text(json.dumps(known, indent=2) + "\n")
+        except OSError:
+            pass  # an unwritable cache only means measuring again next time
+    return known[key]["choice"]
+
+
+def resolve_precision(precision: str, lm: nn.Module | None = None) -> str:
+    """``"auto"`` -> the faster of fp32 and bf16 for ``lm`` on this machine (:func:`measured_precision`;
+    without an LM, bf16 on a CPU with native bf16, else fp32); other names checked and unchanged."""
     if precision == AUTO:
+        if lm is not None:
+            return measured_precision(lm)
         return "bf16" if has_native_bf16() else "fp32"
     if precision not in PRECISIONS:
         raise ValueError(f"precision '{precision}': expected {AUTO} or one of {', '.join(PRECISIONS)}.")
@@ -125,9 +205,9 @@ def resolve_precision(precision: str) -> str:
 def set_precision(model, precision: str) -> str:
     """Switch a loaded checkpoint's LMs to ``precision`` (``"fp32"`` leaves them as loaded).
 
-    Returns the precision used (``"auto"`` resolved).
+    Returns the precision used (``"auto"`` resolved by a measurement on the model's first LM).
     """
-    precision = resolve_precision(precision)
+    precision = resolve_precision(precision, model.lm_modules()[0] if precision == AUTO else None)
     if precision != "fp32":
         for lm in model.lm_modules():
             quantize_linear_layers(lm, precision)

@@ -118,11 +118,16 @@ class Stepwise(Describer):
 
     design = "stepwise"
 
-    def __init__(self, config: StepwiseConfig, hands, composer_lm, tokenizer, knowledge_dir: Path | None = None):
+    def __init__(self, config: StepwiseConfig, hands, composer_lm, tokenizer, knowledge_dir: Path | None = None,
+                 folder: Path | None = None):  # fmt: skip
         self.config, self.hands, self.lm, self.tokenizer = config, hands, composer_lm, tokenizer
         self.knowledge_dir = knowledge_dir  # adapter folder merged under the composer, if any
         self.profile = get_profile(config.profile)
-        self.memo: ComposerMemo | None = None  # remembered composer continuations (live stream)
+        self.folder = folder  # the checkpoint folder it was loaded from (keys the composer memo on disk)
+        # Remembered composer continuations per caption pair: made on first use (on disk for a
+        # loaded checkpoint, see sensor2text.models.memo); None after disable_memo().
+        self.memo: ComposerMemo | None = None
+        self._memo_enabled = True
 
     @property
     def knowledge_corpus(self) -> str:
@@ -138,9 +143,14 @@ class Stepwise(Describer):
         return texts
 
     def describe_hands(self, recordings: list[np.ndarray], options: DescribeOptions) -> list[tuple[str, str]]:
-        """Per-hand captions ``[(left, right)]`` from the shared hand model (sampled when the options sample)."""
+        """Per-hand captions ``[(left, right)]`` from the shared hand model, both hands in one batch:
+        chosen among the hand captions (``options.closed_vocabulary``), or generated freely
+        (sampled when the options sample)."""
         halves = [h for r in recordings for h in split_hands(r, self.profile.hand_slices)]
-        captions = self.hands.generate(halves, **options.generate_kwargs())
+        if options.closed_vocabulary and not options.do_sample:
+            captions = [text for text, _ in self.hands.choose(halves, self.hand_captions())]
+        else:
+            captions = self.hands.generate(halves, **options.generate_kwargs())
         return list(zip(captions[0::2], captions[1::2]))
 
     def _describe_batch(self, recordings: list[np.ndarray], options: DescribeOptions) -> list[Description]:
@@ -152,6 +162,8 @@ class Stepwise(Describer):
         max_new_tokens = options.max_new_tokens or self.config.max_new_tokens
         if hooks is not None and not options.do_sample:
             outputs = [self.compose_live(*hands[0], hooks, max_new_tokens)]
+        elif not options.do_sample and options.max_new_tokens is None and self._memo_enabled:
+            outputs = self.compose_pairs(hands)
         else:
             prompts = [compose_prompt(self.config.compose_template, left, right) for left, right in hands]
             sampling = options.generate_kwargs()
@@ -164,6 +176,28 @@ class Stepwise(Describer):
                             hooks.confidence if hooks else None, dict(timings))
                 for (left, right), out in zip(hands, outputs)]  # fmt: skip
 
+    def compose_pairs(self, pairs: list[tuple[str, str]]) -> list[str]:
+        """The composer's greedy continuation of each caption pair, each distinct pair composed
+        once at batch 1 and remembered (so a description never depends on its batch)."""
+        memo = self._active_memo()
+        for pair in dict.fromkeys(memo.missing(pairs)):
+            self.compose_live(*pair, TokenHooks(self.tokenizer, lambda text: None))
+        memo.save()
+        return [memo.get(*pair).text for pair in pairs]
+
+    def _active_memo(self) -> ComposerMemo:
+        if self.memo is None:
+            self.memo = ComposerMemo.for_checkpoint(self.folder, self.precision) if self.folder else ComposerMemo()
+        return self.memo
+
+    def disable_memo(self) -> None:
+        """Compose every description anew (no remembered continuations)."""
+        self._memo_enabled, self.memo = False, None
+
+    def hand_captions(self) -> list[str]:
+        """Every caption the hands model was trained to write (all synonyms of its label sets)."""
+        return sorted({s for label_set in self.hands.label_sets.values() for s in label_set.synonyms})
+
     def caption_pairs(self) -> list[tuple[str, str]]:
         """Every ``(left, right)`` pair of the hands model's captions (what the composer can be given)."""
         captions = sorted({label_set.canonical for label_set in self.hands.label_sets.values()})
@@ -172,11 +206,13 @@ class Stepwise(Describer):
     def compose_live(self, left: str, right: str, hooks, max_new_tokens: int | None = None) -> str:
         """The composer's continuation for one caption pair, decoded into ``hooks`` (greedy).
 
-        With a :class:`sensor2text.models.memo.ComposerMemo` in ``self.memo`` (the live stream sets one),
-        a pair composed before is replayed from it, tokens and probabilities included, and a new
-        pair is remembered.
+        Unless the memo is disabled (or ``max_new_tokens`` is not the checkpoint's), a pair composed
+        before is replayed from the :class:`sensor2text.models.memo.ComposerMemo`, tokens and
+        probabilities included, and a new pair is remembered.
         """
-        known = self.memo.get(left, right) if self.memo is not None else None
+        default_length = max_new_tokens in (None, self.config.max_new_tokens)
+        memo = self._active_memo() if self._memo_enabled and default_length else None
+        known = memo.get(left, right) if memo is not None else None
         if known is not None:
             for token in known.tokens:
                 hooks.emit(token)
@@ -190,23 +226,24 @@ class Stepwise(Describer):
                            hooks=hooks)[0]  # fmt: skip
         finally:
             hooks.on_text = show
-        if self.memo is not None:
-            self.memo.put(left, right, Composed(text, tokens, hooks.probs[first_prob:]))
+        if memo is not None:
+            memo.put(left, right, Composed(text, tokens, hooks.probs[first_prob:]))
         return text
 
     def warm_step(self) -> bool:
         """Compose one caption pair the composer memo lacks (idle work of the live stream).
 
-        False when there is nothing left to do (no memo, or every pair known); the memo is saved
+        False when there is nothing left to do (memo disabled, or every pair known); the memo is saved
         then, and every 16 new pairs on the way.
         """
-        if self.memo is None:
+        if not self._memo_enabled:
             return False
-        missing = self.memo.missing(self.caption_pairs())
+        memo = self._active_memo()
+        missing = memo.missing(self.caption_pairs())
         if missing:
             self.compose_live(*missing[0], TokenHooks(self.tokenizer, lambda text: None))
-        if not missing or self.memo.unsaved >= 16:
-            self.memo.save()
+        if not missing or memo.unsaved >= 16:
+            memo.save()
         return bool(missing)
 
     def save_caches(self) -> None:
@@ -215,7 +252,7 @@ class Stepwise(Describer):
 
     def use_memo(self, checkpoint: str | Path) -> None:
         """Remember the composer's answer per caption pair, on disk, keyed by ``checkpoint`` and precision."""
-        self.memo = ComposerMemo.for_checkpoint(checkpoint, self.precision)
+        self._memo_enabled, self.memo = True, ComposerMemo.for_checkpoint(checkpoint, self.precision)
 
     def lm_modules(self) -> list:
         return [self.lm, *self.hands.lm_modules()]
@@ -282,7 +319,7 @@ class Stepwise(Describer):
         if (knowledge / "adapter_model.safetensors").is_file():
             lm = PeftModel.from_pretrained(lm, str(knowledge)).merge_and_unload()
         lm = PeftModel.from_pretrained(lm, str(folder / COMPOSER_DIR), is_trainable=False).eval()
-        return cls(config, hands, lm, tokenizer, knowledge if knowledge.is_dir() else None)
+        return cls(config, hands, lm, tokenizer, knowledge if knowledge.is_dir() else None, folder)
 
 
 def is_stepwise(folder: str | Path) -> bool:

@@ -25,9 +25,11 @@ def test_print_sink_lines():
     sink = PrintSink(out)
     sink({"event": "disconnected", "error": "gone", "retry_in_s": 0.5})
     sink(DESCRIPTION)
+    sink({"event": "skipped", "start_s": 1.0, "end_s": 1.5, "reason": "a newer gesture ended"})
     sink({**STATS, "event": "end"})
     text = out.getvalue()
     assert "retrying in 0.5 s" in text and "ten" in text and "confidence 0.91" in text and "2 bad" in text
+    assert "[1.0-1.5 s] skipped: a newer gesture ended" in text
 
 
 def test_live_display_shows_state_partial_text_and_descriptions():

@@ -154,8 +154,10 @@ def test_loop_url_through_pyserial():
     assert _wait(lambda: pipeline.frames == 20)
     source.stop()
     source.join(2.0)
-    assert pipeline.gestures.qsize() == 2  # four windows of 5 frames; nobody described them, 2 were skipped
-    assert pipeline.skipped == 2
+    assert pipeline.gestures.qsize() == 1  # four windows of 5 frames; nobody described them: the newest waits
+    assert pipeline.skipped == 3
+    skipped = events.of("skipped")
+    assert [e["start_s"] for e in skipped] == [0.0, 0.05, 0.1] and "newer gesture" in skipped[0]["reason"]
 
 
 def test_ctrl_c_stops_cleanly_and_flushes_the_recording(tmp_path):

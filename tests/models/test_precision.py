@@ -125,3 +125,25 @@ def test_set_precision_reaches_every_lm_of_a_stepwise_model(tiny_lm_dir):
     for lm in model.lm_modules():
         assert any(isinstance(m, Int8WeightLinear) for m in lm.modules())
     assert set_precision(Holistic(), "fp32") == "fp32"
+
+
+def test_auto_measures_once_per_machine_and_caches(tiny_lm_dir, tmp_path, monkeypatch):
+    lm = tiny_lora_lm(tiny_lm_dir)
+    cache = tmp_path / "precision.json"
+    monkeypatch.setattr(quantize, "has_native_bf16", lambda: True)
+    timings = iter([10.0, 5.0])  # fp32 then bf16 milliseconds: bf16 twice as fast
+    monkeypatch.setattr(quantize, "decode_ms", lambda lm: next(timings))
+    assert quantize.measured_precision(lm, cache) == "bf16"
+    monkeypatch.setattr(quantize, "decode_ms", lambda lm: pytest.fail("measured again"))
+    assert quantize.measured_precision(lm, cache) == "bf16"  # remembered
+    cache.unlink()
+    timings = iter([10.0, 9.5])  # not 1.1x faster: fp32
+    monkeypatch.setattr(quantize, "decode_ms", lambda lm: next(timings))
+    assert quantize.measured_precision(lm, cache) == "fp32"
+    assert not any(isinstance(m, Bf16Linear) for m in lm.modules())  # the measured model is untouched
+    monkeypatch.setattr(quantize, "has_native_bf16", lambda: False)
+    assert quantize.measured_precision(lm, tmp_path / "other.json") == "fp32"
+
+
+def test_decode_ms_times_a_real_decode_step(tiny_lm_dir):
+    assert quantize.decode_ms(tiny_lora_lm(tiny_lm_dir), steps=2) > 0
