@@ -24,6 +24,7 @@ import subprocess
 import sys
 import threading
 import time
+from functools import partial
 
 import numpy as np
 import torch
@@ -32,7 +33,7 @@ from sensor2text.api import DEFAULT_CHECKPOINT
 from sensor2text.glove.schema import SYNTHETIC_JOINTS
 from sensor2text.live.segment import HoldSegmenter
 from sensor2text.live.simulate import gesture_script, play, random_labels, wire_chunks
-from sensor2text.live.stream import FramePipeline, PortSource, StreamOptions, run
+from sensor2text.live.stream import FramePipeline, PortSource, StreamOptions, ThreadGovernor, run
 from sensor2text.live.wire import FrameStats, make_parser
 from sensor2text.models.memo import ComposerMemo
 from sensor2text.models.precision import AUTO, PRECISIONS, set_precision
@@ -81,7 +82,8 @@ def stream_run(model, seconds: float, seed: int, speculate: bool = True) -> dict
     source = PortSource(StreamOptions(url=url, wire_format="binary"), pipeline)
     stop = lambda: "done_at" in sender and pipeline.gestures.empty() and time.perf_counter() - sender["done_at"] > 1
     descriptions = run(model, pipeline, source, events.append, should_stop=stop, speculate_holds=speculate,
-                       idle_work=model.warm_step)  # fmt: skip
+                       idle_work=partial(model.warm_step, interrupt=pipeline.has_work),
+                       governor=ThreadGovernor())  # fmt: skip
     sender["release"].set()
     correct = [model.label_sets[label].matches(d["text"]) for d, label in _matched(descriptions, script)]
     return {"labels": labels, "seconds": len(script.frames) / RATE_HZ, "sent": sender.get("sent", 0),

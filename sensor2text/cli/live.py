@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from functools import partial
 
 from sensor2text.glove.schema import SYNTHETIC_JOINTS
 
@@ -133,6 +134,7 @@ def _serve(model, args, options, make_source, title: str, live: bool = True) -> 
     from sensor2text.live.stream import (
         MAX_PENDING_GESTURES,
         FramePipeline,
+        ThreadGovernor,
         make_segmenter,
         run,
     )
@@ -140,14 +142,15 @@ def _serve(model, args, options, make_source, title: str, live: bool = True) -> 
 
     profile = model.profile
     rate = profile.sample_rate_hz or 100.0
-    idle_work = model.warm_step if _attach_memo(model, args) else None
+    warm = _attach_memo(model, args)
     sink = _sink(args, title)
     try:
         segmenter = make_segmenter(options, model.channel_scale(), rate)
         pending = MAX_PENDING_GESTURES if live else None  # a replay can wait for the model
         pipeline = FramePipeline(profile, segmenter, FrameStats(), sink, options.record, pending)
+        idle_work = partial(model.warm_step, interrupt=pipeline.has_work) if warm else None
         run(model, pipeline, make_source(pipeline), sink, max_gestures=args.max_gestures,
-            speculate_holds=not args.no_speculate, idle_work=idle_work)  # fmt: skip
+            speculate_holds=not args.no_speculate, idle_work=idle_work, governor=ThreadGovernor())  # fmt: skip
     finally:
         sink.close()
         model.save_caches()

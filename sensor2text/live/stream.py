@@ -13,6 +13,7 @@ counted and skipped. Neither stops the stream.
 
 from __future__ import annotations
 
+import os
 import queue
 import threading
 import time
@@ -173,6 +174,10 @@ class FramePipeline:
                        "reason": "a newer gesture ended while the model was still busy"})  # fmt: skip
         self.gestures.put((segment, detected_at))
 
+    def has_work(self) -> bool:
+        """A gesture waits to be described (or a candidate to be described ahead)."""
+        return not self.gestures.empty() or self.candidate is not None
+
     def take_candidate(self) -> Segment | None:
         segment, self.candidate = self.candidate, None
         return segment
@@ -302,16 +307,42 @@ class ReplaySource(threading.Thread):
         self.stop_event.set()
 
 
+class ThreadGovernor:
+    """Torch threads for describing: every core while the machine is quiet, one fewer per core
+    that other processes keep busy. A matmul split over a core that another process holds waits
+    for it at every step (3-6x slower here); one thread per free core does not."""
+
+    def __init__(self, cores: int | None = None):
+        import psutil
+
+        self.cores = cores or os.cpu_count() or 1
+        self.process = psutil.Process()
+        self._system = psutil.cpu_percent
+        self._system(None), self.process.cpu_percent(None)  # start both measurements
+
+    def update(self) -> int:
+        """Measure the last interval's load and set ``torch.set_num_threads``; returns the threads."""
+        import torch
+
+        busy = self._system(None) * self.cores / 100  # cores busy in all, this process included
+        others = max(0.0, busy - self.process.cpu_percent(None) / 100)
+        threads = max(1, self.cores - int(others + 0.5))
+        if threads != torch.get_num_threads():
+            torch.set_num_threads(threads)
+        return threads
+
+
 # ---- the loop ---------------------------------------------------------------------------------
 def run(model, pipeline: FramePipeline, source, emit: Emit, max_gestures: int | None = None,
         should_stop: Callable[[], bool] = lambda: False, speculate_holds: bool = True,
-        idle_work: Callable[[], bool] | None = None) -> list[dict]:  # fmt: skip
+        idle_work: Callable[[], bool] | None = None, governor: ThreadGovernor | None = None) -> list[dict]:  # fmt: skip
     """Describe gestures until Ctrl-C, ``should_stop()``, ``max_gestures`` or the end of a replay.
 
     With ``speculate_holds``, while no confirmed gesture waits, the latest candidate (the hand
     just stopped) is described ahead of time; its confirmed hold then reuses that description.
     When there is nothing to describe, ``idle_work()`` runs one short step (e.g.
-    the model's ``warm_step``) until it returns False.
+    the model's ``warm_step``) until it returns False. A ``governor`` resets the torch threads to
+    the free cores every second.
     Returns the description events. The recording is flushed and the source stopped on exit.
     """
     descriptions, last_stats, ahead = [], 0.0, None
@@ -319,7 +350,8 @@ def run(model, pipeline: FramePipeline, source, emit: Emit, max_gestures: int | 
     try:
         while not should_stop() and (max_gestures is None or len(descriptions) < max_gestures):
             if time.perf_counter() - last_stats >= STATS_EVERY_S:
-                emit(pipeline.stats_event())
+                threads = {"threads": governor.update()} if governor is not None else {}
+                emit({**pipeline.stats_event(), **threads})
                 last_stats = time.perf_counter()
             try:
                 segment, detected_at = pipeline.gestures.get(timeout=0.01 if speculate_holds else 0.1)

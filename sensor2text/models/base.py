@@ -144,7 +144,7 @@ class Describer:
     def save_caches(self) -> None:
         """Keep what idle work built (e.g. the stepwise composer memo) for the next session."""
 
-    def warm_step(self) -> bool:
+    def warm_step(self, interrupt: Callable[[], bool] | None = None) -> bool:
         """Do one piece of idle work that makes later descriptions faster (the live stream calls
-        it between gestures); False when there is nothing left to do."""
+        it between gestures, giving way when ``interrupt()`` is True); False when nothing is left."""
         return False

@@ -13,8 +13,17 @@ class TokenHooks:
     """Live decoding of one gesture: new text goes to ``on_text`` as tokens are generated, and
     the greedy token probabilities are recorded (``confidence``: their geometric mean)."""
 
-    def __init__(self, tokenizer, on_text: Callable[[str], None]):
-        from transformers import LogitsProcessor, LogitsProcessorList, TextStreamer
+    def __init__(self, tokenizer, on_text: Callable[[str], None], interrupt: Callable[[], bool] | None = None):
+        """``interrupt()``, polled before each new token, ends the decoding early when True
+        (``interrupted`` is then set): background work gives way to a new gesture."""
+        import torch
+        from transformers import (
+            LogitsProcessor,
+            LogitsProcessorList,
+            StoppingCriteria,
+            StoppingCriteriaList,
+            TextStreamer,
+        )
 
         hooks = self
 
@@ -29,11 +38,19 @@ class TokenHooks:
                 hooks.probs.append(float(scores.float().softmax(-1).max()))
                 return scores
 
+        class _Interrupt(StoppingCriteria):
+            def __call__(self, input_ids, scores, **kwargs):
+                hooks.interrupted = hooks.interrupted or bool(interrupt())
+                return torch.full((input_ids.shape[0],), hooks.interrupted, dtype=torch.bool)
+
         self.on_text = on_text
         self.probs: list[float] = []
         self.first_token_at: float | None = None
+        self.interrupted = False
         self.kwargs = {"streamer": _Streamer(tokenizer, skip_prompt=True, skip_special_tokens=True),
                        "logits_processor": LogitsProcessorList([_Recorder()])}  # fmt: skip
+        if interrupt is not None:
+            self.kwargs["stopping_criteria"] = StoppingCriteriaList([_Interrupt()])
 
     def emit(self, text: str) -> None:
         if text:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -226,12 +227,13 @@ class Stepwise(Describer):
                            hooks=hooks)[0]  # fmt: skip
         finally:
             hooks.on_text = show
-        if memo is not None:
+        if memo is not None and not hooks.interrupted:  # an interrupted answer is incomplete: never kept
             memo.put(left, right, Composed(text, tokens, hooks.probs[first_prob:]))
         return text
 
-    def warm_step(self) -> bool:
-        """Compose one caption pair the composer memo lacks (idle work of the live stream).
+    def warm_step(self, interrupt: Callable[[], bool] | None = None) -> bool:
+        """Compose one caption pair the composer memo lacks (idle work of the live stream); when
+        ``interrupt()`` turns True (a gesture waits) the pair is dropped unfinished, to be redone.
 
         False when there is nothing left to do (memo disabled, or every pair known); the memo is saved
         then, and every 16 new pairs on the way.
@@ -241,7 +243,7 @@ class Stepwise(Describer):
         memo = self._active_memo()
         missing = memo.missing(self.caption_pairs())
         if missing:
-            self.compose_live(*missing[0], TokenHooks(self.tokenizer, lambda text: None))
+            self.compose_live(*missing[0], TokenHooks(self.tokenizer, lambda text: None, interrupt))
         if not missing or memo.unsaved >= 16:
             memo.save()
         return bool(missing)

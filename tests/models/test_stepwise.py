@@ -164,6 +164,9 @@ def test_live_composer_is_remembered_per_caption_pair(tiny_lm_dir, tmp_path, mon
     assert live(pairs[0]) == first  # same text, same tokens shown, same probabilities (confidence)
     monkeypatch.undo()
 
+    known = len(model.memo.entries)
+    assert model.warm_step(interrupt=lambda: True)  # a gesture waits: the pair is dropped unfinished
+    assert len(model.memo.entries) == known
     steps = 0
     while model.warm_step():
         steps += 1
