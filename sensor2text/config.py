@@ -8,6 +8,7 @@ dotted keys: ``--set training.max_steps=50 projector.type=lstm``.
 from __future__ import annotations
 
 import dataclasses
+import types
 import typing
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -27,10 +28,12 @@ DEFAULT_TRAIN_CLASSES = tuple(f"count_{n}" for n in range(10)) + (
 SPLITS = ("train", "validation", "test")
 
 
-def help_field(text: str, default=dataclasses.MISSING, factory=dataclasses.MISSING):
+def help_field(text: str, default=dataclasses.MISSING, factory=dataclasses.MISSING, at_least=None, above=None):
+    """A config field with its help text and, for numbers, its range (``at_least``: >=, ``above``: >)."""
+    metadata = {"help": text, "at_least": at_least, "above": above}
     if factory is not dataclasses.MISSING:
-        return field(default_factory=factory, metadata={"help": text})
-    return field(default=default, metadata={"help": text})
+        return field(default_factory=factory, metadata=metadata)
+    return field(default=default, metadata=metadata)
 
 
 @dataclass
@@ -39,9 +42,9 @@ class ProjectorConfig:
 
     type: str = help_field("Projector architecture: linear, mlp, conv, lstm, transformer, per_hand.", "mlp")
     num_virtual_tokens: int = help_field("Soft-prompt tokens the glove window becomes.", 4)
-    hidden_dim: int = help_field("Width of the projector's hidden layers.", 256)
-    num_layers: int = help_field("Hidden layers (mlp, conv, lstm, transformer).", 2)
-    dropout: float = help_field("Dropout inside the projector.", 0.1)
+    hidden_dim: int = help_field("Width of the projector's hidden layers.", 256, at_least=1)
+    num_layers: int = help_field("Hidden layers (mlp, conv, lstm, transformer).", 2, at_least=1)
+    dropout: float = help_field("Dropout inside the projector.", 0.1, at_least=0)
     input_deltas: bool = help_field("Also feed frame-to-frame differences (explicit motion), per hand.", False)
 
     def __post_init__(self):
@@ -54,9 +57,9 @@ class AdapterConfig:
     """LoRA on the frozen LM (peft). ``target_modules: null`` uses peft's default per architecture."""
 
     enabled: bool = help_field("Add a LoRA adapter; false keeps the LM exactly as loaded.", True)
-    r: int = help_field("LoRA rank.", 8)
-    lora_alpha: int = help_field("LoRA scaling numerator (scale = alpha / r).", 16)
-    lora_dropout: float = help_field("Dropout on the LoRA input.", 0.05)
+    r: int = help_field("LoRA rank.", 8, at_least=1)
+    lora_alpha: int = help_field("LoRA scaling numerator (scale = alpha / r).", 16, above=0)
+    lora_dropout: float = help_field("Dropout on the LoRA input.", 0.05, at_least=0)
     target_modules: list[str] | None = help_field("Module names to adapt; null = peft's default.", None)
 
 
@@ -65,7 +68,7 @@ class PromptConfig:
     """The text around the soft tokens: a template name in prompts/ or a path."""
 
     template: str = help_field("Template name (prompts/<name>.txt) or file path with one {glove}.", "describe")
-    max_new_tokens: int = help_field("Tokens generated per description.", 8)
+    max_new_tokens: int = help_field("Tokens generated per description.", 8, at_least=1)
 
 
 @dataclass
@@ -82,10 +85,10 @@ class DataConfig:
     labels: str | None = help_field("Label-set YAML, or shipped: synthetic, auslan; null = synthetic.", None)
     classes: list[str] = help_field("Classes to train on.", factory=lambda: list(DEFAULT_TRAIN_CLASSES))
     seed: int = help_field("Seed of the synthetic generator.", 0)
-    train_subjects: int = help_field("Synthetic subjects for training.", 8)
-    val_subjects: int = help_field("Synthetic subjects for validation.", 2)
-    test_subjects: int = help_field("Synthetic subjects for testing.", 2)
-    repetitions: int = help_field("Synthetic repetitions per subject and class.", 5)
+    train_subjects: int = help_field("Synthetic subjects for training.", 8, at_least=0)
+    val_subjects: int = help_field("Synthetic subjects for validation.", 2, at_least=0)
+    test_subjects: int = help_field("Synthetic subjects for testing.", 2, at_least=0)
+    repetitions: int = help_field("Synthetic repetitions per subject and class.", 5, at_least=1)
     convention: str = help_field("Counting convention: two-hand, two-hand-thumb, asl.", "two-hand")
     augment_gain: float = help_field("Training augmentation: std of a random per-channel gain around 1.", 0.0)
     augment_offset: float = help_field("Augmentation: std of a per-channel offset, in the profile's units.", 0.0)
@@ -140,17 +143,18 @@ class TrainingConfig:
 
     base_model: str = help_field("Hub id, local folder, or the embedded default.", EMBEDDED_MODEL_NAME)
     output_dir: str = help_field("Where the run writes logs, states and the final checkpoint.", "runs/default")
-    max_steps: int = help_field("Optimiser steps.", 300)
-    batch_size: int = help_field("Recordings per step.", 16)
-    learning_rate: float = help_field("Peak learning rate of the projector.", 1e-3)
-    lora_learning_rate: float = help_field("Peak learning rate of the LoRA weights.", 5e-4)
-    weight_decay: float = help_field("AdamW weight decay.", 0.01)
-    warmup_steps: int = help_field("Linear warm-up steps.", 20)
+    max_steps: int = help_field("Optimiser steps.", 300, at_least=1)
+    batch_size: int = help_field("Recordings per step.", 16, at_least=1)
+    learning_rate: float = help_field("Peak learning rate of the projector.", 1e-3, above=0)
+    lora_learning_rate: float = help_field("Peak learning rate of the LoRA weights.", 5e-4, at_least=0)
+    weight_decay: float = help_field("AdamW weight decay.", 0.01, at_least=0)
+    warmup_steps: int = help_field("Linear warm-up steps.", 20, at_least=0)
     synonym_loss: str = help_field("'marginal' (log of summed synonym likelihoods) or 'mean'.", "marginal")
-    save_every: int = help_field("Save a resumable training state every N steps (0 = never).", 100)
-    keep_states: int = help_field("Keep the newest N training states, deleting older ones (0 = keep all).", 2)
-    eval_every: int = help_field("Validation loss every N steps (0 = never).", 100)
-    log_every: int = help_field("Log the training loss every N steps.", 10)
+    save_every: int = help_field("Save a resumable training state every N steps (0 = never).", 100, at_least=0)
+    keep_states: int = help_field("Keep the newest N training states, deleting older ones (0 = keep all).", 2,
+                                  at_least=0)
+    eval_every: int = help_field("Validation loss every N steps (0 = never).", 100, at_least=0)
+    log_every: int = help_field("Log the training loss every N steps.", 10, at_least=1)
     seed: int = help_field("Seed for initialisation and batch order.", 0)
 
     def __post_init__(self):
@@ -169,13 +173,13 @@ class ComposerConfig:
                                          "arithmetic, merged under the composer.", True)  # fmt: skip
     knowledge_adapter: str | None = help_field("Folder of a trained knowledge adapter to reuse; null = train it.",
                                                None)  # fmt: skip
-    knowledge_steps: int = help_field("Optimiser steps of the knowledge adapter (when trained here).", 200)
+    knowledge_steps: int = help_field("Optimiser steps of the knowledge adapter (when trained here).", 200, at_least=1)
     mirror_texts: bool = help_field("Also train on each gesture text with its hands swapped (same meaning).", True)
-    max_steps: int = help_field("Optimiser steps of the composer LoRA.", 60)
-    batch_size: int = help_field("Texts per step.", 16)
-    learning_rate: float = help_field("Peak learning rate of the composer and knowledge LoRAs.", 2e-3)
-    r: int = help_field("LoRA rank of the composer.", 8)
-    max_new_tokens: int = help_field("Tokens the composer may generate (reasoning + meaning).", 16)
+    max_steps: int = help_field("Optimiser steps of the composer LoRA.", 60, at_least=1)
+    batch_size: int = help_field("Texts per step.", 16, at_least=1)
+    learning_rate: float = help_field("Peak learning rate of the composer and knowledge LoRAs.", 2e-3, above=0)
+    r: int = help_field("LoRA rank of the composer.", 8, at_least=1)
+    max_new_tokens: int = help_field("Tokens the composer may generate (reasoning + meaning).", 16, at_least=1)
     seed: int = help_field("Seed of the composer's batch order.", 0)
 
 
@@ -195,12 +199,43 @@ class RunConfig:
             raise ConfigError("composer.enabled needs data.view: hands (the composer reads per-hand captions).")
 
 
+def _hint_name(hint) -> str:
+    return str(hint).replace("typing.", "") if typing.get_args(hint) else hint.__name__
+
+
 def _check_type(cls, name: str, value, where: str):
+    """``value`` as field ``name`` of ``cls`` takes it (a float from YAML 1.1's ``1e-3`` string
+    too), or ConfigError naming the field and the expected type."""
     hint = typing.get_type_hints(cls)[name]
+    args = typing.get_args(hint)
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        hint = next(a for a in args if a is not type(None))
+    wrong = ConfigError(f"{where}.{name}: expected {_hint_name(hint)}, got {value!r}.")
+    if hint is float and isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            raise wrong from None
+    if typing.get_origin(hint) is list:
+        if not isinstance(value, list) or not all(isinstance(v, typing.get_args(hint)[0]) for v in value):
+            raise wrong
+        return value
+    if hint is dict and not isinstance(value, dict):
+        raise wrong
     simple = {int: int, float: (int, float), str: str, bool: bool}
-    if hint in simple and not isinstance(value, simple[hint]) or (hint is int and isinstance(value, bool)):
-        raise ConfigError(f"{where}.{name}: expected {hint.__name__}, got {value!r}.")
+    if hint in simple and not isinstance(value, simple[hint]) or (hint in (int, float) and isinstance(value, bool)):
+        raise wrong
     return float(value) if hint is float else value
+
+
+def _check_range(spec: dataclasses.Field, value, where: str) -> None:
+    at_least, above = spec.metadata.get("at_least"), spec.metadata.get("above")
+    if at_least is not None and value < at_least:
+        raise ConfigError(f"{where}.{spec.name}: expected at least {at_least}, got {value!r}.")
+    if above is not None and not value > above:
+        raise ConfigError(f"{where}.{spec.name}: expected more than {above}, got {value!r}.")
 
 
 def from_dict(cls, data: dict, where: str):
@@ -218,6 +253,8 @@ def from_dict(cls, data: dict, where: str):
             values[name] = from_dict(sub, value, f"{where}.{name}")
         else:
             values[name] = _check_type(cls, name, value, where)
+            if values[name] is not None:
+                _check_range(fields[name], values[name], where)
     return cls(**values)
 
 

@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from sensor2text.errors import Sensor2TextError
-from sensor2text.glove.schema import Normalizer, resample
+from sensor2text.errors import RecordingError, Sensor2TextError
+from sensor2text.glove.schema import MIN_RECORDING_FRAMES, Normalizer, resample
 
 UNCALIBRATED = ("this checkpoint standardises each session (session_norm): calibrate it first with "
                 "sensor2text.calibrate(model, recordings of this glove and wearer), or describe a folder "
@@ -67,6 +67,10 @@ class Preprocessor:
         """Raw recordings ``[(T_i, C)]`` -> ``(B, F, C)`` float32 model input."""
         if self.session_norm and self.session is None:
             raise Sensor2TextError(UNCALIBRATED)
+        for i, recording in enumerate(recordings):
+            if np.ndim(recording) != 2 or len(recording) < MIN_RECORDING_FRAMES:
+                raise RecordingError(f"recording {i}: shape {np.shape(recording)}; expected (frames, channels) with "
+                                     f"at least {MIN_RECORDING_FRAMES} frames to hold a gesture.")  # fmt: skip
         normalizer = self.normalizer
         return np.stack([normalizer(resample(r, self.num_frames)) for r in recordings])
 

@@ -64,3 +64,25 @@ def test_session_norm_is_refused_for_stepwise_hands():
     assert load_run_config(None, ["data.session_norm=true"]).data.session_norm
     with pytest.raises(ConfigError, match="session_norm is not supported with data.view: hands"):
         load_run_config(None, ["data.session_norm=true", "data.view=hands"])
+
+
+@pytest.mark.parametrize("override, message", [
+    ("training.max_steps=-5", "training.max_steps: expected at least 1, got -5"),
+    ("training.learning_rate=-1", "training.learning_rate: expected more than 0"),
+    ("training.save_every=-1", "training.save_every: expected at least 0"),
+    ("training.log_every=0", "training.log_every: expected at least 1"),
+    ("data.classes=5", "data.classes: expected list\\[str\\], got 5"),
+    ("data.classes=[fist, 3]", "data.classes: expected list\\[str\\]"),
+    ("data.path=5", "data.path: expected str, got 5"),
+    ("adapter.target_modules=5", "adapter.target_modules: expected list\\[str\\]"),
+    ("training.max_steps=true", "training.max_steps: expected int, got True"),
+    ("projector.dropout=abc", "projector.dropout: expected float"),
+    ("composer.learning_rate=0", "composer.learning_rate: expected more than 0"),
+])  # fmt: skip
+def test_values_out_of_range_or_of_the_wrong_type_name_their_field(override, message):
+    with pytest.raises(ConfigError, match=message):
+        load_run_config(None, [override])
+
+
+def test_yaml_1_1_exponent_strings_are_numbers():
+    assert load_run_config(None, ["training.learning_rate=1e-3"]).training.learning_rate == 0.001

@@ -99,3 +99,14 @@ def test_one_session_policy_names_the_command(rng, tmp_path):
     with pytest.raises(Sensor2TextError, match="--calibration: this checkpoint was trained without"):
         calibrate_for_session(Plain(), calibration=tmp_path)
     calibrate_for_session(Plain())  # nothing to do
+
+
+def test_arrays_too_short_or_of_the_wrong_shape_are_refused_by_index():
+    from sensor2text.errors import RecordingError
+
+    pre = Preprocessor(8, Normalizer.identity(3))
+    good = np.zeros((10, 3), dtype=np.float32)
+    with pytest.raises(RecordingError, match=r"recording 1: shape \(1, 3\); expected \(frames, channels\) with at"):
+        pre.windows([good, np.zeros((1, 3), dtype=np.float32)])
+    with pytest.raises(RecordingError, match="recording 0: shape \\(10,\\)"):
+        pre.windows([np.zeros(10, dtype=np.float32)])

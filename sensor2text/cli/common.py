@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import sys
+import tempfile
 from pathlib import Path
 
 
@@ -27,10 +30,45 @@ def load_model(checkpoint: str, precision: str = "fp32"):
 
 
 def write_json(target: str, data) -> None:
-    """Write ``data`` as indented JSON to a file (folders made) or, for ``-``, to stdout."""
+    """Write ``data`` as indented JSON to a file or, for ``-``, to stdout. The file is written
+    whole or not at all (a temporary file beside it, then renamed), so a reader never sees it torn."""
     text = json.dumps(data, indent=2) + "\n"
     if target == "-":
         sys.stdout.write(text)
-    else:
-        Path(target).parent.mkdir(parents=True, exist_ok=True)
-        Path(target).write_text(text)
+        return
+    path = Path(target)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=f".{path.name}.", delete=False) as handle:
+        handle.write(text)
+    os.replace(handle.name, path)
+
+
+def check_writable(target: str | None) -> None:
+    """Refuse an output file that could not be written, before any work is done (not after it)."""
+    from sensor2text.errors import Sensor2TextError
+
+    if not target or target == "-":
+        return
+    path = Path(target)
+    folder = next((p for p in [path.parent, *path.parent.parents] if p.exists()), Path("."))
+    if path.is_dir() or not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise Sensor2TextError(f"--json {target}: cannot write there; expected a writable file path.")
+
+
+def printable(text: str) -> str:
+    """``text`` without control characters (terminal escapes from a file's content), newlines kept."""
+    return "".join(c if c.isprintable() or c == "\n" else repr(c)[1:-1] for c in text)
+
+
+def stop_on_signals() -> None:
+    """SIGTERM and SIGHUP end a command like Ctrl-C does: the stream flushes its recording and
+    writes its end event, outputs are closed."""
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    for name in ("SIGTERM", "SIGHUP"):
+        try:
+            signal.signal(getattr(signal, name), interrupt)
+        except (AttributeError, ValueError):  # no such signal here, or not the main thread
+            pass

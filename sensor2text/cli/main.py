@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sensor2text import __version__
 from sensor2text.api import DEFAULT_CHECKPOINT
-from sensor2text.cli.common import load_model, quiet_libraries, write_json
+from sensor2text.cli.common import check_writable, load_model, printable, quiet_libraries, stop_on_signals, write_json
 from sensor2text.cli.live import (
     CALIBRATION_HELP,
     add_precision_argument,
@@ -70,10 +70,25 @@ def cmd_train_knowledge(args) -> None:
 
 
 def _read_recordings(model, path, args) -> list:
-    """The recordings under ``path`` (``--split``, ``--subjects``)."""
+    """The recordings under ``path`` (``--split``, ``--subjects``); the files of a folder that
+    cannot be read are named on stderr and kept in ``args.unreadable``, the others are read."""
     from sensor2text.glove.recordings import iter_recordings
 
-    return list(iter_recordings(path, model.profile, split=args.split, subjects=args.subjects))
+    args.unreadable = []
+    recordings = list(iter_recordings(path, model.profile, split=args.split, subjects=args.subjects,
+                                      bad=args.unreadable))  # fmt: skip
+    for reason in args.unreadable:
+        print(f"error: {printable(reason)}", file=sys.stderr)
+    if not recordings:
+        raise Sensor2TextError(f"{path}: no readable recording.")
+    return recordings
+
+
+def _fail_if_unreadable(args) -> None:
+    """After the good recordings were described and written: a non-zero exit if some were not."""
+    if getattr(args, "unreadable", None):
+        raise Sensor2TextError(f"{len(args.unreadable)} recordings could not be read (named above); "
+                               "the others were described.")  # fmt: skip
 
 
 def _describe(model, recordings, args) -> list:
@@ -99,6 +114,7 @@ def cmd_generate(args) -> None:
         write_json(args.json, results)
     if args.json != "-":
         _print_descriptions(results, set(model.config.trained_classes))
+    _fail_if_unreadable(args)
 
 
 def _print_descriptions(results: list[dict], trained: set[str]) -> None:
@@ -138,6 +154,7 @@ def cmd_evaluate(args) -> None:
     if args.json:
         write_json(args.json, report)
     _print_report(report)
+    _fail_if_unreadable(args)
 
 
 def _evaluate_zeroshot(args, model) -> None:
@@ -153,6 +170,7 @@ def _evaluate_zeroshot(args, model) -> None:
         write_json(args.json, report)
     print(markdown_report(report))
     print(f"reports written to {args.out_dir}")
+    _fail_if_unreadable(args)
 
 
 def _with_label_sets(recordings, label_sets, data: str, where: str) -> list:
@@ -329,10 +347,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    stop_on_signals()
     try:
+        check_writable(getattr(args, "json", None))
         args.func(args)
     except (Sensor2TextError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {printable(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sensor2text.errors import RecordingError
+from sensor2text.errors import ConfigError, RecordingError
 from sensor2text.glove.auslan import SIGN_SUFFIX, TSD_SUFFIX, class_from_stem, is_calibration, read_auslan
 from sensor2text.glove.auslan import profile_for as auslan_profile_for
 from sensor2text.glove.kinematics import two_hand_keypoints
@@ -33,6 +33,8 @@ KEYPOINTS_SUFFIX = ".keypoints.csv"
 RECORDING_SUFFIXES = (".csv", TSD_SUFFIX, SIGN_SUFFIX)
 # Folder name of the Hugging Face copy inside a synth output folder.
 HF_FOLDER = "hf"
+# What ``sensor2text synth --format`` writes.
+SYNTH_FORMATS = ("csv", "hf")
 
 
 @dataclass
@@ -122,14 +124,17 @@ def _iter_hf(path: Path, profile: DeviceProfile, split: str | None) -> Iterator[
 
 
 def iter_recordings(path: str | Path, profile: DeviceProfile = SYNTHETIC_JOINTS, split: str | None = None,
-                    subjects: list[str] | None = None) -> Iterator[Recording]:  # fmt: skip
+                    subjects: list[str] | None = None,
+                    bad: list[str] | None = None) -> Iterator[Recording]:  # fmt: skip
     """Recordings from a file, a folder of files (recursively) or a saved HF dataset.
 
     Files: ``.csv`` (this project's format) and the AUSLAN formats ``.tsd`` and ``.sign``
     (:mod:`sensor2text.glove.auslan`). A recording's subject is its folder's name (``subject2000``,
     ``tctodd7``, ``adam2``). In a folder, PowerGlove calibration files are skipped, and so are
     empty AUSLAN files (the original release holds one), with a note on stderr. ``subjects``
-    keeps only the recordings in folders of those names (``tctodd7``; ``adam1 adam2``).
+    keeps only the recordings in folders of those names (``tctodd7``; ``adam1 adam2``). With a
+    ``bad`` list, a file of a folder that cannot be read is skipped and its one-line reason
+    appended there, so one bad file does not stop the others; without, it raises RecordingError.
     """
     path = Path(path)
     if not path.exists():
@@ -145,7 +150,13 @@ def iter_recordings(path: str | Path, profile: DeviceProfile = SYNTHETIC_JOINTS,
             print(f"note: skipped {file}: the file is empty", file=sys.stderr)
             continue
         subject = file.parent.name if path.is_dir() else None
-        frames, label = read_recording(file, profile)
+        try:
+            frames, label = read_recording(file, profile)
+        except RecordingError as error:
+            if bad is None or not path.is_dir():
+                raise
+            bad.append(str(error))
+            continue
         yield Recording(frames, str(file), label, subject)
 
 
@@ -234,7 +245,13 @@ def read_recording(file: Path, profile: DeviceProfile) -> tuple[np.ndarray, str]
 
 
 def save_synthetic(records: list[dict], out: Path, formats: tuple[str, ...] = ("csv", "hf")) -> None:
-    """Write synthetic records (``synth.generate`` output) as CSV files and/or an HF DatasetDict."""
+    """Write synthetic records (``synth.generate`` output) as CSV files and/or an HF DatasetDict;
+    ConfigError for a format that is neither (nothing is written then)."""
+    formats = tuple(f.strip().lower() for f in formats)
+    unknown = [f for f in formats if f not in SYNTH_FORMATS]
+    if unknown or not formats:
+        raise ConfigError(f"--format: unknown format '{unknown[0] if unknown else ''}'; expected "
+                          f"{' or '.join(SYNTH_FORMATS)}, or both as csv,hf.")  # fmt: skip
     if "csv" in formats:
         for r in records:
             folder = out / r["split"] / r["subject"]

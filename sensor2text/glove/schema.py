@@ -39,6 +39,9 @@ DEFAULT_NUM_FRAMES = 32
 ONE_HAND_SUFFIX = "/hand"
 # Smallest standard deviation used when normalising, so constant channels do not blow up.
 MIN_STD = 1e-3
+# Fewest frames a recording may have to be described: 4 frames are 40 ms at 100 Hz (the shortest
+# AUSLAN PowerGlove sign has 6); fewer hold no gesture, and describing them would only guess.
+MIN_RECORDING_FRAMES = 4
 
 
 @dataclass(frozen=True)
@@ -173,6 +176,9 @@ def validate_recording(frames: np.ndarray, profile: DeviceProfile, source: str) 
             f"{source}: values must lie in [{low}, {high}] {profile.units[0]} "
             f"for profile '{profile.name}', found [{frames.min():.3g}, {frames.max():.3g}]."
         )
+    if frames.shape[0] < MIN_RECORDING_FRAMES:
+        raise RecordingError(f"{source}: {frames.shape[0]} frames; at least {MIN_RECORDING_FRAMES} are needed "
+                             "to hold a gesture.")  # fmt: skip
     return frames
 
 

@@ -282,7 +282,7 @@ class Sensor2Text(Describer, nn.Module):
         config = read_model_config(folder)
         normalizer = Normalizer(**json.loads((folder / NORMALIZATION_FILE).read_text()))
         if lm is None:
-            lm, tokenizer = load_base_model(config.base_model_name_or_path)
+            lm, tokenizer = load_base_model(config.base_model_name_or_path, offline=True)
         if config.adapter.enabled:
             from peft import PeftModel
 

@@ -75,23 +75,26 @@ def resolve_base_model(name_or_path: str) -> str:
     return str(target)
 
 
-def load_base_model(name_or_path: str = EMBEDDED_MODEL_NAME):
+def load_base_model(name_or_path: str = EMBEDDED_MODEL_NAME, offline: bool = False):
     """Load a causal LM and its tokenizer, frozen and in eval mode.
 
     ``name_or_path`` is ``smollm2-135m-instruct`` (embedded, offline), a local folder, or a hub id
-    such as ``gpt2`` (needs a reachable hub). Never sets ``trust_remote_code``.
+    such as ``gpt2`` (needs a reachable hub, or its copy in the Hugging Face cache). ``offline``
+    (loading a checkpoint, where the name comes from a file rather than the user) never reaches
+    the network: a hub id must already be in the cache. Never sets ``trust_remote_code``.
     Returns ``(model, tokenizer)``.
     """
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     path = resolve_base_model(name_or_path)
     try:
-        tokenizer = AutoTokenizer.from_pretrained(path)
-        model = AutoModelForCausalLM.from_pretrained(path, use_safetensors=True)
+        tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=offline)
+        model = AutoModelForCausalLM.from_pretrained(path, use_safetensors=True, local_files_only=offline)
     except OSError as exc:
+        where = "in the local Hugging Face cache (a checkpoint never downloads)" if offline else "reachable"
         raise Sensor2TextError(
             f"Could not load base model '{name_or_path}': expected a local folder with "
-            f"config.json and safetensors weights, '{EMBEDDED_MODEL_NAME}', or a reachable hub id "
+            f"config.json and safetensors weights, '{EMBEDDED_MODEL_NAME}', or a hub id {where} "
             f"({str(exc).splitlines()[0]})."
         ) from None
     if tokenizer.pad_token is None:

@@ -316,7 +316,7 @@ class Stepwise(Describer):
         if not (folder / COMPOSER_DIR / "adapter_model.safetensors").is_file():
             raise CheckpointError(f"{folder}: stepwise checkpoint is missing {COMPOSER_DIR}/adapter_model.safetensors.")
         hands = load_checkpoint(folder / HANDS_DIR)
-        lm, tokenizer = load_base_model(hands.config.base_model_name_or_path)
+        lm, tokenizer = load_base_model(hands.config.base_model_name_or_path, offline=True)
         knowledge = folder / KNOWLEDGE_DIR
         if (knowledge / "adapter_model.safetensors").is_file():
             lm = PeftModel.from_pretrained(lm, str(knowledge)).merge_and_unload()

@@ -372,3 +372,20 @@ def test_python_calibrate_matches_the_cli_and_replaces_an_earlier_call(session_c
     sensor2text.calibrate(model, file)  # a poor calibration (one recording), then the right one
     sensor2text.calibrate(model, session)
     assert model.generate([sensor2text.read_csv(file)]) == expected
+
+
+def test_one_bad_file_in_a_folder_does_not_stop_the_others(tiny_checkpoint, synth_dir, tmp_path):
+    import shutil
+
+    folder = tmp_path / "mixed" / "subject2000"
+    folder.mkdir(parents=True)
+    for name in ("fist-0.csv", "count_1-0.csv"):
+        shutil.copy(synth_dir / "test" / "subject2000" / name, folder / name)
+    (folder / "wave-0.csv").write_text("time_s,garbage\n\x1b[31mnot,a,number\n")
+    out = tmp_path / "out.json"
+    result = run_cli("generate", "--checkpoint", tiny_checkpoint, "--input", str(folder.parent), "--json", str(out),
+                     "--precision", "fp32")  # fmt: skip
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "wave-0.csv" in result.stderr and "\x1b" not in result.stderr  # named, escapes not echoed
+    assert "1 recordings could not be read" in result.stderr
+    assert sorted(Path(r["path"]).name for r in json.loads(out.read_text())) == ["count_1-0.csv", "fist-0.csv"]

@@ -83,10 +83,10 @@ def test_malformed_files_get_one_clear_error_naming_the_file(tmp_path, name, tex
 def test_an_empty_file_in_a_folder_is_skipped_with_a_note(tmp_path, capsys):
     day = tmp_path / "tctodd8"
     day.mkdir()
-    (day / "yes-1.tsd").write_text("\t".join(["0.5"] * 22) + "\n" + "\t".join(["0.4"] * 22))
+    (day / "yes-1.tsd").write_text("\n".join(["\t".join([v] * 22) for v in ("0.5", "0.4", "0.3", "0.2")]))
     (day / "no-1.tsd").write_text("")
     recordings = list(iter_recordings(tmp_path, get_profile("5dt-2h")))
-    assert [(r.label, r.subject, r.frames.shape) for r in recordings] == [("yes", "tctodd8", (2, 22))]
+    assert [(r.label, r.subject, r.frames.shape) for r in recordings] == [("yes", "tctodd8", (4, 22))]
     assert "skipped" in capsys.readouterr().err
 
 

@@ -138,3 +138,17 @@ def test_calibrate_a_single_file_on_its_folder_or_on_given_recordings(tmp_path, 
     calibrated = calibrate_recordings(single, SYNTHETIC_JOINTS, calibration=tmp_path / "other")[0].frames
     expected = (single[0].frames - other.mean(0)) / other.std(0)
     np.testing.assert_allclose(calibrated, expected, rtol=1e-4, atol=1e-4)
+
+
+def test_synth_formats_are_checked_before_anything_is_written(tmp_path):
+    from sensor2text.errors import ConfigError
+    from sensor2text.glove.recordings import save_synthetic
+    from sensor2text.glove.synth import SynthSpec, generate
+
+    records = list(generate(SynthSpec(train_subjects=0, val_subjects=0, test_subjects=1, repetitions=1,
+                                      classes=("fist",))))  # fmt: skip
+    with pytest.raises(ConfigError, match="unknown format 'parquet'; expected csv or hf"):
+        save_synthetic(records, tmp_path / "a", ("csv", "parquet"))
+    assert not (tmp_path / "a").exists()
+    save_synthetic(records, tmp_path / "b", ("CSV",))  # case does not matter
+    assert len(list((tmp_path / "b").rglob("fist-0.csv"))) == 1

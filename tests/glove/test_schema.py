@@ -67,3 +67,11 @@ def test_normalizer_then_equals_applying_both_in_turn(rng):
     second = Normalizer(mean=[0.3, 0.1], std=[1.5, 3.0])
     frames = rng.normal(size=(10, 2)).astype(np.float32)
     np.testing.assert_allclose(first.then(second)(frames), second(first(frames)), rtol=1e-5, atol=1e-6)
+
+
+def test_a_recording_too_short_to_hold_a_gesture_is_refused():
+    from sensor2text.glove.schema import MIN_RECORDING_FRAMES
+
+    with pytest.raises(RecordingError, match=f"one.csv: 1 frames; at least {MIN_RECORDING_FRAMES} are needed"):
+        validate_recording(np.zeros((1, 46)), SYNTHETIC_JOINTS, "one.csv")
+    assert validate_recording(np.zeros((MIN_RECORDING_FRAMES, 46)), SYNTHETIC_JOINTS, "ok.csv").shape[0] == 4

@@ -176,3 +176,18 @@ def test_base_lm_loads_a_local_folder_frozen(tiny_lm_dir):
     lm, tokenizer = load_base_model(tiny_lm_dir)
     assert not any(p.requires_grad for p in lm.parameters())
     assert tokenizer.pad_token is not None and lm.config.model_type == "gpt2"
+
+
+def test_a_checkpoint_naming_a_hub_model_never_reaches_the_network(tiny_checkpoint, tmp_path):
+    import json
+    import shutil
+
+    from sensor2text.errors import Sensor2TextError
+
+    folder = tmp_path / "hub-named"
+    shutil.copytree(tiny_checkpoint, folder)
+    config = json.loads((folder / "config.json").read_text())
+    config["base_model_name_or_path"] = "no-such-org/no-such-model"
+    (folder / "config.json").write_text(json.dumps(config))
+    with pytest.raises(Sensor2TextError, match="no-such-org/no-such-model.*local Hugging Face cache"):
+        Sensor2Text.from_pretrained(folder)  # local_files_only: fails at once, no DNS retries

@@ -1,0 +1,49 @@
+import json
+import os
+import signal
+
+import pytest
+
+from sensor2text.cli.common import check_writable, printable, stop_on_signals, write_json
+from sensor2text.errors import Sensor2TextError
+
+
+def test_json_is_written_whole_and_leaves_no_temporary_file(tmp_path):
+    target = tmp_path / "out" / "report.json"
+    write_json(str(target), {"a": 1})
+    write_json(str(target), {"a": 2})
+    assert json.loads(target.read_text()) == {"a": 2}
+    assert [p.name for p in target.parent.iterdir()] == ["report.json"]
+
+
+def test_an_unwritable_json_path_is_refused_before_any_work(tmp_path):
+    check_writable(str(tmp_path / "new" / "deeper" / "r.json"))  # folders are made later
+    check_writable("-")
+    with pytest.raises(Sensor2TextError, match="cannot write there"):
+        check_writable(str(tmp_path))  # a folder, not a file
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        if os.access(locked, os.W_OK):
+            pytest.skip("running as a user who can write anywhere")
+        with pytest.raises(Sensor2TextError, match="locked/r.json: cannot write there"):
+            check_writable(str(locked / "r.json"))
+    finally:
+        locked.chmod(0o700)
+
+
+def test_control_characters_from_user_data_are_not_printed():
+    assert printable("bad \x1b[31mred\x1b[0m value\nnext") == "bad \\x1b[31mred\\x1b[0m value\nnext"
+
+
+def test_sigterm_and_sighup_stop_like_ctrl_c():
+    saved = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        stop_on_signals()
+        for sig in saved:
+            with pytest.raises(KeyboardInterrupt):
+                os.kill(os.getpid(), sig)
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
