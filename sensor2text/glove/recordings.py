@@ -73,7 +73,8 @@ def read_csv(path: str | Path, profile: DeviceProfile = SYNTHETIC_JOINTS) -> np.
     path = Path(path)
     if not path.is_file():
         raise RecordingError(f"{path}: file not found.")
-    lines = [line.strip() for line in path.read_text(errors="replace").splitlines() if line.strip()]
+    text = path.read_text(encoding="utf-8-sig", errors="replace")  # a byte-order mark is not part of the header
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
     if not lines:
         raise RecordingError(f"{path}: the file is empty; expected a header line and at least one frame.")
     header = [name.strip() for name in lines[0].split(",")]

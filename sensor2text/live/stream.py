@@ -13,6 +13,7 @@ counted and skipped. Neither stops the stream.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import queue
 import threading
@@ -59,6 +60,10 @@ class StreamOptions:
     read_timeout_s: float = READ_TIMEOUT_S  # how long one read waits for bytes (adds up to this latency)
 
     def __post_init__(self):
+        scheme = self.url.split("://", 1)[0] if "://" in self.url else None
+        if scheme is not None and importlib.util.find_spec(f"serial.urlhandler.protocol_{scheme}") is None:
+            raise ValueError(f"stream: unknown port URL scheme '{scheme}://' in {self.url}; expected a device "
+                             "(/dev/ttyUSB0, COM3) or socket://HOST:PORT, rfc2217://, loop://.")  # fmt: skip
         if self.read_timeout_s <= 0:
             raise ValueError(f"stream: the read timeout must be positive, got {self.read_timeout_s} s")
         if (self.window is None) != (self.hop is None):

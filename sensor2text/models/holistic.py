@@ -28,6 +28,7 @@ from sensor2text.inputs import Preprocessor
 from sensor2text.models.base import DescribeOptions, Describer, Description
 from sensor2text.models.decoding import TokenHooks
 from sensor2text.models.lm import load_base_model, set_adapter_base
+from sensor2text.models.manifest import check_manifest, saving
 from sensor2text.models.projectors import build_projector
 
 # Files every checkpoint folder must hold (the adapter only when the config enables it).
@@ -261,11 +262,14 @@ class Sensor2Text(Describer, nn.Module):
         return {n: p for n, p in self.named_parameters() if p.requires_grad}
 
     def save_pretrained(self, folder: str | Path, model_card: str = "") -> None:
-        """Write config JSON, projector and LoRA safetensors, normalisation and a model card."""
+        """Write config JSON, projector and LoRA safetensors, normalisation, a model card and, last,
+        the manifest; into a temporary folder renamed into place (``sensor2text.models.manifest``)."""
+        with saving(folder) as partial:
+            self._write(partial, model_card)
+
+    def _write(self, folder: Path, model_card: str) -> None:
         from safetensors.torch import save_file
 
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
         (folder / CONFIG_FILE).write_text(json.dumps(asdict(self.config), indent=2) + "\n")
         state = {k: v.detach().cpu().contiguous() for k, v in self.projector.state_dict().items()}
         save_file(state, folder / PROJECTOR_FILE)
@@ -279,8 +283,11 @@ class Sensor2Text(Describer, nn.Module):
     def from_pretrained(cls, folder: str | Path, lm=None, tokenizer=None) -> Sensor2Text:
         """Load a checkpoint folder; nothing else is needed (``lm`` may be passed to reuse one)."""
         folder = Path(folder)
+        check_manifest(folder)
         config = read_model_config(folder)
-        normalizer = Normalizer(**json.loads((folder / NORMALIZATION_FILE).read_text()))
+        normalizer = read_normalizer(folder / NORMALIZATION_FILE, get_profile(config.profile).num_channels)
+        if config.adapter.enabled:
+            check_adapter_config(folder / ADAPTER_DIR / "adapter_config.json", config.adapter)
         if lm is None:
             lm, tokenizer = load_base_model(config.base_model_name_or_path, offline=True)
         if config.adapter.enabled:
@@ -288,7 +295,12 @@ class Sensor2Text(Describer, nn.Module):
 
             lm = PeftModel.from_pretrained(lm, str(folder / ADAPTER_DIR), is_trainable=False)
         model = cls(config, lm, tokenizer, normalizer)
-        model.projector.load_state_dict(read_safetensors(folder / PROJECTOR_FILE))
+        try:
+            model.projector.load_state_dict(read_safetensors(folder / PROJECTOR_FILE))
+        except RuntimeError as error:  # tensors of another shape or name than config.json's projector
+            detail = str(error).splitlines()[-1].strip()
+            raise CheckpointError(f"{folder / PROJECTOR_FILE}: does not fit the projector of {CONFIG_FILE} "
+                                  f"({detail}).") from None  # fmt: skip
         return model.eval()
 
 
@@ -323,3 +335,44 @@ def read_safetensors(path: Path) -> dict[str, torch.Tensor]:
         return load_file(path)
     except Exception as exc:  # safetensors raises its own error types for a corrupt header
         raise CheckpointError(f"{path}: not a valid safetensors file ({exc}).") from None
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise CheckpointError(f"{path}: not valid JSON ({exc}).") from None
+    if not isinstance(data, dict):
+        raise CheckpointError(f"{path}: expected a JSON object, got {type(data).__name__}.")
+    return data
+
+
+def read_normalizer(path: Path, channels: int) -> Normalizer:
+    """The trained normaliser; CheckpointError naming the file and field for a wrong key, count,
+    a non-finite value or a standard deviation that is not positive."""
+    data = _read_json(path)
+    if set(data) != {"mean", "std"}:
+        raise CheckpointError(f"{path}: expected exactly the keys mean and std, got {', '.join(sorted(data))}.")
+    for key in ("mean", "std"):
+        values = data[key]
+        if not isinstance(values, list) or len(values) != channels:
+            count = len(values) if isinstance(values, list) else type(values).__name__
+            raise CheckpointError(f"{path}: {key} has {count} values; expected {channels}, one per channel.")
+        if not all(isinstance(v, (int, float)) and np.isfinite(v) for v in values):
+            raise CheckpointError(f"{path}: {key} holds a value that is not a finite number.")
+    if min(data["std"]) <= 0:
+        raise CheckpointError(f"{path}: std holds {min(data['std'])}; every standard deviation must be positive.")
+    return Normalizer(mean=[float(v) for v in data["mean"]], std=[float(v) for v in data["std"]])
+
+
+def check_adapter_config(path: Path, adapter: AdapterConfig) -> None:
+    """peft's adapter config must be the LoRA that ``config.json`` describes (rank, alpha, modules)."""
+    data = _read_json(path)
+    expected = {"peft_type": "LORA", "r": adapter.r, "lora_alpha": adapter.lora_alpha}
+    for key, value in expected.items():
+        if data.get(key) != value:
+            raise CheckpointError(f"{path}: {key} is {data.get(key)!r}; config.json's adapter expects {value!r}.")
+    modules = sorted(data.get("target_modules") or [])
+    if adapter.target_modules is not None and modules != sorted(adapter.target_modules):
+        raise CheckpointError(f"{path}: target_modules {data.get('target_modules')!r} differ from config.json's "
+                              f"{adapter.target_modules!r}.")  # fmt: skip

@@ -40,6 +40,7 @@ from sensor2text.labels import LabelSet, parse_label_sets
 from sensor2text.models.base import DescribeOptions, Describer, Description
 from sensor2text.models.composer import MEANING_MARKER, compose, compose_prompt, parse_meaning
 from sensor2text.models.decoding import TokenHooks
+from sensor2text.models.manifest import check_manifest, saving
 from sensor2text.models.memo import Composed, ComposerMemo
 
 STEPWISE_FILE = "stepwise.json"
@@ -286,8 +287,12 @@ class Stepwise(Describer):
 
     # ---- artefacts ----------------------------------------------------------------------------
     def save_pretrained(self, folder: str | Path, model_card: str = "") -> None:
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
+        """Write both stages, the knowledge adapter and a model card, then the manifest; into a
+        temporary folder renamed into place (``sensor2text.models.manifest``)."""
+        with saving(folder) as partial:
+            self._write(partial, model_card)
+
+    def _write(self, folder: Path, model_card: str) -> None:
         (folder / STEPWISE_FILE).write_text(json.dumps(asdict(self.config), indent=2) + "\n")
         self.hands.save_pretrained(folder / HANDS_DIR, model_card="# hands stage of a stepwise checkpoint\n")
         self.lm.save_pretrained(folder / COMPOSER_DIR, safe_serialization=True, save_embedding_layers=False)
@@ -308,6 +313,7 @@ class Stepwise(Describer):
         from sensor2text.models.registry import load_checkpoint
 
         folder = Path(folder)
+        check_manifest(folder)
         try:
             data = json.loads((folder / STEPWISE_FILE).read_text())
         except json.JSONDecodeError as exc:
@@ -315,9 +321,12 @@ class Stepwise(Describer):
         config = from_dict(StepwiseConfig, data, str(folder / STEPWISE_FILE))
         if not (folder / COMPOSER_DIR / "adapter_model.safetensors").is_file():
             raise CheckpointError(f"{folder}: stepwise checkpoint is missing {COMPOSER_DIR}/adapter_model.safetensors.")
+        knowledge = folder / KNOWLEDGE_DIR
+        if (config.knowledge_corpus or knowledge.is_dir()) and not (knowledge / "adapter_model.safetensors").is_file():
+            raise CheckpointError(f"{folder}: stepwise checkpoint is missing {KNOWLEDGE_DIR}/adapter_model.safetensors "
+                                  f"(its {STEPWISE_FILE} declares a knowledge corpus).")  # fmt: skip
         hands = load_checkpoint(folder / HANDS_DIR)
         lm, tokenizer = load_base_model(hands.config.base_model_name_or_path, offline=True)
-        knowledge = folder / KNOWLEDGE_DIR
         if (knowledge / "adapter_model.safetensors").is_file():
             lm = PeftModel.from_pretrained(lm, str(knowledge)).merge_and_unload()
         lm = PeftModel.from_pretrained(lm, str(folder / COMPOSER_DIR), is_trainable=False).eval()

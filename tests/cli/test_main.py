@@ -245,7 +245,7 @@ def test_checkpoint_missing_a_file(tiny_checkpoint, synth_dir, tmp_path):
     assert_clean_error(
         run_cli("generate", "--checkpoint", str(broken), "--input", str(synth_dir / "test")),
         str(broken),
-        "missing projector.safetensors",
+        "projector.safetensors is missing",
     )
 
 
@@ -304,10 +304,13 @@ def session_checkpoint(tiny_checkpoint, tmp_path_factory):
     """The tiny checkpoint marked as trained with data.session_norm (its weights are noise either way)."""
     import shutil
 
+    from sensor2text.models.manifest import write_manifest
+
     folder = tmp_path_factory.mktemp("session-norm") / "checkpoint"
     shutil.copytree(tiny_checkpoint, folder)
     config = json.loads((folder / "config.json").read_text())
     (folder / "config.json").write_text(json.dumps({**config, "session_norm": True}))
+    write_manifest(folder)  # as if it had been saved so
     return str(folder)
 
 

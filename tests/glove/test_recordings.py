@@ -152,3 +152,12 @@ def test_synth_formats_are_checked_before_anything_is_written(tmp_path):
     assert not (tmp_path / "a").exists()
     save_synthetic(records, tmp_path / "b", ("CSV",))  # case does not matter
     assert len(list((tmp_path / "b").rglob("fist-0.csv"))) == 1
+
+
+def test_a_utf8_byte_order_mark_is_not_part_of_the_header(tmp_path):
+    from sensor2text.glove.recordings import read_csv, write_csv
+
+    path = tmp_path / "fist-0.csv"
+    write_csv(path, np.zeros((5, 46), dtype=np.float32))
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert read_csv(path).shape == (5, 46)

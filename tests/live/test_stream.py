@@ -273,3 +273,10 @@ def test_thread_governor_gives_busy_cores_back(monkeypatch):
         assert governor.update() == 2 and torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(before)
+
+
+def test_an_unknown_port_url_scheme_is_refused_instead_of_retried():
+    with pytest.raises(ValueError, match="unknown port URL scheme 'bogus://'"):
+        StreamOptions(url="bogus://x")
+    StreamOptions(url="socket://127.0.0.1:1")  # known schemes and devices pass
+    StreamOptions(url="/dev/ttyUSB0")

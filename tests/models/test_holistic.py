@@ -163,6 +163,9 @@ MUST_HAVE = ["projector.safetensors", "normalization.json", "adapter/adapter_mod
 def test_checkpoint_missing_a_file_is_a_clear_error(tiny_lm_dir, tmp_path, missing):
     make_model(tiny_lm_dir).save_pretrained(tmp_path / "ckpt")
     (tmp_path / "ckpt" / missing).unlink()
+    with pytest.raises(CheckpointError, match=f"ckpt: {missing} is missing \\(listed in manifest.json\\)"):
+        Sensor2Text.from_pretrained(tmp_path / "ckpt")
+    (tmp_path / "ckpt" / "manifest.json").unlink()  # a checkpoint saved before manifests: the loader's own check
     with pytest.raises(CheckpointError, match=f"checkpoint is missing {missing}"):
         Sensor2Text.from_pretrained(tmp_path / "ckpt")
 
@@ -189,5 +192,6 @@ def test_a_checkpoint_naming_a_hub_model_never_reaches_the_network(tiny_checkpoi
     config = json.loads((folder / "config.json").read_text())
     config["base_model_name_or_path"] = "no-such-org/no-such-model"
     (folder / "config.json").write_text(json.dumps(config))
+    (folder / "manifest.json").unlink(missing_ok=True)
     with pytest.raises(Sensor2TextError, match="no-such-org/no-such-model.*local Hugging Face cache"):
         Sensor2Text.from_pretrained(folder)  # local_files_only: fails at once, no DNS retries
