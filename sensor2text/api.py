@@ -25,16 +25,17 @@ KNOWLEDGE_CHECKPOINT = CHECKPOINTS_DIR / "knowledge-arithmetic-smollm2"
 AUSLAN_HQ_CHECKPOINT = CHECKPOINTS_DIR / "smollm2-135m-auslan-hq"
 
 
-def load_model(checkpoint=None, precision: str = "fp32"):
+def load_model(checkpoint=None, precision: str = "fp32", base_model: str | None = None):
     """Load a checkpoint folder (default: the shipped one) in eval mode, whatever its design.
 
     The design (holistic, stepwise, ...) is read from the folder by the model registry;
-    ``precision`` is ``fp32``, ``bf16``, ``int8`` or ``auto`` (see ``sensor2text.models.precision``).
+    ``precision`` is ``fp32``, ``bf16``, ``int8`` or ``auto`` (see ``sensor2text.models.precision``);
+    ``base_model`` replaces the base LM the checkpoint names (a local folder that moved, or a hub id).
     """
     from sensor2text.models.precision import set_precision
     from sensor2text.models.registry import load_checkpoint
 
-    model = load_checkpoint(checkpoint or DEFAULT_CHECKPOINT)
+    model = load_checkpoint(checkpoint or DEFAULT_CHECKPOINT, base_model)
     model.precision = set_precision(model, precision)
     return model
 

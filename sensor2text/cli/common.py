@@ -21,12 +21,12 @@ def quiet_libraries() -> None:
     transformers.logging.disable_progress_bar()
 
 
-def load_model(checkpoint: str, precision: str = "fp32"):
+def load_model(checkpoint: str, precision: str = "fp32", base_model: str | None = None):
     """``sensor2text.load_model`` with the libraries quietened first."""
     from sensor2text.api import load_model as _load_model
 
     quiet_libraries()
-    return _load_model(checkpoint, precision)
+    return _load_model(checkpoint, precision, base_model)
 
 
 def write_json(target: str, data) -> None:

@@ -37,7 +37,13 @@ CALIBRATION_HELP = ("session_norm checkpoints: recordings of this glove and wear
 PRECISION_CHOICES = ("auto", "fp32", "bf16", "int8")
 
 
+BASE_MODEL_HELP = ("replace the base LM the checkpoint names: a local folder (e.g. one that moved) or a hub id "
+                   "(downloaded if not cached); default: the checkpoint's own")  # fmt: skip
+
+
 def add_precision_argument(p: argparse.ArgumentParser, default: str) -> None:
+    """``--precision`` and ``--base-model``: how the checkpoint's LM is loaded."""
+    p.add_argument("--base-model", help=BASE_MODEL_HELP)
     p.add_argument("--precision", default=default, choices=PRECISION_CHOICES,
                    help=f"LM weights at inference (default {default}; auto = bf16 on a CPU with native bf16, "
                         "else fp32; int8 is faster still but less accurate, see BENCHMARKS.md)")  # fmt: skip
@@ -193,7 +199,7 @@ def cmd_replay(args) -> None:
 
     if not Path(args.file).is_file():
         raise RecordingError(f"{args.file}: file not found.")
-    model = load_model(args.checkpoint, args.precision)
+    model = load_model(args.checkpoint, args.precision, args.base_model)
     frames, _ = read_recording(Path(args.file), model.profile)
     calibrate_for_session(model, args.calibration, default=Path(args.file).parent, command="replay")
     options = _options(args)

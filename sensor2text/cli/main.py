@@ -103,7 +103,7 @@ def cmd_generate(args) -> None:
 
     if bool(args.input) == bool(args.stream):
         raise ValueError("generate: give --input (recordings) or --stream (a live glove), not both or neither.")
-    model = load_model(args.checkpoint, args.precision)
+    model = load_model(args.checkpoint, args.precision, args.base_model)
     if args.stream:
         from sensor2text.cli.live import cmd_stream
 
@@ -141,7 +141,7 @@ def _print_descriptions(results: list[dict], trained: set[str]) -> None:
 def cmd_evaluate(args) -> None:
     from sensor2text.evaluation.accuracy import score_descriptions
 
-    model = load_model(args.checkpoint, args.precision)
+    model = load_model(args.checkpoint, args.precision, args.base_model)
     if args.config:
         return _evaluate_zeroshot(args, model)
     label_sets = model.label_sets

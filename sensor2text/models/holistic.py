@@ -280,8 +280,9 @@ class Sensor2Text(Describer, nn.Module):
         (folder / MODEL_CARD_FILE).write_text(model_card or f"# sensor2text model\n\n{self.config}\n")
 
     @classmethod
-    def from_pretrained(cls, folder: str | Path, lm=None, tokenizer=None) -> Sensor2Text:
-        """Load a checkpoint folder; nothing else is needed (``lm`` may be passed to reuse one)."""
+    def from_pretrained(cls, folder: str | Path, lm=None, tokenizer=None, base_model: str | None = None) -> Sensor2Text:
+        """Load a checkpoint folder; nothing else is needed (``lm`` may be passed to reuse one;
+        ``base_model`` replaces the base LM named in config.json, e.g. a folder that moved)."""
         folder = Path(folder)
         check_manifest(folder)
         config = read_model_config(folder)
@@ -289,7 +290,7 @@ class Sensor2Text(Describer, nn.Module):
         if config.adapter.enabled:
             check_adapter_config(folder / ADAPTER_DIR / "adapter_config.json", config.adapter)
         if lm is None:
-            lm, tokenizer = load_base_model(config.base_model_name_or_path, offline=True)
+            lm, tokenizer = load_base_model(base_model or config.base_model_name_or_path, offline=base_model is None)
         if config.adapter.enabled:
             from peft import PeftModel
 

@@ -41,6 +41,7 @@ def design_of(folder: str | Path) -> str:
     raise CheckpointError(f"{folder}: not a sensor2text checkpoint (missing {markers}).")
 
 
-def load_checkpoint(folder: str | Path):
-    """Any checkpoint folder (or shipped checkpoint name) as its design's model, in eval mode."""
-    return design_class(design_of(folder)).from_pretrained(resolve_checkpoint(folder))
+def load_checkpoint(folder: str | Path, base_model: str | None = None):
+    """Any checkpoint folder (or shipped checkpoint name) as its design's model, in eval mode;
+    ``base_model`` replaces the base LM the checkpoint names (a hub id given here may be downloaded)."""
+    return design_class(design_of(folder)).from_pretrained(resolve_checkpoint(folder), base_model=base_model)

@@ -306,7 +306,8 @@ class Stepwise(Describer):
         (folder / "README.md").write_text(model_card or f"# sensor2text stepwise model\n\n{self.config}\n")
 
     @classmethod
-    def from_pretrained(cls, folder: str | Path) -> Stepwise:
+    def from_pretrained(cls, folder: str | Path, base_model: str | None = None) -> Stepwise:
+        """Load a stepwise checkpoint folder; ``base_model`` replaces the base LM its stages name."""
         from peft import PeftModel
 
         from sensor2text.models.lm import load_base_model
@@ -325,8 +326,8 @@ class Stepwise(Describer):
         if (config.knowledge_corpus or knowledge.is_dir()) and not (knowledge / "adapter_model.safetensors").is_file():
             raise CheckpointError(f"{folder}: stepwise checkpoint is missing {KNOWLEDGE_DIR}/adapter_model.safetensors "
                                   f"(its {STEPWISE_FILE} declares a knowledge corpus).")  # fmt: skip
-        hands = load_checkpoint(folder / HANDS_DIR)
-        lm, tokenizer = load_base_model(hands.config.base_model_name_or_path, offline=True)
+        hands = load_checkpoint(folder / HANDS_DIR, base_model)
+        lm, tokenizer = load_base_model(base_model or hands.config.base_model_name_or_path, offline=base_model is None)
         if (knowledge / "adapter_model.safetensors").is_file():
             lm = PeftModel.from_pretrained(lm, str(knowledge)).merge_and_unload()
         lm = PeftModel.from_pretrained(lm, str(folder / COMPOSER_DIR), is_trainable=False).eval()

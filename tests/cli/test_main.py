@@ -392,3 +392,21 @@ def test_one_bad_file_in_a_folder_does_not_stop_the_others(tiny_checkpoint, synt
     assert "wave-0.csv" in result.stderr and "\x1b" not in result.stderr  # named, escapes not echoed
     assert "1 recordings could not be read" in result.stderr
     assert sorted(Path(r["path"]).name for r in json.loads(out.read_text())) == ["count_1-0.csv", "fist-0.csv"]
+
+
+def test_base_model_override_finds_a_base_lm_that_moved(tiny_checkpoint, tiny_lm_dir, synth_dir, tmp_path, capsys):
+    import shutil
+
+    from sensor2text.models.manifest import write_manifest
+
+    folder = tmp_path / "moved"
+    shutil.copytree(tiny_checkpoint, folder)
+    config = json.loads((folder / "config.json").read_text())
+    (folder / "config.json").write_text(json.dumps({**config, "base_model_name_or_path": str(tmp_path / "gone")}))
+    write_manifest(folder)
+    recording = str(synth_dir / "test" / "subject2000" / "fist-0.csv")
+    assert main(["generate", "--checkpoint", str(folder), "--input", recording, "--precision", "fp32"]) == 2
+    assert "gone" in capsys.readouterr().err
+    assert main(["generate", "--checkpoint", str(folder), "--input", recording, "--precision", "fp32",
+                 "--base-model", tiny_lm_dir, "--json", "-"]) == 0  # fmt: skip
+    assert len(json.loads(capsys.readouterr().out)) == 1
