@@ -31,9 +31,10 @@ import torch
 
 from sensor2text.api import DEFAULT_CHECKPOINT
 from sensor2text.glove.schema import SYNTHETIC_JOINTS
+from sensor2text.live.governor import ThreadGovernor
 from sensor2text.live.segment import HoldSegmenter
 from sensor2text.live.simulate import gesture_script, play, random_labels, wire_chunks
-from sensor2text.live.stream import FramePipeline, PortSource, StreamOptions, ThreadGovernor, run
+from sensor2text.live.stream import FramePipeline, PortSource, StreamOptions, run
 from sensor2text.live.wire import FrameStats, make_parser
 from sensor2text.models.memo import ComposerMemo
 from sensor2text.models.precision import AUTO, PRECISIONS, set_precision

@@ -137,10 +137,10 @@ def _sink(args, title: str):
 
 
 def _serve(model, args, options, make_source, title: str, live: bool = True) -> None:
+    from sensor2text.live.governor import ThreadGovernor
     from sensor2text.live.stream import (
         MAX_PENDING_GESTURES,
         FramePipeline,
-        ThreadGovernor,
         make_segmenter,
         run,
     )

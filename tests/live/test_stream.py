@@ -257,24 +257,6 @@ def test_simulator_pty_is_read_like_a_serial_port():
         os.close(writer)
 
 
-def test_thread_governor_gives_busy_cores_back(monkeypatch):
-    import torch
-
-    from sensor2text.live.stream import ThreadGovernor
-
-    before = torch.get_num_threads()
-    governor = ThreadGovernor(cores=2)
-    try:
-        readings = {"system": 100.0, "own": 100.0}  # both cores busy, one of them by another process
-        monkeypatch.setattr(governor, "_system", lambda interval: readings["system"])
-        monkeypatch.setattr(governor.process, "cpu_percent", lambda interval: readings["own"])
-        assert governor.update() == 1 and torch.get_num_threads() == 1
-        readings.update(system=60.0, own=110.0)  # only this process: the machine is quiet again
-        assert governor.update() == 2 and torch.get_num_threads() == 2
-    finally:
-        torch.set_num_threads(before)
-
-
 def test_an_unknown_port_url_scheme_is_refused_instead_of_retried():
     with pytest.raises(ValueError, match="unknown port URL scheme 'bogus://'"):
         StreamOptions(url="bogus://x")
