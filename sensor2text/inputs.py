@@ -12,6 +12,7 @@ augmentation (:func:`augment`) draws the nuisances a new calibration brings.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -50,11 +51,7 @@ class Preprocessor:
         or ``(T_i, C)`` arrays); a second call replaces the first. No labels are used."""
         if not self.session_norm:
             raise Sensor2TextError(NOT_SESSION_NORMED)
-        if isinstance(recordings, (str, Path)):
-            from sensor2text.glove.recordings import iter_recordings
-
-            recordings = [r.frames for r in iter_recordings(recordings, self.profile)]
-        self.session = Normalizer.fit(list(recordings))
+        self.session = session_statistics(recordings, self.profile)
 
     def calibrate_to(self, statistics: Normalizer) -> None:
         """Set the session statistics directly (training passes identity for recordings it
@@ -108,6 +105,28 @@ def session_groups(recordings, calibration: str | Path | None = None) -> list[tu
         first = recordings[index[0]]
         source = [recordings[i].frames for i in index] if first.subject is not None else Path(key)
         out.append((source, index))
+    return out
+
+
+def session_statistics(source, profile) -> Normalizer:
+    """Channel statistics of a session: fitted on ``(T_i, C)`` arrays, or on every recording
+    under a folder or file path (no labels used)."""
+    if isinstance(source, (str, Path)):
+        from sensor2text.glove.recordings import iter_recordings
+
+        source = [r.frames for r in iter_recordings(source, profile)]
+    return Normalizer.fit(list(source))
+
+
+def standardize_by_session(recordings: list, profile, calibration: str | Path | None = None) -> list:
+    """The recordings' frames standardised by their sessions' statistics, at the data level (shape
+    ``(T_i, C)`` kept; sessions as in :func:`session_groups`): for models outside this input path,
+    the evaluator's baselines, which are trained on session-standardised recordings."""
+    out = list(recordings)
+    for source, index in session_groups(recordings, calibration):
+        normalizer = session_statistics(source, profile)
+        for i in index:
+            out[i] = replace(recordings[i], frames=normalizer(recordings[i].frames))
     return out
 
 

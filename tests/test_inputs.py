@@ -2,9 +2,16 @@ import numpy as np
 import pytest
 
 from sensor2text.errors import Sensor2TextError
-from sensor2text.glove.recordings import Recording, calibrate_recordings
+from sensor2text.glove.recordings import Recording, iter_recordings, read_csv, write_csv
 from sensor2text.glove.schema import SYNTHETIC_JOINTS, Normalizer, resample
-from sensor2text.inputs import Preprocessor, augment, by_session, calibrate_for_session, session_groups
+from sensor2text.inputs import (
+    Preprocessor,
+    augment,
+    by_session,
+    calibrate_for_session,
+    session_groups,
+    standardize_by_session,
+)
 
 
 def _recording(rng, subject, offset=0.0, scale=1.0, frames=40):
@@ -83,7 +90,7 @@ def test_by_session_equals_standardising_each_session_first(rng):
     recordings = [_recording(rng, "a", 5.0, 2.0), _recording(rng, "b", -3.0, 0.5), _recording(rng, "a", 5.0, 2.0)]
     model = _SessionModel()
     folded = by_session(model, recordings, model.describe)
-    standardised = calibrate_recordings(recordings, SYNTHETIC_JOINTS)
+    standardised = standardize_by_session(recordings, SYNTHETIC_JOINTS)
     plain = Preprocessor(10, Normalizer.identity(3)).windows([r.frames for r in standardised])
     np.testing.assert_allclose(folded, plain.mean(axis=(1, 2)), atol=1e-5)
 
@@ -110,3 +117,23 @@ def test_arrays_too_short_or_of_the_wrong_shape_are_refused_by_index():
         pre.windows([good, np.zeros((1, 3), dtype=np.float32)])
     with pytest.raises(RecordingError, match="recording 0: shape \\(10,\\)"):
         pre.windows([np.zeros(10, dtype=np.float32)])
+
+
+def _synthetic_frames(rng, n=20):
+    """Joint angles of the synthetic glove, inside its valid range."""
+    return rng.uniform(0, 60, (n, 46)).astype(np.float32)
+
+
+def test_calibrate_a_single_file_on_its_folder_or_on_given_recordings(tmp_path, rng):
+    for i in range(3):
+        write_csv(tmp_path / "s1" / f"fist-{i}.csv", _synthetic_frames(rng))
+    write_csv(tmp_path / "other" / "fist-0.csv", _synthetic_frames(rng) * 0.5 + 20)
+    folder = list(iter_recordings(tmp_path / "s1"))
+    single = list(iter_recordings(tmp_path / "s1" / "fist-1.csv"))
+    assert single[0].subject is None
+    by_folder = standardize_by_session(folder, SYNTHETIC_JOINTS)
+    np.testing.assert_allclose(standardize_by_session(single, SYNTHETIC_JOINTS)[0].frames, by_folder[1].frames)
+    other = read_csv(tmp_path / "other" / "fist-0.csv")
+    calibrated = standardize_by_session(single, SYNTHETIC_JOINTS, calibration=tmp_path / "other")[0].frames
+    expected = (single[0].frames - other.mean(0)) / other.std(0)
+    np.testing.assert_allclose(calibrated, expected, rtol=1e-4, atol=1e-4)

@@ -131,9 +131,9 @@ def baseline_input(model, recordings: list, calibration=None) -> list[np.ndarray
     training split is (``load_split``), when the model standardises sessions; raw otherwise."""
     if not model.session_norm:
         return [r.frames for r in recordings]
-    from sensor2text.glove.recordings import calibrate_recordings
+    from sensor2text.inputs import standardize_by_session
 
-    return [r.frames for r in calibrate_recordings(recordings, model.profile, calibration)]
+    return [r.frames for r in standardize_by_session(recordings, model.profile, calibration)]
 
 
 def trained_baselines(cfg: ZeroShotConfig, recordings, classes, encoder, candidates) -> dict[str, np.ndarray]:

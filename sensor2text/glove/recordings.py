@@ -187,35 +187,6 @@ def standardize_sessions(recordings: list[Recording], min_recordings: int = 1) -
     return out
 
 
-def calibration_normalizer(path: str | Path, profile: DeviceProfile) -> Normalizer:
-    """Channel statistics of one session, fitted on every recording under ``path`` (no labels used)."""
-    return Normalizer.fit([r.frames for r in iter_recordings(path, profile)])
-
-
-def calibrate_recordings(recordings: list[Recording], profile: DeviceProfile,
-                         calibration: str | Path | None = None) -> list[Recording]:  # fmt: skip
-    """Recordings standardised for a ``session_norm`` model, frames ``(T_i, C)`` keeping their shape.
-
-    With ``calibration`` (a folder or file of the same glove and wearer), every recording is
-    standardised by its statistics. Without, each recording's session is its folder: recordings
-    read from a folder are grouped by it, and a single file is calibrated on the recordings of
-    the folder it sits in.
-    """
-    if calibration is not None:
-        normalizer = calibration_normalizer(calibration, profile)
-        return [replace(r, frames=normalizer(r.frames)) for r in recordings]
-    grouped = [r for r in recordings if r.subject is not None]
-    by_folder = standardize_sessions(grouped)
-    out, done = [], iter(by_folder)
-    for recording in recordings:
-        if recording.subject is None:
-            normalizer = calibration_normalizer(Path(recording.source).parent, profile)
-            out.append(replace(recording, frames=normalizer(recording.frames)))
-        else:
-            out.append(next(done))
-    return out
-
-
 def _recording_files(folder: Path, split: str | None) -> list[Path]:
     root = folder / split if split and (folder / split).is_dir() else folder
     files = sorted(p for p in root.rglob("*") if p.suffix in RECORDING_SUFFIXES and p.is_file()

@@ -6,7 +6,6 @@ import pytest
 from sensor2text.errors import RecordingError
 from sensor2text.glove.recordings import (
     Recording,
-    calibrate_recordings,
     iter_recordings,
     label_from_path,
     read_csv,
@@ -123,21 +122,6 @@ def test_standardize_sessions_needs_every_recordings_session(rng):
         standardize_sessions([Recording(_frames(rng), "x.csv", "fist", None)])
     with pytest.raises(RecordingError, match="session 'a': 3 recordings, at least 4"):
         standardize_sessions(_sessions(rng), min_recordings=4)
-
-
-def test_calibrate_a_single_file_on_its_folder_or_on_given_recordings(tmp_path, rng):
-    for i in range(3):
-        write_csv(tmp_path / "s1" / f"fist-{i}.csv", _frames(rng))
-    write_csv(tmp_path / "other" / "fist-0.csv", _frames(rng) * 0.5 + 20)
-    folder = list(iter_recordings(tmp_path / "s1"))
-    single = list(iter_recordings(tmp_path / "s1" / "fist-1.csv"))
-    assert single[0].subject is None
-    by_folder = calibrate_recordings(folder, SYNTHETIC_JOINTS)
-    np.testing.assert_allclose(calibrate_recordings(single, SYNTHETIC_JOINTS)[0].frames, by_folder[1].frames)
-    other = read_csv(tmp_path / "other" / "fist-0.csv")
-    calibrated = calibrate_recordings(single, SYNTHETIC_JOINTS, calibration=tmp_path / "other")[0].frames
-    expected = (single[0].frames - other.mean(0)) / other.std(0)
-    np.testing.assert_allclose(calibrated, expected, rtol=1e-4, atol=1e-4)
 
 
 def test_synth_formats_are_checked_before_anything_is_written(tmp_path):
