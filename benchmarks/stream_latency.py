@@ -125,7 +125,7 @@ def main() -> None:
     if model.design == "stepwise":
         if args.cold_memo:
             model.memo = ComposerMemo()
-        memo = model._active_memo()
+        memo = model.use_memo()
         print(f"composer memo: {len(memo.entries)} of {len(model.caption_pairs())} caption pairs known")
     busy = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if args.load else None
     try:

@@ -171,9 +171,9 @@ def _attach_memo(model, args) -> bool:
     if args.no_memo:
         model.disable_memo()
         return False
-    model.use_memo(args.checkpoint)
-    known, pairs = len(model.memo.entries), len(model.caption_pairs())
-    print(f"composer memo: {known} of {pairs} caption pairs known ({model.memo.path}); "
+    memo = model.use_memo()
+    known, pairs = len(memo.entries), len(model.caption_pairs())
+    print(f"composer memo: {known} of {pairs} caption pairs known ({memo.path}); "
           "the rest are composed while the glove is idle", file=sys.stderr)  # fmt: skip
     return True
 

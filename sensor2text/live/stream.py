@@ -70,13 +70,19 @@ class StreamOptions:
             raise ValueError("stream: give both --window and --hop (sliding windows), or neither (holds)")
 
 
-def describe_segment(model, segment: Segment, detected_at: float, emit: Emit, rate_hz: float) -> dict:
-    """Describe one gesture, emitting ``token`` events and a final ``description`` event."""
+def _describe_live(model, segment: Segment, on_token) -> tuple:
+    """``(description, first token time, done time)`` of one segment, times on ``perf_counter``."""
     start = time.perf_counter()
-    on_token = lambda text: emit({"event": "token", "text": text})  # noqa: E731
     description = model.describe([segment.frames], DescribeOptions(on_token=on_token))[0]
     done = time.perf_counter()
-    first = start + description.timings["first_token_ms"] / 1000 if "first_token_ms" in description.timings else done
+    first_ms = description.timings.get("first_token_ms")
+    return description, done if first_ms is None else start + first_ms / 1000, done
+
+
+def describe_segment(model, segment: Segment, detected_at: float, emit: Emit, rate_hz: float) -> dict:
+    """Describe one gesture, emitting ``token`` events and a final ``description`` event."""
+    on_token = lambda text: emit({"event": "token", "text": text})  # noqa: E731
+    description, first, done = _describe_live(model, segment, on_token)
     event = {"event": "description", "text": description.text, "confidence": _round(description.confidence),
              "first_token_ms": round(1000 * (first - detected_at), 1),
              "latency_ms": round(1000 * (done - detected_at), 1),
@@ -106,10 +112,7 @@ class Speculation:
 def speculate(model, segment: Segment) -> Speculation:
     """Describe a candidate segment without emitting anything."""
     tokens: list[str] = []
-    start = time.perf_counter()
-    description = model.describe([segment.frames], DescribeOptions(on_token=tokens.append))[0]
-    done = time.perf_counter()
-    first = start + description.timings["first_token_ms"] / 1000 if "first_token_ms" in description.timings else done
+    description, first, done = _describe_live(model, segment, tokens.append)
     return Speculation(segment, description.text, tokens, description.confidence, first, done)
 
 

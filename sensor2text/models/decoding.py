@@ -60,6 +60,13 @@ class TokenHooks:
 
     @property
     def confidence(self) -> float | None:
-        if not self.probs:
-            return None
-        return float(math.exp(np.mean(np.log(np.maximum(self.probs, 1e-12)))))
+        return geometric_mean(self.probs) if self.probs else None
+
+    def first_token_ms(self, start: float) -> dict[str, float]:
+        """``{"first_token_ms": ...}`` counted from ``start`` (perf_counter), or ``{}`` if nothing was written."""
+        return {} if self.first_token_at is None else {"first_token_ms": 1000 * (self.first_token_at - start)}
+
+
+def geometric_mean(probs: list[float]) -> float:
+    """The confidence of a decoding: geometric mean of its decided tokens' probabilities."""
+    return float(math.exp(np.mean(np.log(np.maximum(probs, 1e-12)))))

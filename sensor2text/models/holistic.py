@@ -26,7 +26,7 @@ from sensor2text.errors import CheckpointError
 from sensor2text.glove.schema import Normalizer, get_profile
 from sensor2text.inputs import Preprocessor
 from sensor2text.models.base import DescribeOptions, Describer, Description
-from sensor2text.models.decoding import TokenHooks
+from sensor2text.models.decoding import TokenHooks, geometric_mean
 from sensor2text.models.lm import load_base_model, set_adapter_base
 from sensor2text.models.manifest import check_manifest, saving
 from sensor2text.models.projectors import build_projector
@@ -90,13 +90,6 @@ def _lora(lm: nn.Module, cfg: AdapterConfig) -> nn.Module:
     lora = LoraConfig(r=cfg.r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout,
                       target_modules=cfg.target_modules, task_type="CAUSAL_LM")  # fmt: skip
     return get_peft_model(lm, lora)
-
-
-def _first_token_ms(hooks: TokenHooks | None, start: float) -> dict[str, float]:
-    """``{"first_token_ms": ...}`` of a live decoding that wrote something, else ``{}``."""
-    if hooks is None or hooks.first_token_at is None:
-        return {}
-    return {"first_token_ms": 1000 * (hooks.first_token_at - start)}
 
 
 class Sensor2Text(Describer, nn.Module):
@@ -222,7 +215,8 @@ class Sensor2Text(Describer, nn.Module):
         start = time.perf_counter()
         texts = self.generate(recordings, options.max_new_tokens, hooks, **options.generate_kwargs())
         share = 1000 * (time.perf_counter() - start) / len(recordings)
-        return [Description(text, timings={"describe_ms": share, **_first_token_ms(hooks, start)},
+        first = hooks.first_token_ms(start) if hooks else {}
+        return [Description(text, timings={"describe_ms": share, **first},
                             confidence=hooks.confidence if hooks else None) for text in texts]  # fmt: skip
 
     @torch.no_grad()
@@ -234,7 +228,7 @@ class Sensor2Text(Describer, nn.Module):
 
         prompt = self.embed_prompt(self.prepare(recordings))
         chosen = choose(self.lm, prompt, [self.label_ids(t) for t in texts], self.tokenizer.pad_token_id)
-        return [(texts[i], float(np.exp(np.mean(np.log(np.maximum(probs, 1e-12)))))) for i, probs in chosen]
+        return [(texts[i], geometric_mean(probs)) for i, probs in chosen]
 
     def channel_scale(self) -> np.ndarray:
         """Per-channel scale ``(C,)`` of raw input: the whole normaliser's standard deviations."""

@@ -171,9 +171,8 @@ class Stepwise(Describer):
             sampling = options.generate_kwargs()
             outputs = compose(self.lm, self.tokenizer, prompts, max_new_tokens, hooks=hooks, **sampling)
         done, n = time.perf_counter(), len(recordings)
-        timings = {"hands_ms": 1000 * (composing - start) / n, "composer_ms": 1000 * (done - composing) / n}
-        if hooks is not None and hooks.first_token_at is not None:
-            timings["first_token_ms"] = 1000 * (hooks.first_token_at - start)
+        timings = {"hands_ms": 1000 * (composing - start) / n, "composer_ms": 1000 * (done - composing) / n,
+                   **(hooks.first_token_ms(start) if hooks else {})}  # fmt: skip
         return [Description(parse_meaning(out), {"left": left, "right": right, "composer": out.strip()},
                             hooks.confidence if hooks else None, dict(timings))
                 for (left, right), out in zip(hands, outputs)]  # fmt: skip
@@ -181,13 +180,20 @@ class Stepwise(Describer):
     def compose_pairs(self, pairs: list[tuple[str, str]]) -> list[str]:
         """The composer's greedy continuation of each caption pair, each distinct pair composed
         once at batch 1 and remembered (so a description never depends on its batch)."""
-        memo = self._active_memo()
+        memo = self._memo()
         for pair in dict.fromkeys(memo.missing(pairs)):
             self.compose_live(*pair, TokenHooks(self.tokenizer, lambda text: None))
         memo.save()
         return [memo.get(*pair).text for pair in pairs]
 
-    def _active_memo(self) -> ComposerMemo:
+    def use_memo(self) -> ComposerMemo:
+        """Remember the composer's answer per caption pair (again, after ``disable_memo``); returns the memo."""
+        self._memo_enabled = True
+        return self._memo()
+
+    def _memo(self) -> ComposerMemo:
+        """The memo, made on first use: on disk for a loaded checkpoint (keyed by its folder's
+        files and the precision), in memory otherwise."""
         if self.memo is None:
             self.memo = ComposerMemo.for_checkpoint(self.folder, self.precision) if self.folder else ComposerMemo()
         return self.memo
@@ -213,7 +219,7 @@ class Stepwise(Describer):
         probabilities included, and a new pair is remembered.
         """
         default_length = max_new_tokens in (None, self.config.max_new_tokens)
-        memo = self._active_memo() if self._memo_enabled and default_length else None
+        memo = self._memo() if self._memo_enabled and default_length else None
         known = memo.get(left, right) if memo is not None else None
         if known is not None:
             for token in known.tokens:
@@ -241,7 +247,7 @@ class Stepwise(Describer):
         """
         if not self._memo_enabled:
             return False
-        memo = self._active_memo()
+        memo = self._memo()
         missing = memo.missing(self.caption_pairs())
         if missing:
             self.compose_live(*missing[0], TokenHooks(self.tokenizer, lambda text: None, interrupt))
@@ -252,10 +258,6 @@ class Stepwise(Describer):
     def save_caches(self) -> None:
         if self.memo is not None:
             self.memo.save()
-
-    def use_memo(self, checkpoint: str | Path) -> None:
-        """Remember the composer's answer per caption pair, on disk, keyed by ``checkpoint`` and precision."""
-        self._memo_enabled, self.memo = True, ComposerMemo.for_checkpoint(checkpoint, self.precision)
 
     def lm_modules(self) -> list:
         return [self.lm, *self.hands.lm_modules()]

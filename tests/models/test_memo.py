@@ -46,3 +46,16 @@ def test_memo_lives_in_the_project_cache_folder(monkeypatch, tmp_path):
     monkeypatch.setenv("SENSOR2TEXT_CACHE", str(tmp_path))
     assert cache_dir() == tmp_path / "composer"
     assert memo.cache_dir is cache_dir and ComposerMemo.for_checkpoint(tmp_path, "fp32").path.parent == cache_dir()
+
+
+def test_a_loaded_stepwise_model_keys_its_memo_by_its_folders_files():
+    from sensor2text.api import DEFAULT_CHECKPOINT
+    from sensor2text.models.stepwise import Stepwise, StepwiseConfig
+
+    config = StepwiseConfig("synthetic-joints", "{left} {right}", 4)
+    model = Stepwise(config, None, None, None, folder=DEFAULT_CHECKPOINT)
+    assert model.use_memo().path == memo.ComposerMemo.for_checkpoint(DEFAULT_CHECKPOINT, "fp32").path
+    # a checkpoint named without its folder would hash no file at all: the key must differ
+    assert memo.memo_key(DEFAULT_CHECKPOINT.name, "fp32") != memo.memo_key(DEFAULT_CHECKPOINT, "fp32")
+    model.disable_memo()
+    assert model.memo is None and not model.warm_step()
