@@ -130,6 +130,26 @@ def standardize_by_session(recordings: list, profile, calibration: str | Path | 
     return out
 
 
+def standardize_sessions(recordings: list, min_recordings: int = 1) -> list:
+    """Each session's recordings standardised by that session's own channel mean/std (training data).
+
+    A session is a ``subject`` (the recording's folder: ``adam2``, ``tctodd7``): one wearer with one
+    glove fit on one day. Fitting its statistics needs no labels, only its recordings, so this is an
+    unlabelled calibration that removes the offsets and gains that differ between sessions.
+    Frames ``(T_i, C)`` keep their shape. RecordingError if a recording has no session, or a session
+    has fewer than ``min_recordings`` recordings.
+    """
+    lone = next((r for r in recordings if r.subject is None), None)
+    if lone is not None:
+        raise RecordingError(f"{lone.source}: session standardisation needs the recording's session "
+                             "(its folder); read a folder, or give calibration recordings.")  # fmt: skip
+    for _, index in session_groups(recordings):
+        if len(index) < min_recordings:
+            raise RecordingError(f"session '{recordings[index[0]].subject}': {len(index)} recordings, at least "
+                                 f"{min_recordings} are needed to fit its channel statistics.")  # fmt: skip
+    return standardize_by_session(recordings, profile=None)
+
+
 def by_session(model, recordings, work: Callable[[list[np.ndarray]], list], calibration=None) -> list:
     """``work(frames of one session)`` with ``model`` calibrated to that session, for every session
     among ``recordings`` (:class:`sensor2text.glove.recordings.Recording`); results in input order.

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from sensor2text.errors import Sensor2TextError
+from sensor2text.errors import RecordingError, Sensor2TextError
 from sensor2text.glove.recordings import Recording, iter_recordings, read_csv, write_csv
 from sensor2text.glove.schema import SYNTHETIC_JOINTS, Normalizer, resample
 from sensor2text.inputs import (
@@ -11,6 +11,7 @@ from sensor2text.inputs import (
     calibrate_for_session,
     session_groups,
     standardize_by_session,
+    standardize_sessions,
 )
 
 
@@ -137,3 +138,33 @@ def test_calibrate_a_single_file_on_its_folder_or_on_given_recordings(tmp_path, 
     calibrated = standardize_by_session(single, SYNTHETIC_JOINTS, calibration=tmp_path / "other")[0].frames
     expected = (single[0].frames - other.mean(0)) / other.std(0)
     np.testing.assert_allclose(calibrated, expected, rtol=1e-4, atol=1e-4)
+
+
+def _sessions(rng):
+    """Two sessions of three recordings, the second with another offset and gain on every channel."""
+    base = [rng.uniform(0, 60, size=(15 + i, 46)).astype(np.float32) for i in range(3)]
+    shifted = [f * 1.5 + 10 for f in base]
+    return [Recording(f, f"a/{i}.csv", "fist", "a") for i, f in enumerate(base)] + [
+        Recording(f, f"b/{i}.csv", "fist", "b") for i, f in enumerate(shifted)
+    ]
+
+
+def test_standardize_sessions_uses_each_sessions_own_statistics(rng):
+    recordings = _sessions(rng)
+    out = standardize_sessions(recordings)
+    assert [r.frames.shape for r in out] == [r.frames.shape for r in recordings]
+    assert [r.source for r in out] == [r.source for r in recordings]
+    for session in ("a", "b"):
+        pooled = np.concatenate([r.frames for r in out if r.subject == session])
+        np.testing.assert_allclose(pooled.mean(0), 0, atol=1e-4)
+        np.testing.assert_allclose(pooled.std(0), 1, atol=1e-3)
+    # the second session is the first one re-calibrated: standardised, they are the same recordings
+    for a, b in zip(out[:3], out[3:]):
+        np.testing.assert_allclose(a.frames, b.frames, atol=1e-4)
+
+
+def test_standardize_sessions_needs_every_recordings_session(rng):
+    with pytest.raises(RecordingError, match="x.csv: session standardisation needs the recording's session"):
+        standardize_sessions([Recording(_synthetic_frames(rng), "x.csv", "fist", None)])
+    with pytest.raises(RecordingError, match="session 'a': 3 recordings, at least 4"):
+        standardize_sessions(_sessions(rng), min_recordings=4)

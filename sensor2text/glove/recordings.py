@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +23,7 @@ from sensor2text.errors import ConfigError, RecordingError
 from sensor2text.glove.auslan import SIGN_SUFFIX, TSD_SUFFIX, class_from_stem, is_calibration, read_auslan
 from sensor2text.glove.auslan import profile_for as auslan_profile_for
 from sensor2text.glove.kinematics import two_hand_keypoints
-from sensor2text.glove.schema import SYNTHETIC_JOINTS, DeviceProfile, Normalizer, validate_recording
+from sensor2text.glove.schema import SYNTHETIC_JOINTS, DeviceProfile, validate_recording
 
 # Optional first CSV column holding each frame's time in seconds.
 TIME_COLUMN = "time_s"
@@ -159,32 +159,6 @@ def iter_recordings(path: str | Path, profile: DeviceProfile = SYNTHETIC_JOINTS,
             bad.append(str(error))
             continue
         yield Recording(frames, str(file), label, subject)
-
-
-def standardize_sessions(recordings: list[Recording], min_recordings: int = 1) -> list[Recording]:
-    """Each session's recordings standardised by that session's own channel mean/std.
-
-    A session is a ``subject`` (the recording's folder: ``adam2``, ``tctodd7``): one wearer with one
-    glove fit on one day. Fitting its statistics needs no labels, only its recordings, so this is an
-    unlabelled calibration that removes the offsets and gains that differ between sessions.
-    Frames ``(T_i, C)`` keep their shape. RecordingError if a recording has no session, or a session
-    has fewer than ``min_recordings`` recordings.
-    """
-    sessions: dict[str, list[int]] = {}
-    for i, recording in enumerate(recordings):
-        if recording.subject is None:
-            raise RecordingError(f"{recording.source}: session standardisation needs the recording's session "
-                                 "(its folder); read a folder, or give calibration recordings.")  # fmt: skip
-        sessions.setdefault(recording.subject, []).append(i)
-    out = list(recordings)
-    for subject, index in sessions.items():
-        if len(index) < min_recordings:
-            raise RecordingError(f"session '{subject}': {len(index)} recordings, at least {min_recordings} are "
-                                 "needed to fit its channel statistics.")  # fmt: skip
-        normalizer = Normalizer.fit([recordings[i].frames for i in index])
-        for i in index:
-            out[i] = replace(recordings[i], frames=normalizer(recordings[i].frames))
-    return out
 
 
 def _recording_files(folder: Path, split: str | None) -> list[Path]:

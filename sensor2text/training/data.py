@@ -16,10 +16,10 @@ import torch
 
 from sensor2text.config import RunConfig
 from sensor2text.errors import ConfigError
-from sensor2text.glove.recordings import Recording, iter_recordings, standardize_sessions
+from sensor2text.glove.recordings import Recording, iter_recordings
 from sensor2text.glove.schema import Normalizer, get_profile, resample
 from sensor2text.glove.synth import SynthSpec, generate
-from sensor2text.inputs import augment
+from sensor2text.inputs import augment, standardize_sessions
 from sensor2text.labels import LabelSet, load_label_sets
 
 

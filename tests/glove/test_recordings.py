@@ -5,12 +5,10 @@ import pytest
 
 from sensor2text.errors import RecordingError
 from sensor2text.glove.recordings import (
-    Recording,
     iter_recordings,
     label_from_path,
     read_csv,
     save_synthetic,
-    standardize_sessions,
     write_csv,
 )
 from sensor2text.glove.schema import SYNTHETIC_JOINTS
@@ -92,36 +90,6 @@ def test_missing_path_and_empty_folder(tmp_path):
         list(iter_recordings(tmp_path / "nope"))
     with pytest.raises(RecordingError, match=r"holds no recordings \(.csv, .tsd or .sign files\)"):
         list(iter_recordings(tmp_path))
-
-
-def _sessions(rng):
-    """Two sessions of three recordings, the second with another offset and gain on every channel."""
-    base = [rng.uniform(0, 60, size=(15 + i, 46)).astype(np.float32) for i in range(3)]
-    shifted = [f * 1.5 + 10 for f in base]
-    return [Recording(f, f"a/{i}.csv", "fist", "a") for i, f in enumerate(base)] + [
-        Recording(f, f"b/{i}.csv", "fist", "b") for i, f in enumerate(shifted)
-    ]
-
-
-def test_standardize_sessions_uses_each_sessions_own_statistics(rng):
-    recordings = _sessions(rng)
-    out = standardize_sessions(recordings)
-    assert [r.frames.shape for r in out] == [r.frames.shape for r in recordings]
-    assert [r.source for r in out] == [r.source for r in recordings]
-    for session in ("a", "b"):
-        pooled = np.concatenate([r.frames for r in out if r.subject == session])
-        np.testing.assert_allclose(pooled.mean(0), 0, atol=1e-4)
-        np.testing.assert_allclose(pooled.std(0), 1, atol=1e-3)
-    # the second session is the first one re-calibrated: standardised, they are the same recordings
-    for a, b in zip(out[:3], out[3:]):
-        np.testing.assert_allclose(a.frames, b.frames, atol=1e-4)
-
-
-def test_standardize_sessions_needs_every_recordings_session(rng):
-    with pytest.raises(RecordingError, match="x.csv: session standardisation needs the recording's session"):
-        standardize_sessions([Recording(_frames(rng), "x.csv", "fist", None)])
-    with pytest.raises(RecordingError, match="session 'a': 3 recordings, at least 4"):
-        standardize_sessions(_sessions(rng), min_recordings=4)
 
 
 def test_synth_formats_are_checked_before_anything_is_written(tmp_path):
