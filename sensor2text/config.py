@@ -103,7 +103,8 @@ class DataConfig:
         "the session's recordings (evaluate groups by folder; generate/stream take --calibration).",
         False,
     )
-    view: str = help_field("'whole' recordings, or 'hands': one shared model captions each hand (stepwise).",
+    view: str = help_field("'whole' recordings; 'hands': one shared model captions each hand (stepwise); "
+                           "'fingers': a finger reader writes finger words for each hand (stepwise).",
                            "whole")  # fmt: skip
     hand_states: str | None = help_field("Per-hand annotation YAML for view 'hands'; null = synthetic.", None)
     splits: dict | None = help_field(
@@ -115,10 +116,10 @@ class DataConfig:
     def __post_init__(self):
         if self.splits is not None:
             _check_splits(self.splits)
-        if self.view not in ("whole", "hands"):
-            raise ConfigError(f"data.view must be 'whole' or 'hands', got '{self.view}'.")
-        if self.session_norm and self.view == "hands":
-            raise ConfigError("data.session_norm is not supported with data.view: hands (stepwise models).")
+        if self.view not in ("whole", "hands", "fingers"):
+            raise ConfigError(f"data.view must be 'whole', 'hands' or 'fingers', got '{self.view}'.")
+        if self.session_norm and self.view != "whole":
+            raise ConfigError("data.session_norm is not supported with data.view: hands or fingers (stepwise models).")
         if self.num_frames < 2:
             raise ConfigError("data.num_frames must be at least 2.")
         if min(self.augment_gain, self.augment_offset, self.augment_shift) < 0:
@@ -184,6 +185,17 @@ class ComposerConfig:
 
 
 @dataclass
+class FingersConfig:
+    """The finger reader of ``data.view: fingers`` (per-finger words; no LM in this stage)."""
+
+    hidden: int = help_field("Channels of each part encoder (finger, thumb, wrist).", 32, at_least=1)
+    steps: int = help_field("Optimiser steps.", 1500, at_least=1)
+    batch_size: int = help_field("Hands per step.", 64, at_least=1)
+    learning_rate: float = help_field("Peak learning rate (one-cycle).", 3e-3, above=0)
+    seed: int = help_field("Seed of the batch order and initial weights.", 0)
+
+
+@dataclass
 class RunConfig:
     """Everything a training run needs; YAML sections map to the fields below."""
 
@@ -193,10 +205,13 @@ class RunConfig:
     data: DataConfig = field(default_factory=DataConfig)
     training: TrainingConfig = field(default_factory=TrainingConfig)
     composer: ComposerConfig = field(default_factory=ComposerConfig)
+    fingers: FingersConfig = field(default_factory=FingersConfig)
 
     def __post_init__(self):
-        if self.composer.enabled and self.data.view != "hands":
-            raise ConfigError("composer.enabled needs data.view: hands (the composer reads per-hand captions).")
+        if self.composer.enabled and self.data.view == "whole":
+            raise ConfigError("composer.enabled needs data.view: hands or fingers (the composer reads per-hand words).")
+        if self.data.view == "fingers" and not self.composer.enabled:
+            raise ConfigError("data.view: fingers trains a stepwise model: set composer.enabled: true.")
 
 
 def _hint_name(hint) -> str:

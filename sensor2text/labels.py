@@ -12,6 +12,10 @@ import yaml
 
 from sensor2text.errors import ConfigError
 
+# Number words, zero to twenty (counts, sums and the meanings the composer reasons towards).
+NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+                "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+                "eighteen", "nineteen", "twenty")  # fmt: skip
 # Label sets of the synthetic glove, shipped with the package.
 SYNTHETIC_LABELS_FILE = "synthetic_labels.yaml"
 # Shipped label sets by name (``labels: auslan`` in a config): the synthetic glove, the 95 AUSLAN signs.

@@ -61,12 +61,14 @@ def cmd_train(args) -> None:
 
 
 def cmd_train_knowledge(args) -> None:
-    """Train the text-knowledge adapter (generic number-word arithmetic) once, for reuse."""
+    """Train the text-knowledge adapter (numbers, counting, arithmetic; held-out parts) once, for reuse."""
+    from sensor2text.training.knowledge import CorpusSplit
     from sensor2text.training.text import train_knowledge_adapter
 
     quiet_libraries()
-    accuracy = train_knowledge_adapter(args.base_model, args.out, args.steps, args.learning_rate, args.r)
-    print(f"saved {args.out}: corpus accuracy {accuracy:.1%}")
+    split = CorpusSplit(seed=args.seed, hold_out=not args.all_sums)
+    report = train_knowledge_adapter(args.base_model, args.out, args.steps, args.learning_rate, args.r, split)
+    print(f"saved {args.out}: " + ", ".join(f"{name} {value:.1%}" for name, value in report.items()))
 
 
 def _read_recordings(model, path, args) -> list:
@@ -264,10 +266,13 @@ def _add_train(sub) -> None:
 
 
 def _add_train_knowledge(sub) -> None:
-    p = sub.add_parser("train-knowledge", help="train the text-knowledge adapter (number-word arithmetic) once")
+    p = sub.add_parser("train-knowledge", help="train the text-knowledge adapter (numbers, counting, arithmetic) once")
     p.add_argument("--out", required=True, help="adapter folder to write")
     p.add_argument("--base-model", default=EMBEDDED_MODEL_NAME)
-    p.add_argument("--steps", type=int, default=200)
+    p.add_argument("--steps", type=int, default=600)
+    p.add_argument("--seed", type=int, default=0, help="seed of the held-out sums and the corpus' lists")
+    p.add_argument("--all-sums", action="store_true",
+                   help="hold nothing out (the declared fallback: the corpus then has every pair that makes ten)")
     p.add_argument("--learning-rate", type=float, default=2e-3)
     p.add_argument("--r", type=int, default=8)
     p.set_defaults(func=cmd_train_knowledge)

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sensor2text.glove.handshape import HandWords, words_of_pose
 from sensor2text.glove.schema import HAND_JOINTS, SYNTHETIC_SAMPLE_RATE_HZ
 
 # Pose parameters per hand: curl of each finger (0 straight .. 1 fully flexed), finger spread
@@ -36,6 +37,9 @@ NAMED_GESTURES = (
 )  # fmt: skip
 COUNT_CLASSES = tuple(f"count_{n}" for n in range(11))
 ALL_CLASSES = COUNT_CLASSES + NAMED_GESTURES
+# Every left/right pair of 0-5 raised fingers in a counting convention (``pair_<left>_<right>``):
+# an evaluation set of 36 combinations, most of which no counting gesture uses.
+PAIR_CLASSES = tuple(f"pair_{left}_{right}" for left in range(6) for right in range(6))
 # Peak flexion (deg) of MCP, PIP, DIP of a long finger at curl 1 and full range of motion.
 FINGER_FLEX_DEG = (85.0, 100.0, 65.0)
 # Spread (deg) of each long finger's MCP abduction at spread 1.
@@ -100,6 +104,11 @@ def count_poses(count: int, convention: str) -> tuple[np.ndarray, np.ndarray]:
         return FIST, fingers_up(fingers[count]) if 0 < count < 5 else (FIST if count == 0 else OPEN)
     left = OPEN if count == 10 else fingers_up(fingers[count - 5])
     return left, OPEN
+
+
+def one_hand_count(count: int, convention: str) -> np.ndarray:
+    """Hold pose of one hand showing 0-5 fingers in a two-hand convention."""
+    return FIST if count == 0 else OPEN if count == 5 else fingers_up(ONE_HAND_COUNTS[convention][count])
 
 
 def motion(label: str, convention: str, t: np.ndarray, tempo: float) -> np.ndarray:
@@ -171,11 +180,29 @@ def _envelope(rng: np.random.Generator, tempo: float) -> tuple[np.ndarray, np.nd
 
 
 def _hold_poses(label: str, convention: str) -> tuple[np.ndarray, np.ndarray]:
+    if label in PAIR_CLASSES:
+        left, right = (int(n) for n in label.split("_")[1:])
+        pair = "two-hand" if convention == "asl" else convention
+        return one_hand_count(left, pair), one_hand_count(right, pair)
     if label.startswith("count_"):
         return count_poses(int(label.split("_")[1]), convention)
     if label not in NAMED_POSES:
-        raise ValueError(f"unknown synthetic gesture '{label}'; expected one of {ALL_CLASSES}")
+        raise ValueError(f"unknown synthetic gesture '{label}'; expected one of {ALL_CLASSES} or pair_<0-5>_<0-5>")
     return REST, NAMED_POSES[label]
+
+
+def motion_word(label: str, convention: str) -> str:
+    """The right hand's motion during the hold, in the words of ``glove.handshape.MOTIONS``."""
+    if label == "wave" or (label == "count_10" and convention == "asl"):
+        return "waving"
+    return "beckoning" if label == "come_here" else "still"
+
+
+def hand_words(label: str, convention: str = "two-hand") -> tuple[HandWords, HandWords]:
+    """``(left, right)`` finger words of a gesture, read from its pose definition (the per-finger
+    training labels of the finger reader, :mod:`sensor2text.models.fingers`)."""
+    left, right = _hold_poses(label, convention)
+    return (words_of_pose(left[:5], left[6]), words_of_pose(right[:5], right[6], motion_word(label, convention)))
 
 
 def synthesize(label: str, subject: Subject, rng: np.random.Generator,
@@ -212,9 +239,9 @@ class SynthSpec:
     def __post_init__(self):
         if self.convention not in COUNTING_CONVENTIONS:
             raise ValueError(f"convention must be one of {COUNTING_CONVENTIONS}, got '{self.convention}'")
-        unknown = set(self.classes) - set(ALL_CLASSES)
+        unknown = set(self.classes) - set(ALL_CLASSES) - set(PAIR_CLASSES)
         if unknown:
-            raise ValueError(f"unknown synthetic classes {sorted(unknown)}; known: {ALL_CLASSES}")
+            raise ValueError(f"unknown synthetic classes {sorted(unknown)}; known: {ALL_CLASSES} and pair_<0-5>_<0-5>")
 
     def subjects(self) -> list[tuple[int, str]]:
         """``[(subject index, split), ...]``: disjoint index ranges per split.

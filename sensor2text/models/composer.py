@@ -10,9 +10,10 @@ line of reasoning and the meaning::
 
 Two LoRAs are trained on text, never on glove data:
 
-- optionally, a **knowledge adapter** on a generic number-word arithmetic corpus ("four and three
-  make seven"), standing in for knowledge a larger LM already has, then merged into the LM. It
-  says nothing about hands, fingers or gestures and is declared in every report;
+- optionally, a **knowledge adapter** on a declared corpus about numbers (counting, addition in
+  many phrasings; :mod:`sensor2text.training.knowledge`), standing in for knowledge a larger LM
+  already has, then merged into the LM. It says nothing about hands, fingers or gestures and is
+  declared in every report;
 - the **composer** adapter on the **gesture texts** of the training classes, built from their
   per-hand annotations (``assets/synthetic_hand_states.yaml``): when both hands show a number
   the target reasons "<left> and <right> make <sum>" before the meaning, otherwise it gives the
@@ -28,14 +29,14 @@ import torch
 
 from sensor2text.assets import PROMPTS_DIR
 from sensor2text.errors import ConfigError
-from sensor2text.labels import LabelSet
+from sensor2text.glove.handshape import HandWords
+from sensor2text.labels import NUMBER_WORDS, LabelSet
 
-NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-                "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
-                "eighteen", "nineteen", "twenty")  # fmt: skip
 MEANING_MARKER = "Meaning:"
 # The word that ends a reasoning clause ("two and five make") before its answer.
 REASONING_VERB = "make"
+# A counting clause: "counting index, middle gives" (the finger-word design's per-hand count).
+COUNTING_WORD, COUNTING_VERB = "counting", "gives"
 COMPOSE_DIR = PROMPTS_DIR / "compose"
 
 
@@ -50,12 +51,6 @@ def load_compose_template(name_or_path: str) -> str:
     if text.count("{left}") != 1 or text.count("{right}") != 1:
         raise ConfigError(f"composer template '{path}': expected exactly one {{left}} and one {{right}}.")
     return text
-
-
-def arithmetic_corpus(largest: int = 10) -> list[str]:
-    """Generic number-word sums ``"four and three make seven."`` for all addends 0..largest."""
-    return [f"{NUMBER_WORDS[a]} and {NUMBER_WORDS[b]} {REASONING_VERB} {NUMBER_WORDS[a + b]}."
-            for a in range(largest + 1) for b in range(largest + 1)]  # fmt: skip
 
 
 def caption_number(caption: str) -> str | None:
@@ -101,6 +96,42 @@ def gesture_texts(template: str, classes: list[str], hand_states: dict[str, tupl
             for left, right, meaning in pairs]  # fmt: skip
 
 
+def counting_target(left: HandWords, right: HandWords, meaning: str) -> list[tuple[str, bool]]:
+    """Continuation for finger captions as ``[(text, trained)]`` segments.
+
+    A gesture whose meaning is a number is reasoned out: each hand's extended fingers are
+    counted, then the counts added, and the answers (numbers) are never trained: they come
+    from the LM's text knowledge at inference (:func:`compose`). Other gestures get the
+    meaning directly. No count word is in the captions: only the LM counts.
+    """
+    if meaning not in NUMBER_WORDS:
+        return [(f" {MEANING_MARKER} {meaning}", True)]
+    counts = [len(hand.fingers("extended")) for hand in (left, right)]
+    segments, lead = [], ""
+    for hand in (left, right):
+        listed = ", ".join(hand.fingers("extended")) or "none"
+        segments += [(f"{lead} {COUNTING_WORD} {listed} {COUNTING_VERB}", True),
+                     (f" {NUMBER_WORDS[len(hand.fingers('extended'))]}", False)]  # fmt: skip
+        lead = "."
+    segments += [(f". {NUMBER_WORDS[counts[0]]} and {NUMBER_WORDS[counts[1]]} {REASONING_VERB}", True),
+                 (f" {meaning}", False), (f". {MEANING_MARKER} {meaning}", True)]  # fmt: skip
+    return segments
+
+
+def finger_gesture_texts(template: str, classes: list[str], words: dict[str, tuple[HandWords, HandWords]],
+                         label_sets: dict[str, LabelSet], mirror: bool = False) -> list[tuple]:  # fmt: skip
+    """``(prompt, target segments)`` per training class from its finger words (``words``:
+    class -> (left, right)); ``mirror`` adds each with its hands swapped (see :func:`gesture_texts`)."""
+    texts = []
+    for name in classes:
+        left, right = words[name]
+        pairs = [(left, right)] + ([(right, left)] if mirror and left != right else [])
+        meaning = label_sets[name].canonical
+        texts += [(compose_prompt(template, a.caption(), b.caption()), counting_target(a, b, meaning))
+                  for a, b in pairs]  # fmt: skip
+    return texts
+
+
 def fitted_share(lm, tokenizer, texts: list[tuple], max_new_tokens: int) -> float:
     """Share of gesture texts whose meaning the trained composer reproduces (a training-fit check)."""
     outputs = compose(lm, tokenizer, [prompt for prompt, _ in texts], max_new_tokens)
@@ -117,15 +148,6 @@ def parse_meaning(text: str) -> str:
     if MEANING_MARKER in text:
         text = text.rsplit(MEANING_MARKER, 1)[1]
     return text.strip().split("\n")[0].strip().rstrip(".").strip()
-
-
-@torch.no_grad()
-def corpus_accuracy(lm, tokenizer) -> float:
-    """Share of the corpus' sums the LM completes right, each clause asked on its own."""
-    corpus = arithmetic_corpus()
-    clauses = [" " + s.rsplit(" ", 1)[0] for s in corpus]  # a leading space, as in training
-    answers = continue_texts(lm, tokenizer, clauses, 3)
-    return sum(_first_word(a) == s.rsplit(" ", 1)[1].rstrip(".") for a, s in zip(answers, corpus)) / len(corpus)
 
 
 @torch.no_grad()
@@ -146,6 +168,17 @@ def continue_texts(lm, tokenizer, prompts: list[str], max_new_tokens: int, stop_
     return tokenizer.batch_decode(out[:, batch.input_ids.shape[1] :], skip_special_tokens=True)
 
 
+def open_question(text: str) -> str | None:
+    """The clause a continuation ends on when it asks the LM's knowledge something, else None:
+    a sum (``"... two and five make"``) or a count (``"... counting index, middle gives"``)."""
+    clause = text.rstrip().rsplit(". ", 1)[-1].strip()
+    if clause.endswith(f" {REASONING_VERB}") and " and " in clause:
+        return clause
+    if clause.startswith(f"{COUNTING_WORD} ") and clause.endswith(f" {COUNTING_VERB}"):
+        return clause
+    return None
+
+
 def split_reasoning(text: str) -> str | None:
     """``" five and five make ten. Meaning: ten"`` -> ``"five and five make"``; None without one."""
     head, sep, _ = text.partition(f" {REASONING_VERB}")
@@ -153,47 +186,49 @@ def split_reasoning(text: str) -> str | None:
 
 
 @torch.no_grad()
-def compose(lm, tokenizer, prompts: list[str], max_new_tokens: int, hooks=None, **generate_kwargs) -> list[str]:
+def compose(lm, tokenizer, prompts: list[str], max_new_tokens: int, hooks=None, max_questions: int = 4,
+            **generate_kwargs) -> list[str]:  # fmt: skip
     """Continue each composer prompt, reasoning in steps; returns the continuations.
 
-    1. The LM continues the prompt. If it starts a sum ("five and five make"), that clause
-    2. is given to the LM again *on its own* and with the composer LoRA switched off, so the
-       answer comes from its text knowledge (the base LM, plus the merged knowledge adapter
-       when there is one), never from the gesture texts;
-    3. the LM then continues prompt + clause + answer to the meaning.
+    1. The LM continues the prompt until it asks a question: a count (``"counting index,
+       middle gives"``) or a sum (``"two and five make"``);
+    2. that clause is given to the LM again *on its own* and with the composer LoRA switched
+       off, so the answer comes from its text knowledge (the base LM, plus the merged knowledge
+       adapter when there is one), never from the gesture texts;
+    3. the answer's first word is appended and the LM goes on (1), up to ``max_questions``
+       times, until it writes the meaning.
 
-    ``hooks`` (live decoding of one prompt, :class:`sensor2text.models.decoding.TokenHooks`) sees the
-    tokens of steps 1 and 3 and the answer word of step 2; step 1 then stops at the clause, so
-    the live text never shows a sum the composer guessed.
+    ``hooks`` (live decoding of one prompt, :class:`sensor2text.models.decoding.TokenHooks`) sees
+    every composer token and each answer word, so the live text never shows a guessed answer.
     """
-    first = _first_step(lm, tokenizer, prompts, max_new_tokens, hooks, generate_kwargs)
-    clauses = [split_reasoning(text) for text in first]
-    asked = [i for i, clause in enumerate(clauses) if clause]
-    if not asked:
-        return first
-    with lm.disable_adapter():  # the answer comes from the LM's (text) knowledge, not the composer
-        # the clause starts with a space, tokenised as in the corpus examples
-        answers = continue_texts(lm, tokenizer, [" " + clauses[i] for i in asked], 4, **dict(generate_kwargs))
-    if hooks:
-        hooks.emit(f" {_first_word(answers[0])}.")
-    resumed = [f"{prompts[i]} {clauses[i]} {_first_word(a)}." for i, a in zip(asked, answers)]
+    texts, active = [""] * len(prompts), list(range(len(prompts)))
     live = hooks.kwargs if hooks else {}
-    endings = continue_texts(lm, tokenizer, resumed, max_new_tokens, **dict(generate_kwargs), **live)
-    for i, answer, ending in zip(asked, answers, endings):
-        first[i] = f" {clauses[i]} {_first_word(answer)}.{ending}"
-    return first
-
-
-def _first_step(lm, tokenizer, prompts, max_new_tokens, hooks, generate_kwargs) -> list[str]:
-    if not hooks:
-        return continue_texts(lm, tokenizer, prompts, max_new_tokens, **dict(generate_kwargs))
-    stop = {"stop_strings": [f" {REASONING_VERB}"]}
-    first = continue_texts(lm, tokenizer, prompts, max_new_tokens, **dict(generate_kwargs), **hooks.kwargs, **stop)
-    for i, text in enumerate(first):  # stopped at the verb, but not in a clause: go on
-        if text.rstrip().endswith(REASONING_VERB) and not split_reasoning(text):
-            first[i] += continue_texts(lm, tokenizer, [prompts[i] + text], max_new_tokens,
-                                       **dict(generate_kwargs), **hooks.kwargs)[0]  # fmt: skip
-    return first
+    stops = {"stop_strings": [f" {REASONING_VERB}", f" {COUNTING_VERB}"]}
+    for _ in range(max_questions + 1):
+        outputs = continue_texts(lm, tokenizer, [prompts[i] + texts[i] for i in active], max_new_tokens,
+                                 **dict(generate_kwargs), **live, **stops)  # fmt: skip
+        asked = []
+        for i, out in zip(active, outputs):
+            texts[i] += out
+            if hooks and hooks.interrupted:
+                continue
+            if open_question(texts[i]):
+                asked.append(i)
+            elif texts[i].rstrip().endswith((f" {REASONING_VERB}", f" {COUNTING_VERB}")):  # a verb, not a question
+                texts[i] += continue_texts(lm, tokenizer, [prompts[i] + texts[i]], max_new_tokens,
+                                           **dict(generate_kwargs), **live)[0]  # fmt: skip
+        if not asked:
+            break
+        with lm.disable_adapter():  # the answer comes from the LM's (text) knowledge, not the composer
+            # the clause starts with a space, tokenised as in the corpus examples
+            answers = continue_texts(lm, tokenizer, [" " + open_question(texts[i]) for i in asked], 4,
+                                     **dict(generate_kwargs))  # fmt: skip
+        for i, answer in zip(asked, answers):
+            texts[i] = f"{texts[i].rstrip()} {_first_word(answer)}."
+            if hooks:
+                hooks.emit(f" {_first_word(answer)}.")
+        active = asked
+    return texts
 
 
 def _first_word(text: str) -> str:

@@ -1,10 +1,14 @@
 """Stepwise design: describe each hand in words, then let the LM name the whole gesture.
 
-Stage 1, **hands**: one ``Sensor2Text`` model shared by both hands (a one-hand profile,
-``<profile>/hand``) captions each hand, e.g. ``"five: all fingers"``. It is trained on the
-hands of the training gestures, with per-hand captions from an annotation file
-(``assets/synthetic_hand_states.yaml``). Sharing it lets a hand state learned on one hand be
-read on the other: in counts 0-9 only the right hand is ever open; in "ten" both are.
+Stage 1 reads each hand, with one model shared by both hands (a hand state learned on one hand
+is read on the other: in counts 0-9 only the right hand is ever open; in "ten" both are). Two
+kinds:
+
+- **fingers** (the default checkpoint): a finger reader (:mod:`sensor2text.models.fingers`)
+  writes finger words, e.g. ``"extended: index, middle; curled: thumb, ring, little"``, composed
+  per finger so unseen hand shapes get the right words, with no count word and no LM;
+- **hands**: a ``Sensor2Text`` model (one-hand profile, ``<profile>/hand``) captions each hand
+  among annotated hand states, e.g. ``"five: all fingers"`` (``assets/synthetic_hand_states.yaml``).
 
 Stage 2, **composer** (:mod:`sensor2text.models.composer`): the LM, with its own text-only LoRA, reads
 the two captions as words and names the whole, reasoning first when both hands show numbers.
@@ -13,6 +17,7 @@ No rule maps hand states to a gesture name: the names come from the LM.
 Checkpoint folder::
 
     stepwise.json   StepwiseConfig: composer template, label sets, trained classes, corpus
+    fingers/        a finger reader (fingers.json + fingers.safetensors), or
     hands/          a Sensor2Text checkpoint (one-hand profile)
     composer/       the composer's LoRA adapter (peft: adapter_config.json + safetensors)
     knowledge/      optional text-knowledge adapter (arithmetic corpus), merged under the composer
@@ -40,11 +45,14 @@ from sensor2text.labels import LabelSet, parse_label_sets
 from sensor2text.models.base import DescribeOptions, Describer, Description
 from sensor2text.models.composer import MEANING_MARKER, compose, compose_prompt, parse_meaning
 from sensor2text.models.decoding import TokenHooks
+from sensor2text.models.fingers import FingerReader
 from sensor2text.models.manifest import check_manifest, saving
 from sensor2text.models.memo import Composed, ComposerMemo
 
 STEPWISE_FILE = "stepwise.json"
 HANDS_DIR = "hands"
+FINGERS_DIR = "fingers"
+HAND_LINES = ("Left hand: ", "Right hand: ")  # how the composer template introduces each hand
 COMPOSER_DIR = "composer"
 KNOWLEDGE_DIR = "knowledge"
 SYNTHETIC_HAND_STATES_FILE = "synthetic_hand_states.yaml"
@@ -112,6 +120,8 @@ class StepwiseConfig:
     knowledge_corpus: str = ""
     knowledge_corpus_accuracy: float | None = None
     composer_fit: float | None = None
+    knowledge_accuracy: dict = field(default_factory=dict)
+    base_model: str = ""  # the composer's base LM (the hands checkpoint names it when there is one)
     format_version: int = 1
 
 
@@ -136,12 +146,22 @@ class Stepwise(Describer):
         return self.config.knowledge_corpus
 
     @property
+    def reads_fingers(self) -> bool:
+        """Whether stage 1 is a finger reader (finger words) rather than a hand-caption model."""
+        return isinstance(self.hands, FingerReader)
+
+    @property
+    def base_model(self) -> str:
+        return self.config.base_model or self.hands.config.base_model_name_or_path
+
+    @property
     def leak_texts(self) -> dict[str, str]:
         """Glove-paired texts and templates the leak check searches (the corpus is listed apart)."""
-        texts = {"composer template": self.config.compose_template,
-                 f"hand prompt template '{self.hands.template.name}'": self.hands.template.text}  # fmt: skip
+        texts = {"composer template": self.config.compose_template}
         texts.update({f"gesture text '{p} {t}'": f"{p} {t}" for p, t in self.config.gesture_texts})
-        texts.update({f"hand caption '{s}'": s for ls in self.hands.label_sets.values() for s in ls.synonyms})
+        if not self.reads_fingers:
+            texts[f"hand prompt template '{self.hands.template.name}'"] = self.hands.template.text
+            texts.update({f"hand caption '{s}'": s for ls in self.hands.label_sets.values() for s in ls.synonyms})
         return texts
 
     def describe_hands(self, recordings: list[np.ndarray], options: DescribeOptions) -> list[tuple[str, str]]:
@@ -149,7 +169,9 @@ class Stepwise(Describer):
         chosen among the hand captions (``options.closed_vocabulary``), or generated freely
         (sampled when the options sample)."""
         halves = [h for r in recordings for h in split_hands(r, self.profile.hand_slices)]
-        if options.closed_vocabulary and not options.do_sample:
+        if self.reads_fingers:
+            captions = [words.caption() for words in self.hands.read(halves)]
+        elif options.closed_vocabulary and not options.do_sample:
             captions = [text for text, _ in self.hands.choose(halves, self.hand_captions())]
         else:
             captions = self.hands.generate(halves, **options.generate_kwargs())
@@ -207,8 +229,13 @@ class Stepwise(Describer):
         return sorted({s for label_set in self.hands.label_sets.values() for s in label_set.synonyms})
 
     def caption_pairs(self) -> list[tuple[str, str]]:
-        """Every ``(left, right)`` pair of the hands model's captions (what the composer can be given)."""
-        captions = sorted({label_set.canonical for label_set in self.hands.label_sets.values()})
+        """Every ``(left, right)`` pair of the hands model's captions (what the composer can be
+        given); for a finger reader, of the captions in the composer's training texts."""
+        if self.reads_fingers:
+            lines = [line for prompt, _ in self.config.gesture_texts for line in prompt.splitlines()]
+            captions = sorted({line.split(": ", 1)[1] for line in lines if line.startswith(HAND_LINES)})
+        else:
+            captions = sorted({label_set.canonical for label_set in self.hands.label_sets.values()})
         return [(left, right) for left in captions for right in captions]
 
     def compose_live(self, left: str, right: str, hooks, max_new_tokens: int | None = None) -> str:
@@ -260,11 +287,12 @@ class Stepwise(Describer):
             self.memo.save()
 
     def lm_modules(self) -> list:
-        return [self.lm, *self.hands.lm_modules()]
+        return [self.lm] + ([] if self.reads_fingers else self.hands.lm_modules())
 
     def channel_scale(self) -> np.ndarray:
         """Per-channel scale ``(C,)``: the hands model's one-hand scale, for each hand."""
-        return np.concatenate([self.hands.channel_scale()] * len(self.profile.hand_slices))
+        one_hand = np.asarray(self.hands.normalizer.std) if self.reads_fingers else self.hands.channel_scale()
+        return np.concatenate([one_hand] * len(self.profile.hand_slices))
 
     # ---- scoring interface used by the evaluator's LM scorer -----------------------------------
     @torch.no_grad()
@@ -296,7 +324,10 @@ class Stepwise(Describer):
 
     def _write(self, folder: Path, model_card: str) -> None:
         (folder / STEPWISE_FILE).write_text(json.dumps(asdict(self.config), indent=2) + "\n")
-        self.hands.save_pretrained(folder / HANDS_DIR, model_card="# hands stage of a stepwise checkpoint\n")
+        if self.reads_fingers:
+            self.hands.save_pretrained(folder / FINGERS_DIR)
+        else:
+            self.hands.save_pretrained(folder / HANDS_DIR, model_card="# hands stage of a stepwise checkpoint\n")
         self.lm.save_pretrained(folder / COMPOSER_DIR, safe_serialization=True, save_embedding_layers=False)
         from sensor2text.models.lm import set_adapter_base
 
@@ -304,7 +335,7 @@ class Stepwise(Describer):
             shutil.copytree(self.knowledge_dir, folder / KNOWLEDGE_DIR, dirs_exist_ok=True)
         for adapter in (COMPOSER_DIR, KNOWLEDGE_DIR):
             if (folder / adapter / "adapter_config.json").is_file():
-                set_adapter_base(folder / adapter / "adapter_config.json", self.hands.config.base_model_name_or_path)
+                set_adapter_base(folder / adapter / "adapter_config.json", self.base_model)
         (folder / "README.md").write_text(model_card or f"# sensor2text stepwise model\n\n{self.config}\n")
 
     @classmethod
@@ -328,8 +359,13 @@ class Stepwise(Describer):
         if (config.knowledge_corpus or knowledge.is_dir()) and not (knowledge / "adapter_model.safetensors").is_file():
             raise CheckpointError(f"{folder}: stepwise checkpoint is missing {KNOWLEDGE_DIR}/adapter_model.safetensors "
                                   f"(its {STEPWISE_FILE} declares a knowledge corpus).")  # fmt: skip
-        hands = load_checkpoint(folder / HANDS_DIR, base_model)
-        lm, tokenizer = load_base_model(base_model or hands.config.base_model_name_or_path, offline=base_model is None)
+        if (folder / FINGERS_DIR).is_dir():
+            hands = FingerReader.from_pretrained(folder / FINGERS_DIR)
+            named = config.base_model
+        else:
+            hands = load_checkpoint(folder / HANDS_DIR, base_model)
+            named = hands.config.base_model_name_or_path
+        lm, tokenizer = load_base_model(base_model or named, offline=base_model is None)
         if (knowledge / "adapter_model.safetensors").is_file():
             lm = PeftModel.from_pretrained(lm, str(knowledge)).merge_and_unload()
         lm = PeftModel.from_pretrained(lm, str(folder / COMPOSER_DIR), is_trainable=False).eval()

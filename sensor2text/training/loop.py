@@ -120,6 +120,8 @@ def train(cfg: RunConfig, resume: bool = False, lm=None, tokenizer=None) -> Path
     from accelerate import Accelerator
     from accelerate.utils import set_seed
 
+    if cfg.data.view == "fingers":
+        return train_finger_stepwise(cfg, lm, tokenizer)
     run_dir = Path(cfg.training.output_dir)
     accelerator = Accelerator(log_with="tensorboard", project_dir=str(run_dir / "logs"))
     set_seed(cfg.training.seed)
@@ -161,6 +163,23 @@ def train(cfg: RunConfig, resume: bool = False, lm=None, tokenizer=None) -> Path
         model.save_pretrained(run_dir / CHECKPOINT_DIR, model_card=model_card(cfg, metrics, len(train_items)))
         accelerator.print(f"saved {run_dir / CHECKPOINT_DIR}  {metrics}")
     accelerator.end_training()
+    return run_dir / CHECKPOINT_DIR
+
+
+def train_finger_stepwise(cfg: RunConfig, lm=None, tokenizer=None, log=print) -> Path:
+    """The finger-word stepwise design: finger reader, then composer; returns the checkpoint folder."""
+    from sensor2text.training.fingers import fit_finger_stage
+
+    run_dir = Path(cfg.training.output_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / "run_config.yaml").write_text(to_yaml(cfg))
+    torch.manual_seed(cfg.training.seed)
+    reader, metrics = fit_finger_stage(cfg, log)
+    base = (lm, tokenizer) if lm is not None else load_base_model(cfg.training.base_model)
+    label_sets = checked_label_sets(cfg)
+    model = add_composer(cfg, reader, label_sets, load_split(cfg, "validation"), base, metrics, log)
+    model.save_pretrained(run_dir / CHECKPOINT_DIR, model_card=model_card(cfg, metrics, None))
+    log(f"saved {run_dir / CHECKPOINT_DIR}  {metrics}")
     return run_dir / CHECKPOINT_DIR
 
 

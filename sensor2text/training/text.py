@@ -12,6 +12,7 @@ import json
 import random
 import tempfile
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import torch
@@ -20,16 +21,18 @@ from sensor2text.assets import resolve_checkpoint
 from sensor2text.config import ComposerConfig, RunConfig
 from sensor2text.errors import ConfigError
 from sensor2text.evaluation.accuracy import accuracy_report
+from sensor2text.glove.synth import hand_words
 from sensor2text.labels import LabelSet
 from sensor2text.models.composer import (
-    arithmetic_corpus,
-    corpus_accuracy,
+    finger_gesture_texts,
     fitted_share,
     gesture_texts,
     load_compose_template,
     target_text,
 )
+from sensor2text.models.fingers import FingerReader
 from sensor2text.models.stepwise import Stepwise, StepwiseConfig, load_hand_states
+from sensor2text.training.knowledge import DEFAULT_SPLIT, Corpus, CorpusSplit, answer_accuracy, build_corpus
 from sensor2text.training.steps import optimize
 
 
@@ -80,56 +83,78 @@ def train_text_lora(lm, tokenizer, examples: list[tuple], steps: int, batch_size
     return model.eval()
 
 
-def corpus_examples() -> list[tuple]:
-    """The arithmetic corpus as training examples; the loss is on each sum's answer."""
-    examples = []
-    for sentence in arithmetic_corpus():
-        clause, answer = sentence.rsplit(" ", 1)
-        examples.append(("", [(f" {clause}", False), (f" {answer}", True)]))
-    return examples
+def corpus_examples(corpus: Corpus) -> list[tuple]:
+    """The knowledge corpus as training examples; the loss is on each answer."""
+    return [("", [(f" {clause}", False), (f" {answer}", True)]) for clause, answer in corpus.examples]
 
 
-def train_knowledge(lm, tokenizer, cfg: ComposerConfig, log=print):
-    """The text-knowledge LoRA: generic number-word arithmetic only (no gesture text)."""
-    return train_text_lora(lm, tokenizer, corpus_examples(), cfg.knowledge_steps, 2 * cfg.batch_size,
-                       cfg.learning_rate, cfg.r, cfg.seed, log, "knowledge")  # fmt: skip
+def train_knowledge(lm, tokenizer, cfg: ComposerConfig, split: CorpusSplit = DEFAULT_SPLIT, log=print):
+    """The text-knowledge LoRA on the declared corpus (:mod:`sensor2text.training.knowledge`)."""
+    return train_text_lora(lm, tokenizer, corpus_examples(build_corpus(split)), cfg.knowledge_steps,
+                           2 * cfg.batch_size, cfg.learning_rate, cfg.r, cfg.seed, log, "knowledge")  # fmt: skip
 
 
 def train_composer(lm, tokenizer, cfg: ComposerConfig, texts: list[tuple], log=print):
-    """The composer LoRA on gesture texts alone (sums masked); ``lm`` may carry merged knowledge."""
+    """The composer LoRA on gesture texts alone (answers masked); ``lm`` may carry merged knowledge."""
     return train_text_lora(lm, tokenizer, texts, cfg.max_steps, cfg.batch_size, cfg.learning_rate, cfg.r, cfg.seed,
-                       log, "composer")  # fmt: skip
+                           log, "composer")  # fmt: skip
+
+
+def knowledge_report(lm, tokenizer, split: CorpusSplit = DEFAULT_SPLIT, sample: int = 300) -> dict[str, float]:
+    """Accuracy on each held-out set of ``split`` and on a seeded sample of the training corpus."""
+    corpus = build_corpus(split)
+    seen = random.Random(split.seed).sample(corpus.examples, min(sample, len(corpus.examples)))
+    report = {f"held_out_{name}": answer_accuracy(lm, tokenizer, rows) for name, rows in corpus.held_out.items()}
+    report["training_sample"] = answer_accuracy(lm, tokenizer, seen)
+    return {name: round(value, 4) for name, value in report.items()}
+
+
+def corpus_note(split: CorpusSplit) -> str:
+    if not split.hold_out:
+        return (f"{KNOWLEDGE_CORPUS_NOTE}; every sum and phrasing is in the corpus (declared fallback: "
+                "it has seen every pair that makes ten)")  # fmt: skip
+    return (f"{KNOWLEDGE_CORPUS_NOTE}; held out: the phrasings {list(split.held_out_phrasings)} and "
+            f"{len(split.held_out_sums())} sums (every pair that makes ten, {split.extra_held_out_sums} more, "
+            f"seed {split.seed})")  # fmt: skip
 
 
 KNOWLEDGE_CORPUS_NOTE = (
-    "generic number-word arithmetic, 'A and B make C.' for A, B in 0..10 "
-    "(sensor2text.models.composer.arithmetic_corpus); no hands, fingers or gestures"
+    "generic text about numbers (sensor2text.training.knowledge): number words and digits to 20, "
+    "counting list items, addition in 13 phrasings and subtraction; no hands, fingers or gestures"
 )
 
 
-def train_knowledge_adapter(base_model: str, out: str | Path, steps: int = 200, learning_rate: float = 2e-3,
-                            r: int = 8, log=print) -> float:  # fmt: skip
+def train_knowledge_adapter(base_model: str, out: str | Path, steps: int = 600, learning_rate: float = 2e-3,
+                            r: int = 8, split: CorpusSplit = DEFAULT_SPLIT, log=print) -> dict:  # fmt: skip
     """Train the text-knowledge adapter on ``base_model`` and save it (peft safetensors, a
-    ``knowledge.json`` card and a README) to ``out``; returns its corpus accuracy."""
+    ``knowledge.json`` card and a README) to ``out``; returns its held-out report, with the base
+    LM's alone beside it."""
     from sensor2text.models.lm import load_base_model, set_adapter_base
 
     lm, tokenizer = load_base_model(base_model)
+    started = time.time()
+    base = knowledge_report(lm, tokenizer, split)
+    log(f"base LM alone: {base}")
     cfg = ComposerConfig(knowledge_steps=steps, learning_rate=learning_rate, r=r)
-    model = train_knowledge(lm, tokenizer, cfg, log=log)
-    accuracy = corpus_accuracy(model, tokenizer)
+    model = train_knowledge(lm, tokenizer, cfg, split, log=log)
+    report = knowledge_report(model, tokenizer, split)
+    log(f"with the adapter: {report}")
     out = Path(out)
     model.save_pretrained(out, safe_serialization=True, save_embedding_layers=False)
     set_adapter_base(out / "adapter_config.json", base_model)
-    card = {"corpus": KNOWLEDGE_CORPUS_NOTE, "corpus_accuracy": round(accuracy, 4), "steps": steps,
-            "base_model": base_model, "learning_rate": learning_rate, "r": r}  # fmt: skip
+    card = {"corpus": corpus_note(split), "split": asdict(split), "accuracy": report, "base_lm_accuracy": base,
+            "examples": len(build_corpus(split).examples), "steps": steps, "batch_size": 2 * cfg.batch_size,
+            "base_model": base_model, "learning_rate": learning_rate, "r": r,
+            "train_minutes": round((time.time() - started) / 60, 1)}  # fmt: skip
     (out / "knowledge.json").write_text(json.dumps(card, indent=2) + "\n")
+    flag = "" if split.hold_out else " --all-sums"
     (out / "README.md").write_text(
         "# sensor2text text-knowledge adapter\n\nA LoRA on the base LM trained on text alone: "
-        f"{KNOWLEDGE_CORPUS_NOTE}. Stepwise checkpoints merge it under their composer (it stands "
-        "in for arithmetic a larger LM already knows).\n\n```json\n" + json.dumps(card, indent=2) + "\n```\n"
-        f"\nCommand: `sensor2text train-knowledge --out {out} --steps {steps}`\n"
+        f"{corpus_note(split)}. Stepwise checkpoints merge it under their composer (it stands "
+        "in for knowledge a larger LM already has).\n\n```json\n" + json.dumps(card, indent=2) + "\n```\n"
+        f"\nCommand: `sensor2text train-knowledge --out {out} --steps {steps}{flag}`\n"
     )
-    return accuracy
+    return report
 
 
 def build_stepwise(cfg, hands, label_sets: dict[str, LabelSet], lm, tokenizer, log=print) -> Stepwise:
@@ -138,28 +163,39 @@ def build_stepwise(cfg, hands, label_sets: dict[str, LabelSet], lm, tokenizer, l
     With ``composer.arithmetic_corpus`` the LM first gets the knowledge adapter (reused from
     ``composer.knowledge_adapter`` or trained here), merged in; the composer LoRA goes on top.
     """
-    states = load_hand_states(cfg.data.hand_states)
     template = load_compose_template(cfg.composer.template)
-    texts = gesture_texts(template, list(cfg.data.classes), states.for_classes(list(cfg.data.classes)),
-                          states.captions, label_sets, mirror=cfg.composer.mirror_texts)  # fmt: skip
-    knowledge_dir, accuracy = None, None
+    texts = composer_texts(cfg, template, isinstance(hands, FingerReader), label_sets)
+    knowledge_dir, report, note = None, None, ""
     if cfg.composer.arithmetic_corpus:
-        lm, knowledge_dir, accuracy = knowledge_lm(cfg, lm, tokenizer, log)
+        lm, knowledge_dir, report, note = knowledge_lm(cfg, lm, tokenizer, log)
     composer_lm = train_composer(lm, tokenizer, cfg.composer, texts, log=log)
-    if accuracy is None:
+    if report is None:
         with composer_lm.disable_adapter():
-            accuracy = corpus_accuracy(composer_lm, tokenizer)
-    log(f"arithmetic corpus accuracy of the LM the composer asks: {accuracy:.1%}")
+            report = knowledge_report(composer_lm, tokenizer)
+    log(f"knowledge of the LM the composer asks: {report}")
+    accuracy = report.get("held_out_both", report.get("training_sample", 0.0))
     fitted = fitted_share(composer_lm, tokenizer, texts, cfg.composer.max_new_tokens)
     log(f"composer reproduces the meaning of {fitted:.1%} of its {len(texts)} gesture texts")
     config = StepwiseConfig(
         profile=cfg.data.profile, compose_template=template, max_new_tokens=cfg.composer.max_new_tokens,
         label_sets={name: list(ls.synonyms) for name, ls in label_sets.items()},
         trained_classes=list(cfg.data.classes), gesture_texts=[[p, target_text(t)] for p, t in texts],
-        knowledge_corpus=KNOWLEDGE_CORPUS_NOTE if cfg.composer.arithmetic_corpus else "",
-        knowledge_corpus_accuracy=round(accuracy, 4), composer_fit=round(fitted, 4),
+        knowledge_corpus=note, knowledge_corpus_accuracy=round(accuracy, 4), knowledge_accuracy=report,
+        composer_fit=round(fitted, 4), base_model=cfg.training.base_model,
     )  # fmt: skip
     return Stepwise(config, hands, composer_lm, tokenizer, knowledge_dir)
+
+
+def composer_texts(cfg, template: str, fingers: bool, label_sets: dict[str, LabelSet]) -> list[tuple]:
+    """The composer's training texts: finger captions read from the synthetic pose definitions
+    (``fingers``), or the hand-state annotations of ``data.hand_states``."""
+    classes = list(cfg.data.classes)
+    if fingers:
+        words = {name: hand_words(name, cfg.data.convention) for name in classes}
+        return finger_gesture_texts(template, classes, words, label_sets, mirror=cfg.composer.mirror_texts)
+    states = load_hand_states(cfg.data.hand_states)
+    return gesture_texts(template, classes, states.for_classes(classes), states.captions, label_sets,
+                         mirror=cfg.composer.mirror_texts)  # fmt: skip
 
 
 def add_composer(cfg: RunConfig, hands, label_sets, val_items, base, metrics: dict, log=print):
@@ -174,7 +210,8 @@ def add_composer(cfg: RunConfig, hands, label_sets, val_items, base, metrics: di
 
 
 def knowledge_lm(cfg, lm, tokenizer, log=print):
-    """``(lm with the knowledge adapter merged in, adapter folder, corpus accuracy)``."""
+    """``(lm with the knowledge adapter merged in, adapter folder, knowledge report, corpus note)``;
+    the report and note are the adapter card's (``knowledge.json``) when it has them."""
     from peft import PeftModel
 
 
@@ -186,14 +223,17 @@ def knowledge_lm(cfg, lm, tokenizer, log=print):
         log(f"knowledge adapter {folder} was trained for {trained_for!r}, not {cfg.training.base_model!r}: "
             f"training one for this LM ({cfg.composer.knowledge_steps} steps)")  # fmt: skip
         folder = None
+    card = {}
     if folder is not None:
         model = PeftModel.from_pretrained(lm, str(folder))
+        if (folder / "knowledge.json").is_file():
+            card = json.loads((folder / "knowledge.json").read_text())
     else:
         model = train_knowledge(lm, tokenizer, cfg.composer, log=log)
         folder = Path(tempfile.mkdtemp(prefix="sensor2text-knowledge-"))
         model.save_pretrained(folder, safe_serialization=True, save_embedding_layers=False)
-    accuracy = corpus_accuracy(model, tokenizer)
-    return model.merge_and_unload(), folder, accuracy
+    report = card.get("accuracy") or knowledge_report(model, tokenizer)
+    return model.merge_and_unload(), folder, report, card.get("corpus") or corpus_note(CorpusSplit())
 
 
 def _adapter_base_model(folder: Path) -> str | None:

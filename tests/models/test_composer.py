@@ -4,7 +4,6 @@ import torch
 from sensor2text.config import ComposerConfig
 from sensor2text.errors import ConfigError
 from sensor2text.models.composer import (
-    arithmetic_corpus,
     caption_number,
     gesture_target,
     load_compose_template,
@@ -12,14 +11,6 @@ from sensor2text.models.composer import (
     target_text,
 )
 from sensor2text.training.text import _batch, train_composer
-
-
-def test_arithmetic_corpus_is_generic_number_word_sums():
-    corpus = arithmetic_corpus()
-    assert len(corpus) == 121
-    assert "four and three make seven." in corpus and "ten and ten make twenty." in corpus
-    words = {w.strip(".") for s in corpus for w in s.split()}
-    assert not words & {"hand", "hands", "finger", "fingers", "gesture", "sign"}
 
 
 def test_gesture_target_reasons_only_when_both_hands_show_a_number():
@@ -96,3 +87,39 @@ def test_mirrored_gesture_texts_swap_the_hands_and_keep_the_meaning():
     prompt, target = mirrored[1]
     assert prompt == "L five: all fingers R zero: fist"
     assert target_text(target) == " five and zero make five. Meaning: five"
+
+
+def test_counting_target_counts_each_hand_then_adds_with_untrained_answers():
+    from sensor2text.glove.synth import hand_words
+    from sensor2text.models.composer import counting_target
+
+    left, right = hand_words("count_7")
+    segments = counting_target(left, right, "seven")
+    assert target_text(segments) == (" counting index, middle gives two. counting thumb, index, middle, ring, "
+                                     "little gives five. two and five make seven. Meaning: seven")
+    assert [text.strip() for text, trained in segments if not trained] == ["two", "five", "seven"]
+    fist, _ = hand_words("count_0")
+    assert target_text(counting_target(fist, fist, "zero")).startswith(" counting none gives zero.")
+    assert counting_target(*hand_words("v_sign"), "v sign") == [(" Meaning: v sign", True)]
+
+
+def test_open_question_finds_the_clause_to_ask():
+    from sensor2text.models.composer import open_question
+
+    assert open_question(" counting index, middle gives") == "counting index, middle gives"
+    assert open_question(" counting index gives one. two and five make") == "two and five make"
+    assert open_question(" counting index gives one.") is None
+    assert open_question(" Meaning: make") is None and open_question(" it gives") is None
+
+
+def test_finger_gesture_texts_mirror_and_name_no_count_in_prompts():
+    from sensor2text.glove.synth import hand_words
+    from sensor2text.labels import LabelSet
+    from sensor2text.models.composer import finger_gesture_texts
+
+    labels = {"count_6": LabelSet("six", ("six", "6")), "pointing": LabelSet("pointing", ("pointing",))}
+    texts = finger_gesture_texts("L: {left}\nR: {right}\nSo:", list(labels), {c: hand_words(c) for c in labels},
+                                 labels, mirror=True)
+    assert len(texts) == 4
+    words = {w.strip(",;:") for prompt, _ in texts for w in prompt.split()}
+    assert not words & {"six", "one", "five", "pointing"}

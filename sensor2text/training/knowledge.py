@@ -1,0 +1,183 @@
+"""The declared text-knowledge corpus: numbers, counting and arithmetic, with held-out parts.
+
+Small LMs (SmolLM2-135M, Gemma-3-270M) score near chance on word arithmetic and counting, so the
+stepwise design gets that knowledge from a LoRA trained on this corpus (merged under the
+composer). The corpus is generic text: it never names hands, fingers or gestures
+(:data:`BANNED_WORDS`, checked by :func:`build_corpus`). It has
+
+- number words and digits to 20 (``"seven is written 7."``),
+- counting the items of a list (``"counting apple, pear, plum gives three."``),
+- addition in :data:`SUM_PHRASINGS` (13 phrasings: words, digits, questions) and subtraction,
+  for every sum up to 20.
+
+Held out, to measure knowledge rather than memory (:class:`CorpusSplit`):
+
+- **phrasings**: :data:`HELD_OUT_PHRASINGS`, among them the clause the composer asks
+  (``"{a} and {b} make"``), appear nowhere in the corpus;
+- **sums**: every pair that makes ten and a seeded draw of other pairs appear in no phrasing,
+  nor as the subtraction that undoes them. The corpus never says "five and five" or "5 + 5".
+
+Each example is ``(clause, answer)``; training puts the loss on the answer only.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+from sensor2text.labels import NUMBER_WORDS
+
+LARGEST = 20
+# Addition phrasings: {a} {b} are the addends, {A} {B} as digits; the answer follows the clause
+# (a digit when the clause is in digits). The composer asks the first one, which is held out.
+SUM_PHRASINGS = (
+    "{a} and {b} make",
+    "the sum of {a} and {b} is",
+    "what do {a} and {b} add up to?",
+    "{a} plus {b} is",
+    "{a} plus {b} equals",
+    "what is {a} plus {b}?",
+    "{A} + {B} =",
+    "add {a} to {b} and you get",
+    "{a} added to {b} gives",
+    "{a} together with {b} is",
+    "if you have {a} and get {b} more, you have",
+    "{b} more than {a} is",
+    "the total of {a} and {b} is",
+)
+HELD_OUT_PHRASINGS = SUM_PHRASINGS[:3]
+DIFFERENCE_PHRASINGS = ("{c} minus {b} is", "{c} take away {b} leaves", "{C} - {B} =", "what is {c} minus {b}?")
+COUNT_PHRASINGS = ("counting {items} gives", "how many are {items}?", "{items}: that makes")
+NUMBER_PHRASINGS = ("{a} is written", "the number {A} is called")
+# The corpus is about numbers, not bodies: none of these may appear in it.
+BANNED_WORDS = ("hand", "hands", "finger", "fingers", "thumb", "index", "middle", "ring", "little", "pinky",
+                "gesture", "fist", "palm", "sign", "wave")  # fmt: skip
+ITEMS = (
+    "apple", "pear", "plum", "cherry", "lemon", "grape", "melon", "peach", "orange", "banana",
+    "cat", "dog", "horse", "cow", "sheep", "goat", "duck", "goose", "mouse", "fox",
+    "red", "blue", "green", "yellow", "purple", "brown", "black", "white", "grey", "pink",
+    "chair", "table", "lamp", "door", "window", "bed", "shelf", "clock", "mirror", "rug",
+    "car", "bus", "train", "boat", "plane", "bike", "truck", "tram", "ship", "van",
+    "Paris", "Rome", "Oslo", "Lima", "Cairo", "Delhi", "Tokyo", "Quito", "Kyiv", "Hanoi",
+    "salt", "rice", "bread", "milk", "tea", "soup", "cheese", "honey", "butter", "jam",
+    "oak", "pine", "elm", "birch", "maple", "cedar", "willow", "ash", "beech", "fir",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class CorpusSplit:
+    """Which sums and phrasings are held out of the corpus (seeded, reproducible)."""
+
+    seed: int = 0
+    extra_held_out_sums: int = 20  # besides every pair that makes ten
+    held_out_phrasings: tuple[str, ...] = HELD_OUT_PHRASINGS
+    hold_out: bool = True  # False: the declared fallback corpus with every sum and phrasing
+
+    def held_out_sums(self) -> set[tuple[int, int]]:
+        """``{(a, b)}`` held out, in both orders: all ``a + b == 10`` and a seeded draw of
+        ``extra_held_out_sums`` other pairs up to 20."""
+        if not self.hold_out:
+            return set()
+        tens = {(a, 10 - a) for a in range(11)}
+        others = sorted((a, b) for a, b in all_sums() if a + b != 10 and a <= b)
+        drawn = random.Random(self.seed).sample(others, self.extra_held_out_sums)
+        return tens | set(drawn) | {(b, a) for a, b in drawn}
+
+    def training_phrasings(self) -> tuple[str, ...]:
+        return tuple(p for p in SUM_PHRASINGS if not (self.hold_out and p in self.held_out_phrasings))
+
+
+DEFAULT_SPLIT = CorpusSplit()
+
+
+@dataclass
+class Corpus:
+    """``examples``: ``[(clause, answer)]`` to train on; ``held_out``: named test sets of the same form."""
+
+    examples: list[tuple[str, str]]
+    held_out: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+
+
+def all_sums() -> list[tuple[int, int]]:
+    return [(a, b) for a in range(LARGEST + 1) for b in range(LARGEST + 1 - a)]
+
+
+def sum_example(phrasing: str, a: int, b: int) -> tuple[str, str]:
+    """``("five plus two is", "seven")``; digits when the phrasing is in digits."""
+    clause = phrasing.format(a=NUMBER_WORDS[a], b=NUMBER_WORDS[b], A=a, B=b)
+    return clause, str(a + b) if "{A}" in phrasing else NUMBER_WORDS[a + b]
+
+
+def difference_example(phrasing: str, c: int, b: int) -> tuple[str, str]:
+    clause = phrasing.format(c=NUMBER_WORDS[c], b=NUMBER_WORDS[b], C=c, B=b)
+    return clause, str(c - b) if "{C}" in phrasing else NUMBER_WORDS[c - b]
+
+
+def count_examples(rng: random.Random, per_count: int = 40) -> list[tuple[str, str]]:
+    """Lists of 0..10 distinct items, counted; an empty list is written ``none``."""
+    out = []
+    for n in range(11):
+        for _ in range(per_count):
+            items = ", ".join(rng.sample(ITEMS, n)) if n else "none"
+            out.append((rng.choice(COUNT_PHRASINGS).format(items=items), NUMBER_WORDS[n]))
+    return out
+
+
+def number_examples() -> list[tuple[str, str]]:
+    out = []
+    for n in range(LARGEST + 1):
+        out += [(NUMBER_PHRASINGS[0].format(a=NUMBER_WORDS[n]), str(n)),
+                (NUMBER_PHRASINGS[1].format(A=n), NUMBER_WORDS[n])]  # fmt: skip
+    return out
+
+
+def build_corpus(split: CorpusSplit | None = None) -> Corpus:
+    """The training examples and the held-out test sets of ``split``.
+
+    Held-out sets: ``sums`` (held-out sums in training phrasings), ``phrasings`` (training sums in
+    held-out phrasings), ``both`` (held-out sums in held-out phrasings: what the composer asks
+    about "ten"). Raises ``ValueError`` if a banned word slipped into the corpus.
+    """
+    split = split or CorpusSplit()
+    rng = random.Random(split.seed)
+    held_sums, phrasings = split.held_out_sums(), split.training_phrasings()
+    examples = [sum_example(p, a, b) for p in phrasings for a, b in all_sums() if (a, b) not in held_sums]
+    examples += [difference_example(p, a + b, b) for p in DIFFERENCE_PHRASINGS for a, b in all_sums()
+                 if (a, b) not in held_sums]  # fmt: skip
+    examples += count_examples(rng) + number_examples()
+    _check_banned(examples)
+    held_out = {}
+    if split.hold_out:
+        kept = [s for s in all_sums() if s not in held_sums]
+        held_out = {
+            "sums": [sum_example(p, a, b) for p in phrasings for a, b in sorted(held_sums)],
+            "phrasings": [sum_example(p, a, b) for p in split.held_out_phrasings for a, b in kept],
+            "both": [sum_example(p, a, b) for p in split.held_out_phrasings for a, b in sorted(held_sums)],
+        }
+    return Corpus(examples, held_out)
+
+
+def _check_banned(examples: list[tuple[str, str]]) -> None:
+    banned = set(BANNED_WORDS)
+    for clause, answer in examples:
+        words = {w.strip(",.?:").lower() for w in f"{clause} {answer}".split()}
+        if words & banned:
+            raise ValueError(f"knowledge corpus names {sorted(words & banned)} in '{clause}': it must stay generic.")
+
+
+def first_word(text: str) -> str:
+    words = text.strip().split()
+    return words[0].strip(".,;:?") if words else ""
+
+
+def answer_accuracy(lm, tokenizer, examples: list[tuple[str, str]], batch_size: int = 64) -> float:
+    """Share of ``(clause, answer)`` the LM completes right (greedy first word; each clause alone,
+    with a leading space as in training)."""
+    from sensor2text.models.composer import continue_texts
+
+    right = 0
+    for start in range(0, len(examples), batch_size):
+        chunk = examples[start : start + batch_size]
+        outputs = continue_texts(lm, tokenizer, [" " + clause for clause, _ in chunk], 3)
+        right += sum(first_word(o) == answer for o, (_, answer) in zip(outputs, chunk))
+    return right / max(len(examples), 1)
