@@ -57,6 +57,14 @@ def parse_label_sets(mapping: dict, source: str) -> dict[str, LabelSet]:
     return label_sets
 
 
+def with_finger_pairs(sets: dict[str, LabelSet]) -> dict[str, LabelSet]:
+    """Add the synthetic finger pairs ``pair_<left>_<right>`` (0-5 fingers each) to the synthetic
+    label sets: each pair is described by its total, with the synonyms of ``count_<total>``."""
+    pairs = {f"pair_{left}_{right}": LabelSet(f"pair_{left}_{right}", sets[f"count_{left + right}"].synonyms)
+             for left in range(6) for right in range(6) if f"count_{left + right}" in sets}  # fmt: skip
+    return {**sets, **pairs}
+
+
 def load_label_sets(path: str | Path | None = None) -> dict[str, LabelSet]:
     """Read label sets from a YAML file, or shipped ones by name (``synthetic``, ``auslan``);
     ``None`` gives the synthetic-glove label sets."""

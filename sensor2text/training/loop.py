@@ -25,7 +25,7 @@ import torch
 from sensor2text.config import RunConfig, to_yaml
 from sensor2text.errors import ConfigError
 from sensor2text.glove.schema import Normalizer, get_profile, resample
-from sensor2text.labels import LabelSet
+from sensor2text.labels import LabelSet, with_finger_pairs
 from sensor2text.models.holistic import ModelConfig, Sensor2Text
 from sensor2text.models.lm import load_base_model
 from sensor2text.models.prompts import load_template
@@ -176,7 +176,7 @@ def train_finger_stepwise(cfg: RunConfig, lm=None, tokenizer=None, log=print) ->
     torch.manual_seed(cfg.training.seed)
     reader, metrics = fit_finger_stage(cfg, log)
     base = (lm, tokenizer) if lm is not None else load_base_model(cfg.training.base_model)
-    label_sets = checked_label_sets(cfg)
+    label_sets = with_finger_pairs(checked_label_sets(cfg))  # evaluation sets of finger pairs are named by total
     model = add_composer(cfg, reader, label_sets, load_split(cfg, "validation"), base, metrics, log)
     model.save_pretrained(run_dir / CHECKPOINT_DIR, model_card=model_card(cfg, metrics, None))
     log(f"saved {run_dir / CHECKPOINT_DIR}  {metrics}")

@@ -1,0 +1,130 @@
+"""Gestures defined in words: a user adds a gesture with no recordings (protocol c').
+
+A definitions file (``--gestures FILE``) lists each new gesture's name, synonyms and a plain
+description, as a person would write it::
+
+    gestures:
+      - name: shaka
+        synonyms: [hang loose, call me]
+        description: thumb and little finger stretched out, the middle three fingers folded down
+
+How a stepwise finger-word model uses them (:meth:`sensor2text.models.stepwise.Stepwise.define_gestures`):
+when the glove shows a hand shape the composer never saw in training and the composer does not
+reason it out as a count, what the finger reader read is written as a plain sentence
+(:func:`hand_sentence`) and compared with every definition by **sentence-embedding cosine
+similarity** (all-MiniLM-L6-v2, the evaluator's embedder); the closest definition names the
+gesture. Why embeddings and not LM likelihood: the definitions are free paraphrases
+("pinky", "little finger", "folded", "curled"), which a sentence embedder trained on paraphrase
+pairs matches directly, while the 135M LM scores near chance on such knowledge (README). No
+rule maps finger words to a definition: the embedder compares two texts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from sensor2text.errors import ConfigError
+from sensor2text.glove.handshape import FINGER_STATES, HandWords
+from sensor2text.labels import LabelSet, normalize_text
+
+FIELDS = ("name", "synonyms", "description")
+
+
+@dataclass(frozen=True)
+class GestureDefinition:
+    """A gesture known only from words: its name, synonyms and a plain description."""
+
+    name: str
+    synonyms: tuple[str, ...]
+    description: str
+
+    @property
+    def label_set(self) -> LabelSet:
+        return LabelSet(self.name, tuple(dict.fromkeys((self.name, *self.synonyms))))
+
+
+def load_definitions(path: str | Path, known: dict[str, LabelSet] | None = None) -> list[GestureDefinition]:
+    """Read a definitions YAML; ``ConfigError`` naming the file and entry for a missing or empty
+    field, a duplicate name, or a name or synonym that is already a trained class's."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the gesture definitions ({exc.strerror or exc}).") from None
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not a YAML file ({str(exc).splitlines()[0]}).") from None
+    entries = data.get("gestures") if isinstance(data, dict) else None
+    if not isinstance(entries, list) or not entries:
+        raise ConfigError(f"{path}: expected 'gestures:' with a list of entries ({', '.join(FIELDS)}).")
+    taken = {normalize_text(s): name for name, ls in (known or {}).items() for s in (name, *ls.synonyms)}
+    definitions = []
+    for i, entry in enumerate(entries):
+        definition = _definition(entry, f"{path}: gestures[{i}]")
+        where = f"{path}: gestures[{i}] ('{definition.name}')"
+        for word in (definition.name, *definition.synonyms):
+            if normalize_text(word) in taken:
+                raise ConfigError(f"{where}: '{word}' is already the name of '{taken[normalize_text(word)]}'.")
+            taken[normalize_text(word)] = definition.name
+        definitions.append(definition)
+    return definitions
+
+
+def _definition(entry, where: str) -> GestureDefinition:
+    if not isinstance(entry, dict):
+        raise ConfigError(f"{where}: expected a mapping with {', '.join(FIELDS)}.")
+    missing = [f for f in ("name", "description") if not isinstance(entry.get(f), str) or not entry[f].strip()]
+    if missing:
+        raise ConfigError(f"{where}: '{missing[0]}' is missing or empty; expected text.")
+    synonyms = entry.get("synonyms", [])
+    if not isinstance(synonyms, list) or not all(isinstance(s, str) and s.strip() for s in synonyms):
+        raise ConfigError(f"{where} ('{entry['name']}'): 'synonyms' must be a list of words.")
+    unknown = sorted(set(entry) - set(FIELDS))
+    if unknown:
+        raise ConfigError(f"{where} ('{entry['name']}'): unknown field '{unknown[0]}'; expected {', '.join(FIELDS)}.")
+    return GestureDefinition(entry["name"].strip(), tuple(s.strip() for s in synonyms), entry["description"].strip())
+
+
+def _named(fingers: list[str]) -> str:
+    """``["thumb"]`` -> ``"thumb"``; ``["index"]`` -> ``"index finger"``; ``["index", "little"]`` ->
+    ``"index and little fingers"``."""
+    if fingers == ["thumb"]:
+        return "thumb"
+    if len(fingers) == 1:
+        return f"{fingers[0]} finger"
+    return f"{', '.join(fingers[:-1])} and {fingers[-1]} fingers"
+
+
+def hand_sentence(words: HandWords) -> str:
+    """The finger words as a plain sentence, e.g. ``"thumb and little fingers extended; index,
+    middle and ring fingers curled"`` (what the definitions are compared with)."""
+    parts = [f"{_named(words.fingers(state))} {state}" for state in FINGER_STATES if words.fingers(state)]
+    if words.touching:
+        parts.append("thumb touching the index finger")
+    if words.motion != "still":
+        parts.append(f"hand {words.motion}")
+    return "; ".join(parts)
+
+
+class DefinitionMatcher:
+    """Cosine similarity of hand sentences to the definitions (sentence embeddings, normalised)."""
+
+    def __init__(self, definitions: list[GestureDefinition], embedder: str | None = None):
+        from sentence_transformers import SentenceTransformer
+
+        from sensor2text.models.lm import embedded_embedder_path
+
+        self.definitions = definitions
+        self.encoder = SentenceTransformer(embedder or embedded_embedder_path(), device="cpu")
+        self.targets = self.encoder.encode([d.description for d in definitions], normalize_embeddings=True)
+
+    def scores(self, sentences: list[str]) -> np.ndarray:
+        """``(N, D)`` cosine similarities of ``N`` hand sentences to the ``D`` definitions."""
+        return self.encoder.encode(sentences, normalize_embeddings=True) @ self.targets.T
+
+    def best(self, sentences: list[str]) -> list[tuple[GestureDefinition, float]]:
+        scores = self.scores(sentences)
+        return [(self.definitions[int(row.argmax())], float(row.max())) for row in scores]

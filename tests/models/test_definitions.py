@@ -1,0 +1,58 @@
+import pytest
+
+from sensor2text.errors import ConfigError
+from sensor2text.glove.synth import hand_words
+from sensor2text.labels import LabelSet
+from sensor2text.models.definitions import hand_sentence, load_definitions
+
+GOOD = """gestures:
+  - name: shaka
+    synonyms: [hang loose]
+    description: thumb and pinky out, the rest folded
+  - name: horns
+    description: pointer and pinky up
+"""
+
+
+def _write(tmp_path, text: str):
+    path = tmp_path / "gestures.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_definitions_are_read_with_their_synonyms(tmp_path):
+    shaka, horns = load_definitions(_write(tmp_path, GOOD))
+    assert shaka.label_set == LabelSet("shaka", ("shaka", "hang loose"))
+    assert horns.synonyms == () and horns.description == "pointer and pinky up"
+
+
+@pytest.mark.parametrize("text, message", [
+    ("gestures:\n  - name: shaka\n", r"gestures\[0\]: 'description' is missing"),
+    ("gestures:\n  - name: shaka\n    description: '  '\n", r"gestures\[0\]: 'description' is missing or empty"),
+    ("gestures:\n  - description: thumb out\n", r"gestures\[0\]: 'name' is missing"),
+    (GOOD + "  - name: Shaka\n    description: again\n", r"gestures\[2\] \('Shaka'\): 'Shaka' is already the name"),
+    ("gestures:\n  - name: wave\n    description: hand moves\n", r"'wave' is already the name of 'wave'"),
+    ("gestures:\n  - name: x\n    synonyms: [so long]\n    description: d\n", r"'so long' is already the name"),
+    ("gestures:\n  - name: x\n    synonyms: hang\n    description: d\n", "'synonyms' must be a list"),
+    ("gestures:\n  - name: x\n    descripton: d\n    description: d\n", "unknown field 'descripton'"),
+    ("gestures: []\n", "expected 'gestures:'"),
+    ("gestures: [\n", "not a YAML file"),
+])
+def test_bad_definitions_name_the_entry(tmp_path, text, message):
+    trained = {"wave": LabelSet("wave", ("wave", "goodbye", "so long"))}
+    with pytest.raises(ConfigError, match=message):
+        load_definitions(_write(tmp_path, text), trained)
+
+
+def test_missing_file_is_a_config_error(tmp_path):
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_definitions(tmp_path / "absent.yaml")
+
+
+def test_hand_sentence_is_plain_words():
+    shaka = "thumb and little fingers extended; index, middle and ring fingers curled"
+    assert hand_sentence(hand_words("shaka")[1]) == shaka
+    assert hand_sentence(hand_words("thumbs_up")[1]) == "thumb extended; index, middle, ring and little fingers curled"
+    assert hand_sentence(hand_words("pointing")[1]).startswith("index finger extended;")
+    assert hand_sentence(hand_words("pinch")[1]).endswith("thumb touching the index finger")
+    assert hand_sentence(hand_words("wave")[1]).endswith("hand waving")
