@@ -38,7 +38,7 @@ def tiny_lm_dir(tmp_path_factory):
     # a wide initializer lets the tiny model express peaked next-token distributions
     config = GPT2Config(
         vocab_size=len(tokenizer),
-        n_positions=64,
+        n_positions=256,  # finger captions and their reasoning are long in this small vocabulary
         n_embd=32,
         n_layer=2,
         n_head=2,

@@ -6,8 +6,11 @@ from sensor2text.config import RunConfig, load_run_config, to_yaml
 from sensor2text.errors import ConfigError
 
 ALL_CONFIGS = sorted((Path(__file__).parent.parent / "configs").rglob("*.yaml"))
-# run configs; zero-shot protocol configs live in configs/zeroshot/ or are named zeroshot_*.yaml
-CONFIGS = [p for p in ALL_CONFIGS if p.parent.name != "zeroshot" and not p.name.startswith("zeroshot")]
+# run configs; zero-shot protocol configs live in configs/zeroshot/ or are named zeroshot_*.yaml, and
+# gesture definitions (--gestures) in configs/gestures/
+CONFIGS = [p for p in ALL_CONFIGS
+           if p.parent.name not in ("zeroshot", "gestures") and not p.name.startswith("zeroshot")]
+GESTURES = [p for p in ALL_CONFIGS if p.parent.name == "gestures"]
 
 
 def test_defaults_and_overrides():
@@ -44,6 +47,14 @@ def test_yaml_round_trip(tmp_path):
 @pytest.mark.parametrize("path", CONFIGS, ids=[p.name for p in CONFIGS])
 def test_shipped_configs_load(path):
     assert isinstance(load_run_config(path), RunConfig)
+
+
+@pytest.mark.parametrize("path", GESTURES, ids=[p.name for p in GESTURES])
+def test_shipped_gesture_definitions_load_and_avoid_the_caption_format(path):
+    from sensor2text.models.definitions import load_definitions
+
+    for definition in load_definitions(path):
+        assert "extended:" not in definition.description and "curled:" not in definition.description
 
 
 def test_configs_exist():

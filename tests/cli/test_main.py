@@ -270,8 +270,11 @@ def test_train_knowledge_writes_an_adapter_and_its_card(tiny_lm_dir, tmp_path):
     result = run_cli("train-knowledge", "--out", str(out), "--base-model", tiny_lm_dir, "--steps", "2")
     assert result.returncode == 0, result.stderr
     card = json.loads((out / "knowledge.json").read_text())
-    assert 0.0 <= card["corpus_accuracy"] <= 1.0 and "no hands" in card["corpus"]
+    assert set(card["accuracy"]) == {"held_out_sums", "held_out_phrasings", "held_out_both", "training_sample"}
+    assert all(0.0 <= value <= 1.0 for value in card["accuracy"].values()) and "no hands" in card["corpus"]
+    assert card["split"]["hold_out"] and "held out" in card["corpus"]
     assert (out / "adapter_model.safetensors").is_file()
+    assert "held_out_both" in result.stdout
 
 
 def test_generate_needs_input_or_stream(tiny_checkpoint):

@@ -136,10 +136,11 @@ def test_a_knowledge_adapter_for_another_lm_is_retrained_not_loaded(tiny_lm_dir,
     cfg.composer.knowledge_adapter = str(KNOWLEDGE_CHECKPOINT)
     lm, tokenizer = load_base_model(tiny_lm_dir)
     logged = []
-    merged, folder, accuracy = knowledge_lm(cfg, lm, tokenizer, log=logged.append)
+    merged, folder, report, note = knowledge_lm(cfg, lm, tokenizer, log=logged.append)
     assert "trained for 'smollm2-135m-instruct'" in logged[0]
     assert (folder / "adapter_model.safetensors").is_file() and "knowledge-arithmetic" not in str(folder)
-    assert 0.0 <= accuracy <= 1.0 and not hasattr(merged, "peft_config")
+    assert all(0.0 <= value <= 1.0 for value in report.values()) and not hasattr(merged, "peft_config")
+    assert "held out" in note
 
 
 def test_live_composer_is_remembered_per_caption_pair(tiny_lm_dir, tmp_path, monkeypatch):
@@ -174,3 +175,38 @@ def test_live_composer_is_remembered_per_caption_pair(tiny_lm_dir, tmp_path, mon
     reloaded = ComposerMemo(tmp_path / "memo.json")
     reloaded.load()
     assert len(reloaded.entries) == len(pairs)
+
+
+def test_finger_view_trains_a_reader_and_composer_and_names_defined_gestures(tiny_lm_dir, tmp_path):
+    from sensor2text.glove.synth import SynthSpec, generate
+    from sensor2text.models.definitions import GestureDefinition
+    from sensor2text.models.registry import load_checkpoint
+    from sensor2text.training.loop import train
+
+    cfg = load_run_config(None, [
+        "data.classes=[count_1, count_6, fist]", "data.train_subjects=1", "data.val_subjects=1",
+        "data.test_subjects=0", "data.repetitions=1", "data.num_frames=8", "data.view=fingers",
+        "fingers.steps=5", "fingers.hidden=4", "composer.enabled=true", "composer.max_steps=2",
+        "composer.batch_size=2", "composer.max_new_tokens=4", "composer.knowledge_steps=2",
+        f"training.base_model={tiny_lm_dir}", f"training.output_dir={tmp_path / 'run'}",
+    ])  # fmt: skip
+    folder = train(cfg)
+    for name in ("stepwise.json", "fingers/fingers.json", "fingers/fingers.safetensors",
+                 "composer/adapter_model.safetensors", "knowledge/adapter_model.safetensors"):  # fmt: skip
+        assert (folder / name).is_file(), name
+    assert not (folder / "hands").exists()
+    model = load_checkpoint(folder)
+    assert model.reads_fingers and model.lm_modules() == [model.lm]
+    assert "fingers_held_out: two-hand-thumb counts" in model.hands.config.metrics
+    texts = " ".join(model.leak_texts.values())
+    assert "counting index gives" in texts and "extended: index" in texts and " two " not in texts
+    recordings = [r["frames"] for r in generate(SynthSpec(train_subjects=1, val_subjects=0, test_subjects=0,
+                                                          repetitions=1, classes=("count_2", "shaka")))]  # fmt: skip
+    described = model.describe(recordings)
+    assert all(d.steps["left"].startswith("extended: ") for d in described)
+    assert "pair_2_3" in model.label_sets and model.label_sets["pair_2_3"].canonical == "five"
+    model.define_gestures([GestureDefinition("hang ten", (), "thumb and pinky out")])
+    assert "hang ten" in model.label_sets
+    for d in model.describe(recordings):  # an unseen pair of hand words, not reasoned as a count
+        novel = (d.steps["left"], d.steps["right"]) not in set(model.caption_pairs_trained())
+        assert ("definition" in d.steps) == (novel and "counting" not in d.steps["composer"])
