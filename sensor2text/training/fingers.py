@@ -105,7 +105,8 @@ def fit_finger_stage(cfg: RunConfig, log=print) -> tuple[FingerReader, dict]:
     if validation:
         metrics["fingers_validation"] = reader_report(reader, validation, profile, cfg.data.convention)
     for name, items, convention in held_out_shapes(cfg):
-        metrics[f"fingers_held_out: {name}"] = reader_report(reader, items, profile, convention)
+        if items:
+            metrics[f"fingers_held_out: {name}"] = reader_report(reader, items, profile, convention)
     log(f"finger reader: {metrics}")
     reader.config.metrics = metrics
     return reader, metrics

@@ -57,15 +57,19 @@ def _batch(tokenizer, pairs: list[tuple[str, str]]):
 
 
 def train_text_lora(lm, tokenizer, examples: list[tuple], steps: int, batch_size: int, learning_rate: float,
-                    r: int, seed: int, log, name: str):  # fmt: skip
-    """Add a LoRA to ``lm`` and fit it to ``[(prompt, segments)]`` examples (batches drawn with
-    replacement, one-cycle schedule); returns the peft model in eval mode."""
-    from peft import LoraConfig, get_peft_model
+                    r: int, seed: int, log, name: str, init_from: str | Path | None = None):  # fmt: skip
+    """Add a LoRA to ``lm`` (new, or the saved adapter ``init_from`` to go on training) and fit it
+    to ``[(prompt, segments)]`` examples (batches drawn with replacement, one-cycle schedule);
+    returns the peft model in eval mode."""
+    from peft import LoraConfig, PeftModel, get_peft_model
 
     rng = random.Random(seed)
     torch.manual_seed(seed)
     lm.requires_grad_(False)
-    model = get_peft_model(lm, LoraConfig(r=r, lora_alpha=2 * r, lora_dropout=0.05, task_type="CAUSAL_LM"))
+    if init_from is not None:
+        model = PeftModel.from_pretrained(lm, str(init_from), is_trainable=True)
+    else:
+        model = get_peft_model(lm, LoraConfig(r=r, lora_alpha=2 * r, lora_dropout=0.05, task_type="CAUSAL_LM"))
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=learning_rate)
     scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, learning_rate, total_steps=steps, pct_start=0.1)
     model.train()
@@ -88,10 +92,12 @@ def corpus_examples(corpus: Corpus) -> list[tuple]:
     return [("", [(f" {clause}", False), (f" {answer}", True)]) for clause, answer in corpus.examples]
 
 
-def train_knowledge(lm, tokenizer, cfg: ComposerConfig, split: CorpusSplit = DEFAULT_SPLIT, log=print):
+def train_knowledge(lm, tokenizer, cfg: ComposerConfig, split: CorpusSplit = DEFAULT_SPLIT, log=print,
+                    init_from: str | Path | None = None):  # fmt: skip
     """The text-knowledge LoRA on the declared corpus (:mod:`sensor2text.training.knowledge`)."""
     return train_text_lora(lm, tokenizer, corpus_examples(build_corpus(split)), cfg.knowledge_steps,
-                           2 * cfg.batch_size, cfg.learning_rate, cfg.r, cfg.seed, log, "knowledge")  # fmt: skip
+                           2 * cfg.batch_size, cfg.learning_rate, cfg.r, cfg.seed, log, "knowledge",
+                           init_from)  # fmt: skip
 
 
 def train_composer(lm, tokenizer, cfg: ComposerConfig, texts: list[tuple], log=print):
@@ -125,10 +131,11 @@ KNOWLEDGE_CORPUS_NOTE = (
 
 
 def train_knowledge_adapter(base_model: str, out: str | Path, steps: int = 600, learning_rate: float = 2e-3,
-                            r: int = 8, split: CorpusSplit = DEFAULT_SPLIT, log=print) -> dict:  # fmt: skip
-    """Train the text-knowledge adapter on ``base_model`` and save it (peft safetensors, a
-    ``knowledge.json`` card and a README) to ``out``; returns its held-out report, with the base
-    LM's alone beside it."""
+                            r: int = 8, split: CorpusSplit = DEFAULT_SPLIT, log=print,
+                            init_from: str | Path | None = None) -> dict:  # fmt: skip
+    """Train the text-knowledge adapter on ``base_model`` (from scratch, or going on from the
+    adapter ``init_from``) and save it (peft safetensors, a ``knowledge.json`` card and a README)
+    to ``out``; returns its held-out report, with the base LM's alone beside it."""
     from sensor2text.models.lm import load_base_model, set_adapter_base
 
     lm, tokenizer = load_base_model(base_model)
@@ -136,7 +143,7 @@ def train_knowledge_adapter(base_model: str, out: str | Path, steps: int = 600, 
     base = knowledge_report(lm, tokenizer, split)
     log(f"base LM alone: {base}")
     cfg = ComposerConfig(knowledge_steps=steps, learning_rate=learning_rate, r=r)
-    model = train_knowledge(lm, tokenizer, cfg, split, log=log)
+    model = train_knowledge(lm, tokenizer, cfg, split, log=log, init_from=init_from)
     report = knowledge_report(model, tokenizer, split)
     log(f"with the adapter: {report}")
     out = Path(out)
@@ -145,9 +152,10 @@ def train_knowledge_adapter(base_model: str, out: str | Path, steps: int = 600, 
     card = {"corpus": corpus_note(split), "split": asdict(split), "accuracy": report, "base_lm_accuracy": base,
             "examples": len(build_corpus(split).examples), "steps": steps, "batch_size": 2 * cfg.batch_size,
             "base_model": base_model, "learning_rate": learning_rate, "r": r,
-            "train_minutes": round((time.time() - started) / 60, 1)}  # fmt: skip
+            "train_minutes": round((time.time() - started) / 60, 1),
+            "continued_from": str(init_from) if init_from else None}  # fmt: skip
     (out / "knowledge.json").write_text(json.dumps(card, indent=2) + "\n")
-    flag = "" if split.hold_out else " --all-sums"
+    flag = ("" if split.hold_out else " --all-sums") + (f" --init-from {init_from}" if init_from else "")
     (out / "README.md").write_text(
         "# sensor2text text-knowledge adapter\n\nA LoRA on the base LM trained on text alone: "
         f"{corpus_note(split)}. Stepwise checkpoints merge it under their composer (it stands "
