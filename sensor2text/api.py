@@ -14,13 +14,17 @@ from __future__ import annotations
 from sensor2text.assets import CHECKPOINTS_DIR
 
 # The default shipped checkpoint: stepwise (per-hand captions, then the LM names the whole) on the
-# embedded SmolLM2-135M, trained on the synthetic glove's counts 0-9 and named gestures.
+# embedded SmolLM2-135M, trained on the synthetic glove's counts 0-9 and named gestures. (The
+# finger-word design, configs/fingers_smollm2.yaml, is not the default yet: README "Finger words".)
 DEFAULT_CHECKPOINT = CHECKPOINTS_DIR / "smollm2-135m-stepwise"
 # The shipped holistic checkpoint (4 soft tokens for the whole recording); the probe's default,
 # since the probe puts one soft prompt into the LM's context.
 HOLISTIC_CHECKPOINT = CHECKPOINTS_DIR / "smollm2-135m-synth"
-# The text-knowledge adapter (generic number-word arithmetic) the stepwise checkpoints merge in.
-KNOWLEDGE_CHECKPOINT = CHECKPOINTS_DIR / "knowledge-arithmetic-smollm2"
+# The text-knowledge adapters: numbers, counting and arithmetic in 13 phrasings
+# (sensor2text.training.knowledge; the finger-word design's), and the earlier number-word sums
+# ("A and B make C.") the shipped stepwise checkpoint merges in.
+KNOWLEDGE_CHECKPOINT = CHECKPOINTS_DIR / "knowledge-numbers-smollm2"
+ARITHMETIC_KNOWLEDGE_CHECKPOINT = CHECKPOINTS_DIR / "knowledge-arithmetic-smollm2"
 # The AUSLAN high-quality sign checkpoint (5DT two-hand glove, 95 signs).
 AUSLAN_HQ_CHECKPOINT = CHECKPOINTS_DIR / "smollm2-135m-auslan-hq"
 

@@ -143,7 +143,10 @@ def _print_descriptions(results: list[dict], trained: set[str]) -> None:
         label = r["label"] or "?"
         if r["label"] and trained and r["label"] not in trained:
             label += " [yellow](unseen)[/]"
-        steps = [r["left"], r["right"], r["composer"].split("Meaning:")[0].strip()] if stepwise else []
+        reasoning = r["composer"].split("Meaning:")[0].strip() if stepwise else ""
+        if "definition" in r:  # named after a gesture defined in words
+            reasoning = f"defined in words: {r['definition'].split(':')[0]}"
+        steps = [r["left"], r["right"], reasoning] if stepwise else []
         table.add_row(str(Path(*Path(r["path"]).parts[-2:])), label, *steps, r["description"], mark)
     Console(width=None if sys.stdout.isatty() else 200).print(table)  # piped output: don't wrap at 80
     for name, wanted in (("trained-class", True), ("unseen-class", False)):

@@ -223,12 +223,11 @@ class Stepwise(Describer):
     def _match_definitions(self, descriptions: list[Description]) -> None:
         """A hand shape the composer never saw, which it does not reason out as a count, is named
         after the closest gesture defined in words (``steps["definition"]`` says which and how close)."""
-        from sensor2text.models.composer import open_question
         from sensor2text.models.definitions import hand_sentence
 
         known = set(self.caption_pairs_trained())
         novel = [d for d in descriptions if (d.steps["left"], d.steps["right"]) not in known
-                 and not any(open_question(part + " ") for part in d.steps["composer"].split(". "))]  # fmt: skip
+                 and not d.steps["composer"].split(MEANING_MARKER)[0].strip()]  # reasoned out (a count): kept
         if not novel:
             return
         sentences = [_active_hands_sentence(d.steps["left"], d.steps["right"], hand_sentence) for d in novel]

@@ -275,6 +275,14 @@ def test_train_knowledge_writes_an_adapter_and_its_card(tiny_lm_dir, tmp_path):
     assert card["split"]["hold_out"] and "held out" in card["corpus"]
     assert (out / "adapter_model.safetensors").is_file()
     assert "held_out_both" in result.stdout
+    # the declared fallback, going on from the first adapter: every sum, no held-out sets
+    more = tmp_path / "all-sums"
+    result = run_cli("train-knowledge", "--out", str(more), "--base-model", tiny_lm_dir, "--steps", "2",
+                     "--all-sums", "--init-from", str(out))  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    card = json.loads((more / "knowledge.json").read_text())
+    assert set(card["accuracy"]) == {"training_sample"} and card["continued_from"] == str(out)
+    assert "every pair that makes ten" in card["corpus"] and "--init-from" in (more / "README.md").read_text()
 
 
 def test_generate_needs_input_or_stream(tiny_checkpoint):
