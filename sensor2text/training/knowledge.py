@@ -113,14 +113,22 @@ def difference_example(phrasing: str, c: int, b: int) -> tuple[str, str]:
     return clause, str(c - b) if "{C}" in phrasing else NUMBER_WORDS[c - b]
 
 
-def count_examples(rng: random.Random, per_count: int = 40) -> list[tuple[str, str]]:
-    """Lists of 0..10 distinct items, counted; an empty list is written ``none``."""
+def count_examples(rng: random.Random, per_count: int = 40, phrasings=COUNT_PHRASINGS,
+                   sizes=range(11)) -> list[tuple[str, str]]:  # fmt: skip
+    """Lists of ``sizes`` distinct items, counted; an empty list is written ``none``."""
     out = []
-    for n in range(11):
+    for n in sizes:
         for _ in range(per_count):
             items = ", ".join(rng.sample(ITEMS, n)) if n else "none"
-            out.append((rng.choice(COUNT_PHRASINGS).format(items=items), NUMBER_WORDS[n]))
+            out.append((rng.choice(phrasings).format(items=items), NUMBER_WORDS[n]))
     return out
+
+
+def counting_probe(seed: int = 1, per_count: int = 20) -> dict[str, list[tuple[str, str]]]:
+    """Fresh lists (another seed than the corpus') in the composer's counting phrasing, by length
+    ``{"count 0": [...], ..., "count 10": [...]}``: does the adapter count, or recall lists?"""
+    rng = random.Random(seed)
+    return {f"count {n}": count_examples(rng, per_count, COUNT_PHRASINGS[:1], [n]) for n in range(11)}
 
 
 def number_examples() -> list[tuple[str, str]]:

@@ -32,7 +32,14 @@ from sensor2text.models.composer import (
 )
 from sensor2text.models.fingers import FingerReader
 from sensor2text.models.stepwise import Stepwise, StepwiseConfig, load_hand_states
-from sensor2text.training.knowledge import DEFAULT_SPLIT, Corpus, CorpusSplit, answer_accuracy, build_corpus
+from sensor2text.training.knowledge import (
+    DEFAULT_SPLIT,
+    Corpus,
+    CorpusSplit,
+    answer_accuracy,
+    build_corpus,
+    counting_probe,
+)
 from sensor2text.training.steps import optimize
 
 
@@ -112,6 +119,8 @@ def knowledge_report(lm, tokenizer, split: CorpusSplit = DEFAULT_SPLIT, sample: 
     seen = random.Random(split.seed).sample(corpus.examples, min(sample, len(corpus.examples)))
     report = {f"held_out_{name}": answer_accuracy(lm, tokenizer, rows) for name, rows in corpus.held_out.items()}
     report["training_sample"] = answer_accuracy(lm, tokenizer, seen)
+    for name, rows in counting_probe().items():
+        report[f"fresh lists, {name}"] = answer_accuracy(lm, tokenizer, rows)
     return {name: round(value, 4) for name, value in report.items()}
 
 

@@ -68,3 +68,16 @@ def test_sum_examples_and_answers():
     assert sum_example("the sum of {a} and {b} is", 2, 3) == ("the sum of two and three is", "five")
     assert len(all_sums()) == 231
     assert first_word(" ten. Meaning") == "ten" and first_word("") == ""
+
+
+def test_counting_probe_uses_fresh_lists_in_the_composers_phrasing():
+    from sensor2text.training.knowledge import counting_probe
+
+    probe = counting_probe()
+    assert list(probe) == [f"count {n}" for n in range(11)]
+    corpus = {clause for clause, _ in build_corpus().examples}
+    for n, rows in enumerate(probe.values()):
+        assert len(rows) == 20 and all(answer == NUMBER_WORDS[n] for _, answer in rows)
+        assert all(clause.startswith("counting ") and clause.endswith(" gives") for clause, _ in rows)
+    fresh = [clause for rows in list(probe.values())[3:] for clause, _ in rows]
+    assert sum(clause in corpus for clause in fresh) <= 1  # lists of 3+ items are new lists
