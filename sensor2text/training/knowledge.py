@@ -72,6 +72,7 @@ class CorpusSplit:
     extra_held_out_sums: int = 20  # besides every pair that makes ten
     held_out_phrasings: tuple[str, ...] = HELD_OUT_PHRASINGS
     hold_out: bool = True  # False: the declared fallback corpus with every sum and phrasing
+    long_lists: int = 0  # extra counting examples per list length 3-10 (lists of 5+ are the hard ones)
 
     def held_out_sums(self) -> set[tuple[int, int]]:
         """``{(a, b)}`` held out, in both orders: all ``a + b == 10`` and a seeded draw of
@@ -153,6 +154,8 @@ def build_corpus(split: CorpusSplit | None = None) -> Corpus:
     examples += [difference_example(p, a + b, b) for p in DIFFERENCE_PHRASINGS for a, b in all_sums()
                  if (a, b) not in held_sums]  # fmt: skip
     examples += count_examples(rng) + number_examples()
+    if split.long_lists:
+        examples += count_examples(rng, split.long_lists, sizes=range(3, 11))
     _check_banned(examples)
     held_out = {}
     if split.hold_out:

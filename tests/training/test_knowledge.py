@@ -81,3 +81,9 @@ def test_counting_probe_uses_fresh_lists_in_the_composers_phrasing():
         assert all(clause.startswith("counting ") and clause.endswith(" gives") for clause, _ in rows)
     fresh = [clause for rows in list(probe.values())[3:] for clause, _ in rows]
     assert sum(clause in corpus for clause in fresh) <= 1  # lists of 3+ items are new lists
+
+
+def test_long_lists_add_counting_examples_of_three_to_ten_items():
+    base, more = build_corpus(), build_corpus(CorpusSplit(long_lists=5))
+    assert len(more.examples) == len(base.examples) + 5 * 8
+    assert more.held_out == base.held_out  # the held-out sets do not change
