@@ -110,8 +110,8 @@ class Describer:
         stepwise checkpoints only."""
         from sensor2text.errors import ConfigError
 
-        raise ConfigError(f"--gestures needs a finger-word stepwise checkpoint (the default); this one is "
-                          f"{self.design}.")  # fmt: skip
+        raise ConfigError(f"--gestures needs a finger-word stepwise checkpoint (configs/fingers_smollm2.yaml); "
+                          f"this one is {self.design}.")  # fmt: skip
 
     # ---- scoring (the evaluator's LM scorer) --------------------------------------------------
     def label_prompts(self, recordings: list[np.ndarray]) -> list:

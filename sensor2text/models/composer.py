@@ -106,12 +106,12 @@ def counting_target(left: HandWords, right: HandWords, meaning: str) -> list[tup
     """
     if meaning not in NUMBER_WORDS:
         return [(f" {MEANING_MARKER} {meaning}", True)]
-    counts = [len(hand.fingers("extended")) for hand in (left, right)]
-    segments, lead = [], ""
+    counts, segments, lead = [], [], ""
     for hand in (left, right):
-        listed = ", ".join(hand.fingers("extended")) or "none"
-        segments += [(f"{lead} {COUNTING_WORD} {listed} {COUNTING_VERB}", True),
-                     (f" {NUMBER_WORDS[len(hand.fingers('extended'))]}", False)]  # fmt: skip
+        extended = hand.fingers("extended")
+        counts.append(len(extended))
+        segments += [(f"{lead} {COUNTING_WORD} {', '.join(extended) or 'none'} {COUNTING_VERB}", True),
+                     (f" {NUMBER_WORDS[len(extended)]}", False)]  # fmt: skip
         lead = "."
     segments += [(f". {NUMBER_WORDS[counts[0]]} and {NUMBER_WORDS[counts[1]]} {REASONING_VERB}", True),
                  (f" {meaning}", False), (f". {MEANING_MARKER} {meaning}", True)]  # fmt: skip
@@ -177,12 +177,6 @@ def open_question(text: str) -> str | None:
     if clause.startswith(f"{COUNTING_WORD} ") and clause.endswith(f" {COUNTING_VERB}"):
         return clause
     return None
-
-
-def split_reasoning(text: str) -> str | None:
-    """``" five and five make ten. Meaning: ten"`` -> ``"five and five make"``; None without one."""
-    head, sep, _ = text.partition(f" {REASONING_VERB}")
-    return f"{head.strip()} {REASONING_VERB}" if sep and " and " in head else None
 
 
 @torch.no_grad()

@@ -28,7 +28,7 @@ import numpy as np
 import yaml
 
 from sensor2text.errors import ConfigError
-from sensor2text.glove.handshape import FINGER_STATES, HandWords
+from sensor2text.glove.handshape import FINGER_STATES, HandWords, parse_caption
 from sensor2text.labels import LabelSet, normalize_text
 
 FIELDS = ("name", "synonyms", "description")
@@ -107,6 +107,21 @@ def hand_sentence(words: HandWords) -> str:
     if words.motion != "still":
         parts.append(f"hand {words.motion}")
     return "; ".join(parts)
+
+
+def active_hands_sentence(left: str, right: str) -> str:
+    """The plain sentence of the hands that do something, from two finger captions (a hand with
+    every finger bent, still and touching nothing is at rest and left out; both hands are
+    described when both act or both rest)."""
+    hands = {"left": parse_caption(left), "right": parse_caption(right)}
+    active = {side: words for side, words in hands.items() if not _at_rest(words)} or hands
+    if len(active) == 1:
+        return hand_sentence(next(iter(active.values())))
+    return "; ".join(f"{side} hand: {hand_sentence(words)}" for side, words in active.items())
+
+
+def _at_rest(words: HandWords) -> bool:
+    return set(words.states) == {"bent"} and not words.touching and words.motion == "still"
 
 
 class DefinitionMatcher:

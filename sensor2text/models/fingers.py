@@ -31,7 +31,8 @@ from torch import nn
 from sensor2text.config import from_dict
 from sensor2text.errors import CheckpointError, ConfigError
 from sensor2text.glove.handshape import FINGER_STATES, FINGERS, MOTIONS, HandWords
-from sensor2text.glove.schema import Normalizer, resample
+from sensor2text.glove.schema import Normalizer
+from sensor2text.inputs import Preprocessor
 
 CONFIG_FILE = "fingers.json"
 WEIGHTS_FILE = "fingers.safetensors"
@@ -96,7 +97,17 @@ class FingerReader(nn.Module):
         self.touch = nn.Linear(2 * width, 2)
         self.motion = nn.Linear(6 * width, len(MOTIONS))
         channels = len(config.channels)
-        self.normalizer = Normalizer(**config.normalizer) if config.normalizer else Normalizer.identity(channels)
+        normalizer = Normalizer(**config.normalizer) if config.normalizer else Normalizer.identity(channels)
+        self.preprocessor = Preprocessor(config.num_frames, normalizer)
+
+    @property
+    def normalizer(self) -> Normalizer:
+        """The trained per-channel standardisation (fitted on the training hands, saved)."""
+        return self.preprocessor.trained
+
+    @normalizer.setter
+    def normalizer(self, value: Normalizer) -> None:
+        self.preprocessor.trained = value
 
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         """``x (B, F, C)`` -> ``{"states": (B, 5, 3), "touch": (B, 2), "motion": (B, 3)}`` logits."""
@@ -107,9 +118,13 @@ class FingerReader(nn.Module):
         motion = self.motion(torch.cat([self.wrist(x[..., self.groups["wrist"]]), *parts], dim=-1))
         return {"states": states, "touch": touch, "motion": motion}
 
-    def windows(self, hands: list[np.ndarray]) -> torch.Tensor:
-        """Raw one-hand recordings ``[(T_i, C)]`` -> normalised ``(B, F, C)``."""
-        return torch.from_numpy(np.stack([self.normalizer(resample(h, self.config.num_frames)) for h in hands]))
+    def channel_scale(self) -> np.ndarray:
+        """Per-channel scale ``(C,)`` of one hand (the training standard deviations)."""
+        return np.asarray(self.normalizer.std)
+
+    def lm_modules(self) -> list:
+        """No LM in this stage."""
+        return []
 
     @torch.no_grad()
     def read(self, hands: list[np.ndarray]) -> list[HandWords]:
@@ -117,7 +132,7 @@ class FingerReader(nn.Module):
         if not hands:
             return []
         self.eval()
-        logits = self(self.windows(hands))
+        logits = self(self.preprocessor(hands))
         states, touch, motion = (logits[k].argmax(-1).tolist() for k in ("states", "touch", "motion"))
         return [HandWords(tuple(FINGER_STATES[s] for s in row), bool(t), MOTIONS[m])
                 for row, t, m in zip(states, touch, motion)]  # fmt: skip

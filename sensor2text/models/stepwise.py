@@ -4,9 +4,10 @@ Stage 1 reads each hand, with one model shared by both hands (a hand state learn
 is read on the other: in counts 0-9 only the right hand is ever open; in "ten" both are). Two
 kinds:
 
-- **fingers** (the default checkpoint): a finger reader (:mod:`sensor2text.models.fingers`)
-  writes finger words, e.g. ``"extended: index, middle; curled: thumb, ring, little"``, composed
-  per finger so unseen hand shapes get the right words, with no count word and no LM;
+- **fingers** (``configs/fingers_smollm2.yaml``; not the default yet): a finger reader
+  (:mod:`sensor2text.models.fingers`) writes finger words, e.g. ``"extended: index, middle;
+  curled: thumb, ring, little"``, composed per finger so unseen hand shapes get the right words,
+  with no count word and no LM;
 - **hands**: a ``Sensor2Text`` model (one-hand profile, ``<profile>/hand``) captions each hand
   among annotated hand states, e.g. ``"five: all fingers"`` (``assets/synthetic_hand_states.yaml``).
 
@@ -159,8 +160,8 @@ class Stepwise(Describer):
         from sensor2text.models.definitions import DefinitionMatcher
 
         if not self.reads_fingers:
-            raise ConfigError("--gestures needs a finger-word stepwise checkpoint (the default); this one "
-                              "captions whole hands.")  # fmt: skip
+            raise ConfigError("--gestures needs a finger-word stepwise checkpoint (configs/fingers_smollm2.yaml); "
+                              "this one captions whole hands.")  # fmt: skip
         self.matcher = DefinitionMatcher(list(definitions), embedder)
 
     @property
@@ -223,14 +224,14 @@ class Stepwise(Describer):
     def _match_definitions(self, descriptions: list[Description]) -> None:
         """A hand shape the composer never saw, which it does not reason out as a count, is named
         after the closest gesture defined in words (``steps["definition"]`` says which and how close)."""
-        from sensor2text.models.definitions import hand_sentence
+        from sensor2text.models.definitions import active_hands_sentence
 
         known = set(self.caption_pairs_trained())
         novel = [d for d in descriptions if (d.steps["left"], d.steps["right"]) not in known
                  and not d.steps["composer"].split(MEANING_MARKER)[0].strip()]  # reasoned out (a count): kept
         if not novel:
             return
-        sentences = [_active_hands_sentence(d.steps["left"], d.steps["right"], hand_sentence) for d in novel]
+        sentences = [active_hands_sentence(d.steps["left"], d.steps["right"]) for d in novel]
         start = time.perf_counter()
         for description, (definition, score) in zip(novel, self.matcher.best(sentences)):
             description.text = definition.name
@@ -278,8 +279,7 @@ class Stepwise(Describer):
         """Every ``(left, right)`` pair of the hands model's captions (what the composer can be
         given); for a finger reader, of the captions in the composer's training texts."""
         if self.reads_fingers:
-            lines = [line for prompt, _ in self.config.gesture_texts for line in prompt.splitlines()]
-            captions = sorted({line.split(": ", 1)[1] for line in lines if line.startswith(HAND_LINES)})
+            captions = sorted({caption for pair in self.caption_pairs_trained() for caption in pair})
         else:
             captions = sorted({label_set.canonical for label_set in self.hands.label_sets.values()})
         return [(left, right) for left in captions for right in captions]
@@ -333,12 +333,11 @@ class Stepwise(Describer):
             self.memo.save()
 
     def lm_modules(self) -> list:
-        return [self.lm] + ([] if self.reads_fingers else self.hands.lm_modules())
+        return [self.lm, *self.hands.lm_modules()]
 
     def channel_scale(self) -> np.ndarray:
         """Per-channel scale ``(C,)``: the hands model's one-hand scale, for each hand."""
-        one_hand = np.asarray(self.hands.normalizer.std) if self.reads_fingers else self.hands.channel_scale()
-        return np.concatenate([one_hand] * len(self.profile.hand_slices))
+        return np.concatenate([self.hands.channel_scale()] * len(self.profile.hand_slices))
 
     # ---- scoring interface used by the evaluator's LM scorer -----------------------------------
     @torch.no_grad()
@@ -416,22 +415,6 @@ class Stepwise(Describer):
             lm = PeftModel.from_pretrained(lm, str(knowledge)).merge_and_unload()
         lm = PeftModel.from_pretrained(lm, str(folder / COMPOSER_DIR), is_trainable=False).eval()
         return cls(config, hands, lm, tokenizer, knowledge if knowledge.is_dir() else None, folder)
-
-
-def _active_hands_sentence(left: str, right: str, sentence) -> str:
-    """The plain sentence of the hands that do something (a hand with every finger bent, still and
-    touching nothing is at rest and left out; both hands when both act or both rest)."""
-    from sensor2text.glove.handshape import parse_caption
-
-    hands = {"left": parse_caption(left), "right": parse_caption(right)}
-    active = {side: words for side, words in hands.items() if not _at_rest(words)} or hands
-    if len(active) == 1:
-        return sentence(next(iter(active.values())))
-    return "; ".join(f"{side} hand: {sentence(words)}" for side, words in active.items())
-
-
-def _at_rest(words) -> bool:
-    return set(words.states) == {"bent"} and not words.touching and words.motion == "still"
 
 
 def is_stepwise(folder: str | Path) -> bool:

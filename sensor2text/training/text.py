@@ -250,7 +250,7 @@ def knowledge_lm(cfg, lm, tokenizer, log=print):
         folder = Path(tempfile.mkdtemp(prefix="sensor2text-knowledge-"))
         model.save_pretrained(folder, safe_serialization=True, save_embedding_layers=False)
     report = card.get("accuracy") or knowledge_report(model, tokenizer)
-    return model.merge_and_unload(), folder, report, card.get("corpus") or corpus_note(CorpusSplit())
+    return model.merge_and_unload(), folder, report, card.get("corpus") or corpus_note(DEFAULT_SPLIT)
 
 
 def _adapter_base_model(folder: Path) -> str | None:

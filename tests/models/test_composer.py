@@ -66,14 +66,6 @@ def test_composer_training_lowers_the_loss_on_its_texts(tiny_lm_dir):
     assert after < 0.7 * before
 
 
-def test_split_reasoning_finds_the_sum_clause():
-    from sensor2text.models.composer import split_reasoning
-
-    assert split_reasoning(" five and five make ten. Meaning: ten") == "five and five make"
-    assert split_reasoning(" Meaning: wave") is None
-    assert split_reasoning(" make it so") is None
-
-
 def test_mirrored_gesture_texts_swap_the_hands_and_keep_the_meaning():
     from sensor2text.labels import LabelSet
     from sensor2text.models.composer import gesture_texts
@@ -110,6 +102,8 @@ def test_open_question_finds_the_clause_to_ask():
     assert open_question(" counting index gives one. two and five make") == "two and five make"
     assert open_question(" counting index gives one.") is None
     assert open_question(" Meaning: make") is None and open_question(" it gives") is None
+    assert open_question(" five and five make") == "five and five make"
+    assert open_question(" Meaning: wave") is None and open_question(" make it so") is None
 
 
 def test_finger_gesture_texts_mirror_and_name_no_count_in_prompts():

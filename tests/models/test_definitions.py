@@ -56,3 +56,14 @@ def test_hand_sentence_is_plain_words():
     assert hand_sentence(hand_words("pointing")[1]).startswith("index finger extended;")
     assert hand_sentence(hand_words("pinch")[1]).endswith("thumb touching the index finger")
     assert hand_sentence(hand_words("wave")[1]).endswith("hand waving")
+
+
+def test_active_hands_sentence_leaves_out_a_resting_hand():
+    from sensor2text.models.definitions import active_hands_sentence
+
+    rest, shaka = (words.caption() for words in hand_words("shaka"))
+    assert active_hands_sentence(rest, shaka) == hand_sentence(hand_words("shaka")[1])
+    left, right = (words.caption() for words in hand_words("count_7"))
+    assert active_hands_sentence(left, right).startswith("left hand: index and middle fingers extended")
+    assert "; right hand: " in active_hands_sentence(left, right)
+    assert active_hands_sentence(rest, rest).startswith("left hand: ")  # both at rest: both described

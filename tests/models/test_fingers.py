@@ -77,3 +77,12 @@ def test_loss_and_accuracy():
     assert value.ndim == 0 and value.item() > 0
     report = finger_accuracy([words[0], words[0]], words)
     assert report == {"finger_states": 0.6, "touching": 1.0, "motion": 0.5, "whole_hand": 0.5}
+
+
+def test_reader_refuses_a_recording_too_short_to_hold_a_gesture():
+    from sensor2text.errors import RecordingError
+
+    with pytest.raises(RecordingError, match="recording 1"):
+        _reader().read([np.zeros((20, len(ONE_HAND.channels)), np.float32), np.zeros((2, len(ONE_HAND.channels)))])
+    reader = _reader()
+    assert reader.lm_modules() == [] and np.array_equal(reader.channel_scale(), np.ones(len(ONE_HAND.channels)))
