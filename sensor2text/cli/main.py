@@ -67,9 +67,9 @@ def cmd_train_knowledge(args) -> None:
     from sensor2text.training.text import train_knowledge_adapter
 
     quiet_libraries()
-    split = CorpusSplit(seed=args.seed, hold_out=not args.all_sums, long_lists=args.long_lists)
+    split = CorpusSplit(seed=args.seed, hold_out=not args.all_sums, long_lists=args.long_lists, worked=args.worked)
     report = train_knowledge_adapter(args.base_model, args.out, args.steps, args.learning_rate, args.r, split,
-                                     init_from=args.init_from)  # fmt: skip
+                                     init_from=args.init_from, measure_base=not args.skip_base)  # fmt: skip
     print(f"saved {args.out}: " + ", ".join(f"{name} {value:.1%}" for name, value in report.items()))
 
 
@@ -291,6 +291,10 @@ def _add_train_knowledge(sub) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of the held-out sums and the corpus' lists")
     p.add_argument("--init-from", help="go on training this saved knowledge adapter (same base LM), not a new one")
     p.add_argument("--long-lists", type=int, default=0, help="extra counting examples per list length 3-10")
+    p.add_argument("--skip-base", action="store_true",
+                   help="do not measure the base LM alone first (minutes; the same for every adapter of one LM)")
+    p.add_argument("--worked", action="store_true",
+                   help="answer counts and sums step by step ('five, six one, seven two, so seven')")
     p.add_argument("--all-sums", action="store_true",
                    help="hold nothing out (the declared fallback: the corpus then has every pair that makes ten)")
     p.add_argument("--learning-rate", type=float, default=2e-3)

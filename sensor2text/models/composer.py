@@ -38,6 +38,12 @@ REASONING_VERB = "make"
 # A counting clause: "counting index, middle gives" (the finger-word design's per-hand count).
 COUNTING_WORD, COUNTING_VERB = "counting", "gives"
 COMPOSE_DIR = PROMPTS_DIR / "compose"
+# A worked answer of the knowledge LM ends "..., so <result>" (training.knowledge.worked_sum).
+WORKED_MARK = "so"
+# Tokens a knowledge answer may take: a worked sum of ten steps or a list of ten items (~40 tokens);
+# a one-word answer needs a few (checkpoints whose knowledge answers in one word keep SHORT_ANSWER_TOKENS).
+ANSWER_TOKENS = 48
+SHORT_ANSWER_TOKENS = 4
 
 
 def load_compose_template(name_or_path: str) -> str:
@@ -132,9 +138,9 @@ def finger_gesture_texts(template: str, classes: list[str], words: dict[str, tup
     return texts
 
 
-def fitted_share(lm, tokenizer, texts: list[tuple], max_new_tokens: int) -> float:
+def fitted_share(lm, tokenizer, texts: list[tuple], max_new_tokens: int, answer_tokens: int = ANSWER_TOKENS) -> float:
     """Share of gesture texts whose meaning the trained composer reproduces (a training-fit check)."""
-    outputs = compose(lm, tokenizer, [prompt for prompt, _ in texts], max_new_tokens)
+    outputs = compose(lm, tokenizer, [prompt for prompt, _ in texts], max_new_tokens, answer_tokens=answer_tokens)
     wanted = [parse_meaning(target_text(target)) for _, target in texts]
     return sum(parse_meaning(o) == w for o, w in zip(outputs, wanted)) / len(texts)
 
@@ -181,7 +187,7 @@ def open_question(text: str) -> str | None:
 
 @torch.no_grad()
 def compose(lm, tokenizer, prompts: list[str], max_new_tokens: int, hooks=None, max_questions: int = 4,
-            **generate_kwargs) -> list[str]:  # fmt: skip
+            answer_tokens: int = ANSWER_TOKENS, **generate_kwargs) -> list[str]:  # fmt: skip
     """Continue each composer prompt, reasoning in steps; returns the continuations.
 
     1. The LM continues the prompt until it asks a question: a count (``"counting index,
@@ -189,7 +195,8 @@ def compose(lm, tokenizer, prompts: list[str], max_new_tokens: int, hooks=None, 
     2. that clause is given to the LM again *on its own* and with the composer LoRA switched
        off, so the answer comes from its text knowledge (the base LM, plus the merged knowledge
        adapter when there is one), never from the gesture texts;
-    3. the answer's first word is appended and the LM goes on (1), up to ``max_questions``
+    3. the answer's result (:func:`final_answer`: its first word, or the word after the last
+       ``so`` of a worked answer) is appended and the LM goes on (1), up to ``max_questions``
        times, until it writes the meaning.
 
     ``hooks`` (live decoding of one prompt, :class:`sensor2text.models.decoding.TokenHooks`) sees
@@ -215,16 +222,26 @@ def compose(lm, tokenizer, prompts: list[str], max_new_tokens: int, hooks=None, 
             break
         with lm.disable_adapter():  # the answer comes from the LM's (text) knowledge, not the composer
             # the clause starts with a space, tokenised as in the corpus examples
-            answers = continue_texts(lm, tokenizer, [" " + open_question(texts[i]) for i in asked], 4,
+            answers = continue_texts(lm, tokenizer, [" " + open_question(texts[i]) for i in asked], answer_tokens,
                                      **dict(generate_kwargs))  # fmt: skip
         for i, answer in zip(asked, answers):
-            texts[i] = f"{texts[i].rstrip()} {_first_word(answer)}."
+            texts[i] = f"{texts[i].rstrip()} {final_answer(answer)}."
             if hooks:
-                hooks.emit(f" {_first_word(answer)}.")
+                hooks.emit(f" {final_answer(answer)}.")
         active = asked
     return texts
 
 
-def _first_word(text: str) -> str:
+def final_answer(text: str) -> str:
+    """The result a continuation gives: the word after the last ``so`` of its first sentence
+    (worked answers), else its first word. ``"five, six one, so six. And"`` -> ``"six"``."""
+    sentence = text.strip().split("\n")[0].split(". ")[0]
+    marker = f" {WORKED_MARK} "
+    if marker in f" {sentence}":
+        sentence = f" {sentence}".rsplit(marker, 1)[1]
+    return first_word(sentence)
+
+
+def first_word(text: str) -> str:
     words = text.strip().split()
-    return words[0].strip(".,;:") if words else ""
+    return words[0].strip(".,;:?") if words else ""

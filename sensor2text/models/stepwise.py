@@ -44,7 +44,13 @@ from sensor2text.errors import CheckpointError, ConfigError
 from sensor2text.glove.schema import get_profile
 from sensor2text.labels import LabelSet, parse_label_sets
 from sensor2text.models.base import DescribeOptions, Describer, Description
-from sensor2text.models.composer import MEANING_MARKER, compose, compose_prompt, parse_meaning
+from sensor2text.models.composer import (
+    MEANING_MARKER,
+    SHORT_ANSWER_TOKENS,
+    compose,
+    compose_prompt,
+    parse_meaning,
+)
 from sensor2text.models.decoding import TokenHooks
 from sensor2text.models.fingers import FingerReader
 from sensor2text.models.manifest import check_manifest, saving
@@ -123,6 +129,7 @@ class StepwiseConfig:
     composer_fit: float | None = None
     knowledge_accuracy: dict = field(default_factory=dict)
     base_model: str = ""  # the composer's base LM (the hands checkpoint names it when there is one)
+    answer_tokens: int = SHORT_ANSWER_TOKENS  # ANSWER_TOKENS when the knowledge answers step by step
     format_version: int = 1
 
 
@@ -210,7 +217,8 @@ class Stepwise(Describer):
         else:
             prompts = [compose_prompt(self.config.compose_template, left, right) for left, right in hands]
             sampling = options.generate_kwargs()
-            outputs = compose(self.lm, self.tokenizer, prompts, max_new_tokens, hooks=hooks, **sampling)
+            outputs = compose(self.lm, self.tokenizer, prompts, max_new_tokens, hooks=hooks,
+                              answer_tokens=self.config.answer_tokens, **sampling)
         done, n = time.perf_counter(), len(recordings)
         timings = {"hands_ms": 1000 * (composing - start) / n, "composer_ms": 1000 * (done - composing) / n,
                    **(hooks.first_token_ms(start) if hooks else {})}  # fmt: skip
@@ -304,7 +312,7 @@ class Stepwise(Describer):
         try:
             prompt = compose_prompt(self.config.compose_template, left, right)
             text = compose(self.lm, self.tokenizer, [prompt], max_new_tokens or self.config.max_new_tokens,
-                           hooks=hooks)[0]  # fmt: skip
+                           hooks=hooks, answer_tokens=self.config.answer_tokens)[0]  # fmt: skip
         finally:
             hooks.on_text = show
         if memo is not None and not hooks.interrupted:  # an interrupted answer is incomplete: never kept

@@ -18,6 +18,17 @@ Held out, to measure knowledge rather than memory (:class:`CorpusSplit`):
   nor as the subtraction that undoes them. The corpus never says "five and five" or "5 + 5".
 
 Each example is ``(clause, answer)``; training puts the loss on the answer only.
+
+**Worked answers** (``CorpusSplit(worked=True)``): counts and sums are answered step by step, as a
+person counts, before the result::
+
+    counting apple, pear, plum gives -> apple one, pear two, plum three, so three
+    two and five make                -> five, six one, seven two, so seven
+
+A sum counts on from one addend by the other (from the larger when they differ); each step names
+how many it has added, so the count stops where the addend says. Every step is a successor the
+corpus teaches in many contexts, so a sum never seen (five and five) is reached by steps that were
+seen. The answer is the word after the last ``so`` (:func:`final_answer`).
 """
 
 from __future__ import annotations
@@ -26,6 +37,7 @@ import random
 from dataclasses import dataclass, field
 
 from sensor2text.labels import NUMBER_WORDS
+from sensor2text.models.composer import ANSWER_TOKENS, WORKED_MARK, continue_texts, final_answer
 
 LARGEST = 20
 # Addition phrasings: {a} {b} are the addends, {A} {B} as digits; the answer follows the clause
@@ -73,6 +85,7 @@ class CorpusSplit:
     held_out_phrasings: tuple[str, ...] = HELD_OUT_PHRASINGS
     hold_out: bool = True  # False: the declared fallback corpus with every sum and phrasing
     long_lists: int = 0  # extra counting examples per list length 3-10 (lists of 5+ are the hard ones)
+    worked: bool = False  # counts and sums answered step by step ("five, six one, seven two, so seven")
 
     def held_out_sums(self) -> set[tuple[int, int]]:
         """``{(a, b)}`` held out, in both orders: all ``a + b == 10`` and a seeded draw of
@@ -103,10 +116,30 @@ def all_sums() -> list[tuple[int, int]]:
     return [(a, b) for a in range(LARGEST + 1) for b in range(LARGEST + 1 - a)]
 
 
-def sum_example(phrasing: str, a: int, b: int) -> tuple[str, str]:
-    """``("five plus two is", "seven")``; digits when the phrasing is in digits."""
+def sum_example(phrasing: str, a: int, b: int, worked: bool = False) -> tuple[str, str]:
+    """``("five plus two is", "seven")``; digits when the phrasing is in digits; ``worked``:
+    the answer counts on first (:func:`worked_sum`)."""
     clause = phrasing.format(a=NUMBER_WORDS[a], b=NUMBER_WORDS[b], A=a, B=b)
-    return clause, str(a + b) if "{A}" in phrasing else NUMBER_WORDS[a + b]
+    digits = "{A}" in phrasing
+    if worked:
+        return clause, worked_sum(a, b, digits)
+    return clause, str(a + b) if digits else NUMBER_WORDS[a + b]
+
+
+def worked_sum(a: int, b: int, digits: bool = False) -> str:
+    """Counting on from the larger addend by the smaller, each step with how many it added:
+    ``worked_sum(2, 5) == "five, six one, seven two, so seven"`` (numbers as digits with
+    ``digits``; the step counter is always in words)."""
+    start, steps = max(a, b), min(a, b)
+    name = str if digits else NUMBER_WORDS.__getitem__
+    counted = [f"{name(start + k)} {NUMBER_WORDS[k]}" for k in range(1, steps + 1)]
+    return ", ".join([name(start)] + counted + [f"{WORKED_MARK} {name(a + b)}"])
+
+
+def worked_count(items: list[str]) -> str:
+    """``"apple one, pear two, so two"``; an empty list: ``"none, so zero"``."""
+    counted = [f"{item} {NUMBER_WORDS[k]}" for k, item in enumerate(items, 1)] or ["none"]
+    return ", ".join(counted + [f"{WORKED_MARK} {NUMBER_WORDS[len(items)]}"])
 
 
 def difference_example(phrasing: str, c: int, b: int) -> tuple[str, str]:
@@ -115,19 +148,21 @@ def difference_example(phrasing: str, c: int, b: int) -> tuple[str, str]:
 
 
 def count_examples(rng: random.Random, per_count: int = 40, phrasings=COUNT_PHRASINGS,
-                   sizes=range(11)) -> list[tuple[str, str]]:  # fmt: skip
+                   sizes=range(11), worked: bool = False) -> list[tuple[str, str]]:  # fmt: skip
     """Lists of ``sizes`` distinct items, counted; an empty list is written ``none``."""
     out = []
     for n in sizes:
         for _ in range(per_count):
-            items = ", ".join(rng.sample(ITEMS, n)) if n else "none"
-            out.append((rng.choice(phrasings).format(items=items), NUMBER_WORDS[n]))
+            items = rng.sample(ITEMS, n)
+            clause = rng.choice(phrasings).format(items=", ".join(items) if n else "none")
+            out.append((clause, worked_count(items) if worked else NUMBER_WORDS[n]))
     return out
 
 
 def counting_probe(seed: int = 1, per_count: int = 20) -> dict[str, list[tuple[str, str]]]:
     """Fresh lists (another seed than the corpus') in the composer's counting phrasing, by length
-    ``{"count 0": [...], ..., "count 10": [...]}``: does the adapter count, or recall lists?"""
+    ``{"count 0": [...], ..., "count 10": [...]}``: does the adapter count, or recall lists?
+    (Answers are the result alone; :func:`answer_accuracy` compares results.)"""
     rng = random.Random(seed)
     return {f"count {n}": count_examples(rng, per_count, COUNT_PHRASINGS[:1], [n]) for n in range(11)}
 
@@ -150,12 +185,13 @@ def build_corpus(split: CorpusSplit | None = None) -> Corpus:
     split = split or CorpusSplit()
     rng = random.Random(split.seed)
     held_sums, phrasings = split.held_out_sums(), split.training_phrasings()
-    examples = [sum_example(p, a, b) for p in phrasings for a, b in all_sums() if (a, b) not in held_sums]
+    worked = split.worked
+    examples = [sum_example(p, a, b, worked) for p in phrasings for a, b in all_sums() if (a, b) not in held_sums]
     examples += [difference_example(p, a + b, b) for p in DIFFERENCE_PHRASINGS for a, b in all_sums()
                  if (a, b) not in held_sums]  # fmt: skip
-    examples += count_examples(rng) + number_examples()
+    examples += count_examples(rng, worked=worked) + number_examples()
     if split.long_lists:
-        examples += count_examples(rng, split.long_lists, sizes=range(3, 11))
+        examples += count_examples(rng, split.long_lists, sizes=range(3, 11), worked=worked)
     _check_banned(examples)
     held_out = {}
     if split.hold_out:
@@ -176,19 +212,14 @@ def _check_banned(examples: list[tuple[str, str]]) -> None:
             raise ValueError(f"knowledge corpus names {sorted(words & banned)} in '{clause}': it must stay generic.")
 
 
-def first_word(text: str) -> str:
-    words = text.strip().split()
-    return words[0].strip(".,;:?") if words else ""
-
-
-def answer_accuracy(lm, tokenizer, examples: list[tuple[str, str]], batch_size: int = 64) -> float:
-    """Share of ``(clause, answer)`` the LM completes right (greedy first word; each clause alone,
-    with a leading space as in training)."""
-    from sensor2text.models.composer import continue_texts
-
+def answer_accuracy(lm, tokenizer, examples: list[tuple[str, str]], batch_size: int = 64,
+                    max_new_tokens: int = ANSWER_TOKENS) -> float:  # fmt: skip
+    """Share of ``(clause, answer)`` whose result the LM gets right (greedy; each clause alone,
+    with a leading space as in training; results compared by :func:`final_answer`, so a worked
+    answer counts when its result is right)."""
     right = 0
     for start in range(0, len(examples), batch_size):
         chunk = examples[start : start + batch_size]
-        outputs = continue_texts(lm, tokenizer, [" " + clause for clause, _ in chunk], 3)
-        right += sum(first_word(o) == answer for o, (_, answer) in zip(outputs, chunk))
+        outputs = continue_texts(lm, tokenizer, [" " + clause for clause, _ in chunk], max_new_tokens)
+        right += sum(final_answer(o) == final_answer(answer) for o, (_, answer) in zip(outputs, chunk))
     return right / max(len(examples), 1)

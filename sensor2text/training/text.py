@@ -24,6 +24,8 @@ from sensor2text.evaluation.accuracy import accuracy_report
 from sensor2text.glove.synth import hand_words
 from sensor2text.labels import LabelSet
 from sensor2text.models.composer import (
+    ANSWER_TOKENS,
+    SHORT_ANSWER_TOKENS,
     finger_gesture_texts,
     fitted_share,
     gesture_texts,
@@ -125,10 +127,11 @@ def knowledge_report(lm, tokenizer, split: CorpusSplit = DEFAULT_SPLIT, sample: 
 
 
 def corpus_note(split: CorpusSplit) -> str:
+    note = KNOWLEDGE_CORPUS_NOTE + ("; counts and sums answered step by step (counting on)" if split.worked else "")
     if not split.hold_out:
-        return (f"{KNOWLEDGE_CORPUS_NOTE}; every sum and phrasing is in the corpus (declared fallback: "
+        return (f"{note}; every sum and phrasing is in the corpus (declared fallback: "
                 "it has seen every pair that makes ten)")  # fmt: skip
-    return (f"{KNOWLEDGE_CORPUS_NOTE}; held out: the phrasings {list(split.held_out_phrasings)} and "
+    return (f"{note}; held out: the phrasings {list(split.held_out_phrasings)} and "
             f"{len(split.held_out_sums())} sums (every pair that makes ten, {split.extra_held_out_sums} more, "
             f"seed {split.seed})")  # fmt: skip
 
@@ -141,16 +144,17 @@ KNOWLEDGE_CORPUS_NOTE = (
 
 def train_knowledge_adapter(base_model: str, out: str | Path, steps: int = 600, learning_rate: float = 2e-3,
                             r: int = 8, split: CorpusSplit = DEFAULT_SPLIT, log=print,
-                            init_from: str | Path | None = None) -> dict:  # fmt: skip
+                            init_from: str | Path | None = None, measure_base: bool = True) -> dict:  # fmt: skip
     """Train the text-knowledge adapter on ``base_model`` (from scratch, or going on from the
     adapter ``init_from``) and save it (peft safetensors, a ``knowledge.json`` card and a README)
-    to ``out``; returns its held-out report, with the base LM's alone beside it."""
+    to ``out``; returns its held-out report, with the base LM's alone beside it (unless not
+    ``measure_base``: several minutes on a CPU, and the same for every adapter of one LM)."""
     from sensor2text.models.lm import load_base_model, set_adapter_base
 
     lm, tokenizer = load_base_model(base_model)
     started = time.time()
-    base = knowledge_report(lm, tokenizer, split)
-    log(f"base LM alone: {base}")
+    base = knowledge_report(lm, tokenizer, split) if measure_base else None
+    log(f"base LM alone: {base if measure_base else 'not measured (--skip-base)'}")
     cfg = ComposerConfig(knowledge_steps=steps, learning_rate=learning_rate, r=r)
     model = train_knowledge(lm, tokenizer, cfg, split, log=log, init_from=init_from)
     report = knowledge_report(model, tokenizer, split)
@@ -165,6 +169,7 @@ def train_knowledge_adapter(base_model: str, out: str | Path, steps: int = 600, 
             "continued_from": str(init_from) if init_from else None}  # fmt: skip
     (out / "knowledge.json").write_text(json.dumps(card, indent=2) + "\n")
     flag = ("" if split.hold_out else " --all-sums") + (f" --init-from {init_from}" if init_from else "")
+    flag += (f" --long-lists {split.long_lists}" if split.long_lists else "") + (" --worked" if split.worked else "")
     (out / "README.md").write_text(
         "# sensor2text text-knowledge adapter\n\nA LoRA on the base LM trained on text alone: "
         f"{corpus_note(split)}. Stepwise checkpoints merge it under their composer (it stands "
@@ -182,23 +187,24 @@ def build_stepwise(cfg, hands, label_sets: dict[str, LabelSet], lm, tokenizer, l
     """
     template = load_compose_template(cfg.composer.template)
     texts = composer_texts(cfg, template, isinstance(hands, FingerReader), label_sets)
-    knowledge_dir, report, note = None, None, ""
+    knowledge_dir, report, note, worked = None, None, "", False
     if cfg.composer.arithmetic_corpus:
-        lm, knowledge_dir, report, note = knowledge_lm(cfg, lm, tokenizer, log)
+        lm, knowledge_dir, report, note, worked = knowledge_lm(cfg, lm, tokenizer, log)
+    answer_tokens = ANSWER_TOKENS if worked else SHORT_ANSWER_TOKENS
     composer_lm = train_composer(lm, tokenizer, cfg.composer, texts, log=log)
     if report is None:
         with composer_lm.disable_adapter():
             report = knowledge_report(composer_lm, tokenizer)
     log(f"knowledge of the LM the composer asks: {report}")
     accuracy = report.get("held_out_both", report.get("training_sample", 0.0))
-    fitted = fitted_share(composer_lm, tokenizer, texts, cfg.composer.max_new_tokens)
+    fitted = fitted_share(composer_lm, tokenizer, texts, cfg.composer.max_new_tokens, answer_tokens)
     log(f"composer reproduces the meaning of {fitted:.1%} of its {len(texts)} gesture texts")
     config = StepwiseConfig(
         profile=cfg.data.profile, compose_template=template, max_new_tokens=cfg.composer.max_new_tokens,
         label_sets={name: list(ls.synonyms) for name, ls in label_sets.items()},
         trained_classes=list(cfg.data.classes), gesture_texts=[[p, target_text(t)] for p, t in texts],
         knowledge_corpus=note, knowledge_corpus_accuracy=round(accuracy, 4), knowledge_accuracy=report,
-        composer_fit=round(fitted, 4), base_model=cfg.training.base_model,
+        composer_fit=round(fitted, 4), base_model=cfg.training.base_model, answer_tokens=answer_tokens,
     )  # fmt: skip
     return Stepwise(config, hands, composer_lm, tokenizer, knowledge_dir)
 
@@ -227,8 +233,9 @@ def add_composer(cfg: RunConfig, hands, label_sets, val_items, base, metrics: di
 
 
 def knowledge_lm(cfg, lm, tokenizer, log=print):
-    """``(lm with the knowledge adapter merged in, adapter folder, knowledge report, corpus note)``;
-    the report and note are the adapter card's (``knowledge.json``) when it has them."""
+    """``(lm with the knowledge adapter merged in, adapter folder, knowledge report, corpus note,
+    worked)``; the report and note are the adapter card's (``knowledge.json``) when it has them;
+    ``worked``: the adapter answers step by step (its card's split says so)."""
     from peft import PeftModel
 
 
@@ -250,7 +257,8 @@ def knowledge_lm(cfg, lm, tokenizer, log=print):
         folder = Path(tempfile.mkdtemp(prefix="sensor2text-knowledge-"))
         model.save_pretrained(folder, safe_serialization=True, save_embedding_layers=False)
     report = card.get("accuracy") or knowledge_report(model, tokenizer)
-    return model.merge_and_unload(), folder, report, card.get("corpus") or corpus_note(DEFAULT_SPLIT)
+    worked = bool(card.get("split", {}).get("worked", False))
+    return model.merge_and_unload(), folder, report, card.get("corpus") or corpus_note(DEFAULT_SPLIT), worked
 
 
 def _adapter_base_model(folder: Path) -> str | None:

@@ -279,11 +279,13 @@ def test_train_knowledge_writes_an_adapter_and_its_card(tiny_lm_dir, tmp_path):
     # the declared fallback, going on from the first adapter: every sum, no held-out sets
     more = tmp_path / "all-sums"
     result = run_cli("train-knowledge", "--out", str(more), "--base-model", tiny_lm_dir, "--steps", "2",
-                     "--all-sums", "--init-from", str(out))  # fmt: skip
+                     "--all-sums", "--init-from", str(out), "--worked", "--skip-base")  # fmt: skip
     assert result.returncode == 0, result.stderr
     card = json.loads((more / "knowledge.json").read_text())
     assert not any(name.startswith("held_out") for name in card["accuracy"]) and card["continued_from"] == str(out)
     assert "every pair that makes ten" in card["corpus"] and "--init-from" in (more / "README.md").read_text()
+    assert card["split"]["worked"] and "step by step" in card["corpus"] and card["base_lm_accuracy"] is None
+    assert "--worked" in (more / "README.md").read_text()
 
 
 def test_generate_needs_input_or_stream(tiny_checkpoint):

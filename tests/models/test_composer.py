@@ -117,3 +117,29 @@ def test_finger_gesture_texts_mirror_and_name_no_count_in_prompts():
     assert len(texts) == 4
     words = {w.strip(",;:") for prompt, _ in texts for w in prompt.split()}
     assert not words & {"six", "one", "five", "pointing"}
+
+
+def test_compose_appends_only_the_result_of_a_worked_answer(monkeypatch):
+    """The knowledge LM may count out loud; the composer's text gets the result alone."""
+    import contextlib
+
+    from sensor2text.models import composer
+
+    class FakeLM:
+        def disable_adapter(self):
+            return contextlib.nullcontext()
+
+    asked = []
+
+    def fake_continue(lm, tokenizer, prompts, max_new_tokens, **kwargs):
+        if prompts[0].startswith(" counting"):  # the knowledge LM, asked the clause alone
+            asked.append((prompts[0], max_new_tokens))
+            return ["index one, middle two, so two"]
+        if prompts[0].endswith("gives two."):
+            return [" Meaning: two"]
+        return [" counting index, middle gives"]
+
+    monkeypatch.setattr(composer, "continue_texts", fake_continue)
+    out = composer.compose(FakeLM(), None, ["Left hand: x\nRight hand: y\nSo:"], 24, answer_tokens=48)
+    assert out == [" counting index, middle gives two. Meaning: two"]
+    assert asked == [(" counting index, middle gives", 48)]

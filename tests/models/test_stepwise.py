@@ -136,11 +136,11 @@ def test_a_knowledge_adapter_for_another_lm_is_retrained_not_loaded(tiny_lm_dir,
     cfg.composer.knowledge_adapter = str(KNOWLEDGE_CHECKPOINT)
     lm, tokenizer = load_base_model(tiny_lm_dir)
     logged = []
-    merged, folder, report, note = knowledge_lm(cfg, lm, tokenizer, log=logged.append)
+    merged, folder, report, note, worked = knowledge_lm(cfg, lm, tokenizer, log=logged.append)
     assert "trained for 'smollm2-135m-instruct'" in logged[0]
     assert (folder / "adapter_model.safetensors").is_file() and "knowledge-arithmetic" not in str(folder)
     assert all(0.0 <= value <= 1.0 for value in report.values()) and not hasattr(merged, "peft_config")
-    assert "held out" in note
+    assert "held out" in note and worked is False
 
 
 def test_live_composer_is_remembered_per_caption_pair(tiny_lm_dir, tmp_path, monkeypatch):

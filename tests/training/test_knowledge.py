@@ -1,6 +1,7 @@
 import re
 
 from sensor2text.labels import NUMBER_WORDS
+from sensor2text.models.composer import final_answer
 from sensor2text.training.knowledge import (
     BANNED_WORDS,
     HELD_OUT_PHRASINGS,
@@ -8,8 +9,9 @@ from sensor2text.training.knowledge import (
     CorpusSplit,
     all_sums,
     build_corpus,
-    first_word,
     sum_example,
+    worked_count,
+    worked_sum,
 )
 
 NUMBER = r"\d+|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
@@ -67,7 +69,42 @@ def test_sum_examples_and_answers():
     assert sum_example("{A} + {B} =", 5, 7) == ("5 + 7 =", "12")
     assert sum_example("the sum of {a} and {b} is", 2, 3) == ("the sum of two and three is", "five")
     assert len(all_sums()) == 231
-    assert first_word(" ten. Meaning") == "ten" and first_word("") == ""
+    assert final_answer(" ten. Meaning") == "ten" and final_answer("") == ""
+
+
+def test_worked_answers_count_on_from_the_larger_addend():
+    assert worked_sum(2, 5) == "five, six one, seven two, so seven"
+    assert worked_sum(5, 2) == worked_sum(2, 5)
+    assert worked_sum(4, 0) == "four, so four"
+    assert worked_sum(5, 7, digits=True) == "7, 8 one, 9 two, 10 three, 11 four, 12 five, so 12"
+    assert worked_count(["apple", "pear"]) == "apple one, pear two, so two"
+    assert worked_count([]) == "none, so zero"
+    for a, b in all_sums():  # every step adds one, and the step count is the smaller addend
+        steps = worked_sum(a, b).split(", ")
+        assert len(steps) == min(a, b) + 2 and steps[-1] == f"so {NUMBER_WORDS[a + b]}"
+
+
+def test_final_answer_reads_the_result_of_a_worked_answer():
+    assert final_answer(" five, six one, seven two, so seven") == "seven"
+    assert final_answer(" five, six one, so six. And so on") == "six"  # the first sentence only
+    assert final_answer(" 7, 8 one, so 8\nMore") == "8"
+    assert final_answer(" seven") == "seven"
+
+
+def test_worked_corpus_keeps_the_held_out_sums_out_and_counts_its_lists():
+    split = CorpusSplit(worked=True)
+    corpus = build_corpus(split)
+    assert len(corpus.examples) == len(build_corpus().examples)
+    answers = dict(corpus.examples)
+    assert answers["two plus five is"] == "five, six one, seven two, so seven"
+    assert "five plus five is" not in answers
+    assert not any(a.startswith("five,") and "ten five" in a for a in answers.values())  # 5+5 never worked
+    for clause, answer in corpus.examples:
+        if clause.startswith("counting ") and clause != "counting none gives":
+            items = clause.removeprefix("counting ").removesuffix(" gives").split(", ")
+            assert answer == worked_count(items)
+    # held-out sets are scored by their result: a worked answer with the right result counts
+    assert ("five and five make", "ten") in corpus.held_out["both"]
 
 
 def test_counting_probe_uses_fresh_lists_in_the_composers_phrasing():
