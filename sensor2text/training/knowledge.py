@@ -73,6 +73,22 @@ ITEMS = (
     "Paris", "Rome", "Oslo", "Lima", "Cairo", "Delhi", "Tokyo", "Quito", "Kyiv", "Hanoi",
     "salt", "rice", "bread", "milk", "tea", "soup", "cheese", "honey", "butter", "jam",
     "oak", "pine", "elm", "birch", "maple", "cedar", "willow", "ash", "beech", "fir",
+    # a broad vocabulary, so that counting is about positions in a list, not about familiar items
+    "key", "cup", "star", "coin", "bell", "rope", "shell", "stone", "leaf", "cloud",
+    "river", "hill", "road", "bridge", "tower", "garden", "field", "lake", "island", "valley",
+    "pen", "book", "page", "letter", "stamp", "card", "map", "flag", "box", "bag",
+    "hat", "coat", "shoe", "sock", "scarf", "belt", "button", "zip", "glove", "boot",
+    "spoon", "fork", "knife", "plate", "bowl", "jar", "pot", "pan", "kettle", "glass",
+    "violin", "drum", "flute", "harp", "piano", "guitar", "trumpet", "cello", "organ", "horn",
+    "lion", "tiger", "bear", "wolf", "deer", "rabbit", "owl", "eagle", "swan", "frog",
+    "salmon", "trout", "shark", "whale", "crab", "squid", "seal", "otter", "beaver", "mole",
+    "north", "south", "east", "west", "spring", "summer", "autumn", "winter", "morning", "evening",
+    "tall", "short", "bright", "dark", "quick", "slow", "warm", "cold", "soft", "loud",
+    "small", "big", "young", "old", "new", "round", "flat", "sharp", "light", "heavy",
+    "first", "last", "top", "bottom", "left", "right", "inner", "outer", "upper", "lower",
+    "Anna", "Ben", "Carla", "David", "Eva", "Frank", "Grace", "Hugo", "Iris", "Jonas",
+    "copper", "silver", "gold", "iron", "tin", "zinc", "lead", "nickel", "cobalt", "carbon",
+    "run", "jump", "swim", "sing", "read", "write", "cook", "paint", "dance", "sleep",
 )  # fmt: skip
 
 
