@@ -186,8 +186,26 @@ def open_question(text: str) -> str | None:
 
 
 @torch.no_grad()
+def grounded_question(text: str, hands: tuple[HandWords, HandWords]) -> str:
+    """``text`` with its open question asked about what the finger reader read: the n-th counting
+    clause lists the extended fingers of the n-th hand (left, then right) and the sum adds the two
+    counts already answered, whatever words the composer wrote there. The composer decides *that*
+    a gesture is counted; the program copies the fingers into the question; the LM counts and adds."""
+    head, _, clause = text.rstrip().rpartition(". ")
+    head = f"{head}. " if head else text[: len(text) - len(text.lstrip())]
+    done = [c.strip() for c in head.split(". ") if c.strip()]
+    answers = [c.rsplit(" ", 1)[-1] for c in done if c.startswith(f"{COUNTING_WORD} ")]
+    if clause.strip().startswith(f"{COUNTING_WORD} ") and len(answers) < len(hands):
+        extended = hands[len(answers)].fingers("extended")
+        return f"{head}{COUNTING_WORD} {', '.join(extended) or 'none'} {COUNTING_VERB}"
+    if clause.strip().endswith(f" {REASONING_VERB}") and len(answers) == len(hands):
+        return f"{head}{' and '.join(answers)} {REASONING_VERB}"
+    return text
+
+
 def compose(lm, tokenizer, prompts: list[str], max_new_tokens: int, hooks=None, max_questions: int = 4,
-            answer_tokens: int = ANSWER_TOKENS, **generate_kwargs) -> list[str]:  # fmt: skip
+            answer_tokens: int = ANSWER_TOKENS, hands: list[tuple[HandWords, HandWords]] | None = None,
+            **generate_kwargs) -> list[str]:  # fmt: skip
     """Continue each composer prompt, reasoning in steps; returns the continuations.
 
     1. The LM continues the prompt until it asks a question: a count (``"counting index,
@@ -199,7 +217,9 @@ def compose(lm, tokenizer, prompts: list[str], max_new_tokens: int, hooks=None, 
        ``so`` of a worked answer) is appended and the LM goes on (1), up to ``max_questions``
        times, until it writes the meaning.
 
-    ``hooks`` (live decoding of one prompt, :class:`sensor2text.models.decoding.TokenHooks`) sees
+    ``hands`` (finger words per prompt) grounds each question in what the finger reader read
+    (:func:`grounded_question`). ``hooks`` (live decoding of one prompt,
+    :class:`sensor2text.models.decoding.TokenHooks`) sees
     every composer token and each answer word, so the live text never shows a guessed answer.
     """
     texts, active = [""] * len(prompts), list(range(len(prompts)))
@@ -214,6 +234,8 @@ def compose(lm, tokenizer, prompts: list[str], max_new_tokens: int, hooks=None, 
             if hooks and hooks.interrupted:
                 continue
             if open_question(texts[i]):
+                if hands is not None:
+                    texts[i] = grounded_question(texts[i], hands[i])
                 asked.append(i)
             elif texts[i].rstrip().endswith((f" {REASONING_VERB}", f" {COUNTING_VERB}")):  # a verb, not a question
                 texts[i] += continue_texts(lm, tokenizer, [prompts[i] + texts[i]], max_new_tokens,

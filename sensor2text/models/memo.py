@@ -23,7 +23,7 @@ from pathlib import Path
 
 from sensor2text.models import lm as base_lm
 
-MEMO_VERSION = 1
+MEMO_VERSION = 2  # 2: finger-word questions are grounded in the finger reader (composer.grounded_question)
 KEY_FILES = ("stepwise.json", "composer/adapter_model.safetensors", "knowledge/adapter_model.safetensors")
 
 

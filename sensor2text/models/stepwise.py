@@ -41,6 +41,7 @@ import yaml
 
 from sensor2text.config import from_dict
 from sensor2text.errors import CheckpointError, ConfigError
+from sensor2text.glove.handshape import HandWords, parse_caption
 from sensor2text.glove.schema import get_profile
 from sensor2text.labels import LabelSet, parse_label_sets
 from sensor2text.models.base import DescribeOptions, Describer, Description
@@ -171,6 +172,12 @@ class Stepwise(Describer):
                               "this one captions whole hands.")  # fmt: skip
         self.matcher = DefinitionMatcher(list(definitions), embedder)
 
+    def _finger_words(self, pairs: list[tuple[str, str]]) -> list[tuple[HandWords, HandWords]] | None:
+        """The finger words of each caption pair (finger-word checkpoints; None for whole-hand captions)."""
+        if not self.reads_fingers:
+            return None
+        return [(parse_caption(left), parse_caption(right)) for left, right in pairs]
+
     @property
     def reads_fingers(self) -> bool:
         """Whether stage 1 is a finger reader (finger words) rather than a hand-caption model."""
@@ -218,7 +225,7 @@ class Stepwise(Describer):
             prompts = [compose_prompt(self.config.compose_template, left, right) for left, right in hands]
             sampling = options.generate_kwargs()
             outputs = compose(self.lm, self.tokenizer, prompts, max_new_tokens, hooks=hooks,
-                              answer_tokens=self.config.answer_tokens, **sampling)
+                              answer_tokens=self.config.answer_tokens, hands=self._finger_words(hands), **sampling)
         done, n = time.perf_counter(), len(recordings)
         timings = {"hands_ms": 1000 * (composing - start) / n, "composer_ms": 1000 * (done - composing) / n,
                    **(hooks.first_token_ms(start) if hooks else {})}  # fmt: skip
@@ -312,7 +319,8 @@ class Stepwise(Describer):
         try:
             prompt = compose_prompt(self.config.compose_template, left, right)
             text = compose(self.lm, self.tokenizer, [prompt], max_new_tokens or self.config.max_new_tokens,
-                           hooks=hooks, answer_tokens=self.config.answer_tokens)[0]  # fmt: skip
+                           hooks=hooks, answer_tokens=self.config.answer_tokens,
+                           hands=self._finger_words([(left, right)]))[0]  # fmt: skip
         finally:
             hooks.on_text = show
         if memo is not None and not hooks.interrupted:  # an interrupted answer is incomplete: never kept

@@ -143,3 +143,20 @@ def test_compose_appends_only_the_result_of_a_worked_answer(monkeypatch):
     out = composer.compose(FakeLM(), None, ["Left hand: x\nRight hand: y\nSo:"], 24, answer_tokens=48)
     assert out == [" counting index, middle gives two. Meaning: two"]
     assert asked == [(" counting index, middle gives", 48)]
+
+
+def test_grounded_question_asks_about_the_fingers_the_reader_read():
+    from sensor2text.glove.handshape import parse_caption
+    from sensor2text.models.composer import grounded_question
+
+    hands = (parse_caption("extended: index, middle; curled: thumb, ring, little"),
+             parse_caption("extended: index; curled: thumb, middle, ring, little"))  # fmt: skip
+    # the composer copied the wrong hand: the question lists the fingers of the hand it is about
+    assert grounded_question(" counting index, middle, ring gives", hands) == " counting index, middle gives"
+    assert grounded_question(" counting index, middle gives two. counting index, middle gives", hands) == (
+        " counting index, middle gives two. counting index gives")
+    assert grounded_question(" counting x gives two. counting y gives one. three and one make", hands) == (
+        " counting x gives two. counting y gives one. two and one make")
+    fists = (parse_caption("extended: none; curled: thumb, index, middle, ring, little"),) * 2
+    assert grounded_question(" counting none gives", fists) == " counting none gives"
+    assert grounded_question(" Meaning: fist", hands) == " Meaning: fist"  # not a question: unchanged
