@@ -185,24 +185,25 @@ def open_question(text: str) -> str | None:
     return None
 
 
-@torch.no_grad()
 def grounded_question(text: str, hands: tuple[HandWords, HandWords]) -> str:
     """``text`` with its open question asked about what the finger reader read: the n-th counting
     clause lists the extended fingers of the n-th hand (left, then right) and the sum adds the two
     counts already answered, whatever words the composer wrote there. The composer decides *that*
     a gesture is counted; the program copies the fingers into the question; the LM counts and adds."""
-    head, _, clause = text.rstrip().rpartition(". ")
-    head = f"{head}. " if head else text[: len(text) - len(text.lstrip())]
-    done = [c.strip() for c in head.split(". ") if c.strip()]
-    answers = [c.rsplit(" ", 1)[-1] for c in done if c.startswith(f"{COUNTING_WORD} ")]
-    if clause.strip().startswith(f"{COUNTING_WORD} ") and len(answers) < len(hands):
+    clause = open_question(text)
+    if clause is None:
+        return text
+    head = text.rstrip()[: len(text.rstrip()) - len(clause)]
+    answers = [c.rsplit(" ", 1)[-1] for c in head.split(". ") if c.strip().startswith(f"{COUNTING_WORD} ")]
+    if clause.startswith(f"{COUNTING_WORD} ") and len(answers) < len(hands):
         extended = hands[len(answers)].fingers("extended")
         return f"{head}{COUNTING_WORD} {', '.join(extended) or 'none'} {COUNTING_VERB}"
-    if clause.strip().endswith(f" {REASONING_VERB}") and len(answers) == len(hands):
+    if clause.endswith(f" {REASONING_VERB}") and len(answers) == len(hands):
         return f"{head}{' and '.join(answers)} {REASONING_VERB}"
     return text
 
 
+@torch.no_grad()
 def compose(lm, tokenizer, prompts: list[str], max_new_tokens: int, hooks=None, max_questions: int = 4,
             answer_tokens: int = ANSWER_TOKENS, hands: list[tuple[HandWords, HandWords]] | None = None,
             **generate_kwargs) -> list[str]:  # fmt: skip

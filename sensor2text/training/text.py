@@ -119,10 +119,15 @@ def knowledge_report(lm, tokenizer, split: CorpusSplit = DEFAULT_SPLIT, sample: 
     """Accuracy on each held-out set of ``split`` and on a seeded sample of the training corpus."""
     corpus = build_corpus(split)
     seen = random.Random(split.seed).sample(corpus.examples, min(sample, len(corpus.examples)))
-    report = {f"held_out_{name}": answer_accuracy(lm, tokenizer, rows) for name, rows in corpus.held_out.items()}
-    report["training_sample"] = answer_accuracy(lm, tokenizer, seen)
+    tokens = ANSWER_TOKENS if split.worked else SHORT_ANSWER_TOKENS  # a one-word answer needs no more
+
+    def accuracy(rows):
+        return answer_accuracy(lm, tokenizer, rows, max_new_tokens=tokens)
+
+    report = {f"held_out_{name}": accuracy(rows) for name, rows in corpus.held_out.items()}
+    report["training_sample"] = accuracy(seen)
     for name, rows in counting_probe().items():
-        report[f"fresh lists, {name}"] = answer_accuracy(lm, tokenizer, rows)
+        report[f"fresh lists, {name}"] = accuracy(rows)
     return {name: round(value, 4) for name, value in report.items()}
 
 

@@ -123,6 +123,8 @@ def test_compose_appends_only_the_result_of_a_worked_answer(monkeypatch):
     """The knowledge LM may count out loud; the composer's text gets the result alone."""
     import contextlib
 
+    import torch
+
     from sensor2text.models import composer
 
     class FakeLM:
@@ -132,6 +134,7 @@ def test_compose_appends_only_the_result_of_a_worked_answer(monkeypatch):
     asked = []
 
     def fake_continue(lm, tokenizer, prompts, max_new_tokens, **kwargs):
+        assert not torch.is_grad_enabled()  # compose never builds a graph
         if prompts[0].startswith(" counting"):  # the knowledge LM, asked the clause alone
             asked.append((prompts[0], max_new_tokens))
             return ["index one, middle two, so two"]
