@@ -3,12 +3,16 @@
 The stepwise design's first stage reads these from the glove (:mod:`sensor2text.models.fingers`)
 and writes them as a caption the LM reads::
 
-    extended: index, middle; curled: thumb, ring, little
-    extended: none; bent: thumb, index; curled: middle, ring, little; thumb touches index
-    extended: thumb, index, middle, ring, little; moving: waving
+    extended: pointer, middle; curled: thumb, ring, little
+    extended: none; bent: thumb, pointer; curled: middle, ring, little; thumb touches pointer
+    extended: thumb, pointer, middle, ring, little; moving: waving
 
 The caption names fingers and states only; it never says how many fingers are up (counting
-them is the LM's job) or what gesture the hand makes.
+them is the LM's job) or what gesture the hand makes. It calls the index finger "pointer"
+(:data:`CAPTION_WORDS`): "index" is also a common noun the LM reads as a position ("counting
+index gives" was answered "zero" by the knowledge adapter for every one-finger hand, while
+"counting pointer gives" was answered "one"; dev probe of the shipped knowledge adapter, no
+glove data).
 """
 
 from __future__ import annotations
@@ -16,6 +20,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 FINGERS = ("thumb", "index", "middle", "ring", "little")
+CAPTION_WORDS = dict(zip(FINGERS, ("thumb", "pointer", "middle", "ring", "little")))
+CAPTION_FINGERS = {word: finger for finger, word in CAPTION_WORDS.items()}
+TOUCHING = f"thumb touches {CAPTION_WORDS['index']}"
 FINGER_STATES = ("extended", "bent", "curled")
 MOTIONS = ("still", "waving", "beckoning")
 # Curl (0 straight .. 1 fully flexed) thresholds of the synthetic pose definitions' states.
@@ -37,14 +44,19 @@ class HandWords:
             raise ValueError(f"HandWords: motion must be one of {MOTIONS}, got '{self.motion}'.")
 
     def fingers(self, state: str) -> list[str]:
+        """The fingers (names of :data:`FINGERS`) in ``state``, thumb first."""
         return [finger for finger, s in zip(FINGERS, self.states) if s == state]
 
+    def words(self, state: str) -> list[str]:
+        """The caption's words (:data:`CAPTION_WORDS`) for the fingers in ``state``, thumb first."""
+        return [CAPTION_WORDS[finger] for finger in self.fingers(state)]
+
     def caption(self) -> str:
-        """``"extended: index, middle; curled: thumb, ring, little"`` (see the module docstring)."""
-        parts = [f"extended: {', '.join(self.fingers('extended')) or 'none'}"]
-        parts += [f"{state}: {', '.join(self.fingers(state))}" for state in FINGER_STATES[1:] if self.fingers(state)]
+        """``"extended: pointer, middle; curled: thumb, ring, little"`` (see the module docstring)."""
+        parts = [f"extended: {', '.join(self.words('extended')) or 'none'}"]
+        parts += [f"{state}: {', '.join(self.words(state))}" for state in FINGER_STATES[1:] if self.fingers(state)]
         if self.touching:
-            parts.append("thumb touches index")
+            parts.append(TOUCHING)
         if self.motion != "still":
             parts.append(f"moving: {self.motion}")
         return "; ".join(parts)
@@ -72,7 +84,7 @@ def parse_caption(caption: str) -> HandWords:
     """Inverse of :meth:`HandWords.caption` (for reports and tests); ``ValueError`` if malformed."""
     states, touching, motion = {}, False, "still"
     for part in (p.strip() for p in caption.split(";")):
-        if part == "thumb touches index":
+        if part == TOUCHING:
             touching = True
         elif part.startswith("moving: "):
             motion = part.removeprefix("moving: ")
@@ -80,7 +92,10 @@ def parse_caption(caption: str) -> HandWords:
             state, _, fingers = part.partition(": ")
             if state not in FINGER_STATES:
                 raise ValueError(f"not a finger caption: '{caption}' (part '{part}').")
-            states.update({f: state for f in fingers.split(", ") if f != "none"})
+            words = [w for w in fingers.split(", ") if w != "none"]
+            if not set(words) <= set(CAPTION_FINGERS):
+                raise ValueError(f"not a finger caption: '{caption}' (part '{part}').")
+            states.update({CAPTION_FINGERS[w]: state for w in words})
     if set(states) != set(FINGERS):
         raise ValueError(f"not a finger caption: '{caption}' (fingers {sorted(states)}).")
     return HandWords(tuple(states[f] for f in FINGERS), touching, motion)

@@ -35,7 +35,7 @@ from sensor2text.labels import NUMBER_WORDS, LabelSet
 MEANING_MARKER = "Meaning:"
 # The word that ends a reasoning clause ("two and five make") before its answer.
 REASONING_VERB = "make"
-# A counting clause: "counting index, middle gives" (the finger-word design's per-hand count).
+# A counting clause: "counting pointer, middle gives" (the finger-word design's per-hand count).
 COUNTING_WORD, COUNTING_VERB = "counting", "gives"
 COMPOSE_DIR = PROMPTS_DIR / "compose"
 # A worked answer of the knowledge LM ends "..., so <result>" (training.knowledge.worked_sum).
@@ -114,7 +114,7 @@ def counting_target(left: HandWords, right: HandWords, meaning: str) -> list[tup
         return [(f" {MEANING_MARKER} {meaning}", True)]
     counts, segments, lead = [], [], ""
     for hand in (left, right):
-        extended = hand.fingers("extended")
+        extended = hand.words("extended")
         counts.append(len(extended))
         segments += [(f"{lead} {COUNTING_WORD} {', '.join(extended) or 'none'} {COUNTING_VERB}", True),
                      (f" {NUMBER_WORDS[len(extended)]}", False)]  # fmt: skip
@@ -196,7 +196,7 @@ def grounded_question(text: str, hands: tuple[HandWords, HandWords]) -> str:
     head = text.rstrip()[: len(text.rstrip()) - len(clause)]
     answers = [c.rsplit(" ", 1)[-1] for c in head.split(". ") if c.strip().startswith(f"{COUNTING_WORD} ")]
     if clause.startswith(f"{COUNTING_WORD} ") and len(answers) < len(hands):
-        extended = hands[len(answers)].fingers("extended")
+        extended = hands[len(answers)].words("extended")
         return f"{head}{COUNTING_WORD} {', '.join(extended) or 'none'} {COUNTING_VERB}"
     if clause.endswith(f" {REASONING_VERB}") and len(answers) == len(hands):
         return f"{head}{' and '.join(answers)} {REASONING_VERB}"
@@ -209,7 +209,7 @@ def compose(lm, tokenizer, prompts: list[str], max_new_tokens: int, hooks=None, 
             **generate_kwargs) -> list[str]:  # fmt: skip
     """Continue each composer prompt, reasoning in steps; returns the continuations.
 
-    1. The LM continues the prompt until it asks a question: a count (``"counting index,
+    1. The LM continues the prompt until it asks a question: a count (``"counting pointer,
        middle gives"``) or a sum (``"two and five make"``);
     2. that clause is given to the LM again *on its own* and with the composer LoRA switched
        off, so the answer comes from its text knowledge (the base LM, plus the merged knowledge

@@ -5,7 +5,7 @@ is read on the other: in counts 0-9 only the right hand is ever open; in "ten" b
 kinds:
 
 - **fingers** (``configs/fingers_smollm2.yaml``; not the default yet): a finger reader
-  (:mod:`sensor2text.models.fingers`) writes finger words, e.g. ``"extended: index, middle;
+  (:mod:`sensor2text.models.fingers`) writes finger words, e.g. ``"extended: pointer, middle;
   curled: thumb, ring, little"``, composed per finger so unseen hand shapes get the right words,
   with no count word and no LM;
 - **hands**: a ``Sensor2Text`` model (one-hand profile, ``<profile>/hand``) captions each hand

@@ -178,7 +178,7 @@ def train_finger_stepwise(cfg: RunConfig, lm=None, tokenizer=None, log=print) ->
     base = (lm, tokenizer) if lm is not None else load_base_model(cfg.training.base_model)
     label_sets = with_finger_pairs(checked_label_sets(cfg))  # evaluation sets of finger pairs are named by total
     model = add_composer(cfg, reader, label_sets, load_split(cfg, "validation"), base, metrics, log)
-    model.save_pretrained(run_dir / CHECKPOINT_DIR, model_card=model_card(cfg, metrics, None))
+    model.save_pretrained(run_dir / CHECKPOINT_DIR, model_card=finger_model_card(cfg, metrics))
     log(f"saved {run_dir / CHECKPOINT_DIR}  {metrics}")
     return run_dir / CHECKPOINT_DIR
 
@@ -245,7 +245,37 @@ def model_card(cfg: RunConfig, metrics: dict, num_train: int | None) -> str:
     return "\n".join(lines)
 
 
-def front_matter(cfg: RunConfig, metrics: dict) -> str:
+def finger_model_card(cfg: RunConfig, metrics: dict) -> str:
+    """Model card of a finger-word stepwise checkpoint: its two stages, where the finger labels and
+    the text knowledge come from, metrics, the command and the configuration."""
+    command = " ".join(shlex.quote(a) for a in ["sensor2text", *sys.argv[1:]]) if sys.argv else ""
+    data, composer = cfg.data, cfg.composer
+    knowledge = composer.knowledge_adapter or "none (the base LM answers)"
+    lines = [
+        front_matter(cfg, metrics, tags=["finger-words", "stepwise"]),
+        "# sensor2text finger-word checkpoint", "",
+        "Two stages, no soft prompt:", "",
+        f"1. **Finger reader** (no LM; hidden size {cfg.fingers.hidden}, {cfg.fingers.steps} steps): per hand, "
+        "each finger's state (extended, bent, curled) from that finger's channels, thumb-index contact and "
+        "motion, written as finger words (\"extended: pointer, middle; curled: thumb, ring, little\"). "
+        "**Per-finger labels come from the synthetic generator's pose definitions** "
+        "(`sensor2text.glove.synth.hand_words`), not from annotation of recordings; no count word and "
+        "no gesture name is in a caption.",
+        f"2. **Composer**: `{cfg.training.base_model}` (frozen) + a text-only LoRA r={composer.r} "
+        f"({composer.max_steps} steps) that reads the two hands' finger words and either names the "
+        "gesture or counts: each count and sum is asked about the fingers the reader read and answered "
+        f"by the LM with the composer LoRA off, plus the declared text-knowledge adapter `{knowledge}` "
+        "(its own card lists its corpus; it has no hands, fingers or gestures).", "",
+        f"Training data: synthetic glove, seed {data.seed}, {data.train_subjects} training subjects x "
+        f"{data.repetitions} repetitions, convention '{data.convention}'; classes: {', '.join(data.classes)}.", "",
+        "## Metrics", "", *[f"- {k}: {v}" for k, v in metrics.items()], "",
+        "## Command", "", f"    {command}", "",
+        "## Configuration", "", "```yaml", to_yaml(cfg).rstrip(), "```", "",
+    ]  # fmt: skip
+    return "\n".join(lines)
+
+
+def front_matter(cfg: RunConfig, metrics: dict, tags: list[str] | None = None) -> str:
     """The Hugging Face model-card header (YAML between ``---`` lines): library, base model (a hub
     id only; a local folder is not named), tags, licence and the numeric metrics."""
     import yaml
@@ -254,7 +284,7 @@ def front_matter(cfg: RunConfig, metrics: dict) -> str:
 
     base = EMBEDDED_HUB_ID if cfg.training.base_model == EMBEDDED_MODEL_NAME else cfg.training.base_model
     header = {"library_name": "sensor2text", "license": "mit",
-              "tags": ["sensor2text", "data-glove", "gesture-recognition", "soft-prompt", "lora", "peft"]}
+              "tags": ["sensor2text", "data-glove", "gesture-recognition", *(tags or ["soft-prompt"]), "lora", "peft"]}
     if not Path(base).exists():
         header["base_model"] = base
     numbers = {k: v for k, v in metrics.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}

@@ -7,10 +7,11 @@ from sensor2text.labels import NUMBER_WORDS
 
 def test_caption_lists_fingers_by_state_and_round_trips():
     words = HandWords(("curled", "extended", "extended", "curled", "curled"))
-    assert words.caption() == "extended: index, middle; curled: thumb, ring, little"
+    assert words.caption() == "extended: pointer, middle; curled: thumb, ring, little"  # index says "pointer"
+    assert words.fingers("extended") == ["index", "middle"] and words.words("extended") == ["pointer", "middle"]
     touching = HandWords(("bent", "bent", "curled", "curled", "curled"), touching=True, motion="waving")
-    assert touching.caption() == "extended: none; bent: thumb, index; curled: middle, ring, little; " \
-                                 "thumb touches index; moving: waving"
+    assert touching.caption() == "extended: none; bent: thumb, pointer; curled: middle, ring, little; " \
+                                 "thumb touches pointer; moving: waving"
     for label in ALL_CLASSES + PAIR_CLASSES:
         for hand in hand_words(label):
             assert parse_caption(hand.caption()) == hand
@@ -56,4 +57,6 @@ def test_malformed_words_are_refused():
         HandWords(("extended",) * 5, motion="dancing")
     with pytest.raises(ValueError, match="not a finger caption"):
         parse_caption("five: all fingers")
+    with pytest.raises(ValueError, match="not a finger caption"):  # the data name is not a caption word
+        parse_caption("extended: index; curled: thumb, middle, ring, little")
     assert len(FINGERS) == 5

@@ -87,7 +87,7 @@ def test_counting_target_counts_each_hand_then_adds_with_untrained_answers():
 
     left, right = hand_words("count_7")
     segments = counting_target(left, right, "seven")
-    assert target_text(segments) == (" counting index, middle gives two. counting thumb, index, middle, ring, "
+    assert target_text(segments) == (" counting pointer, middle gives two. counting thumb, pointer, middle, ring, "
                                      "little gives five. two and five make seven. Meaning: seven")
     assert [text.strip() for text, trained in segments if not trained] == ["two", "five", "seven"]
     fist, _ = hand_words("count_0")
@@ -152,14 +152,14 @@ def test_grounded_question_asks_about_the_fingers_the_reader_read():
     from sensor2text.glove.handshape import parse_caption
     from sensor2text.models.composer import grounded_question
 
-    hands = (parse_caption("extended: index, middle; curled: thumb, ring, little"),
-             parse_caption("extended: index; curled: thumb, middle, ring, little"))  # fmt: skip
+    hands = (parse_caption("extended: pointer, middle; curled: thumb, ring, little"),
+             parse_caption("extended: pointer; curled: thumb, middle, ring, little"))  # fmt: skip
     # the composer copied the wrong hand: the question lists the fingers of the hand it is about
-    assert grounded_question(" counting index, middle, ring gives", hands) == " counting index, middle gives"
-    assert grounded_question(" counting index, middle gives two. counting index, middle gives", hands) == (
-        " counting index, middle gives two. counting index gives")
+    assert grounded_question(" counting pointer, middle, ring gives", hands) == " counting pointer, middle gives"
+    assert grounded_question(" counting pointer, middle gives two. counting pointer, middle gives", hands) == (
+        " counting pointer, middle gives two. counting pointer gives")
     assert grounded_question(" counting x gives two. counting y gives one. three and one make", hands) == (
         " counting x gives two. counting y gives one. two and one make")
-    fists = (parse_caption("extended: none; curled: thumb, index, middle, ring, little"),) * 2
+    fists = (parse_caption("extended: none; curled: thumb, pointer, middle, ring, little"),) * 2
     assert grounded_question(" counting none gives", fists) == " counting none gives"
     assert grounded_question(" Meaning: fist", hands) == " Meaning: fist"  # not a question: unchanged

@@ -198,8 +198,11 @@ def test_finger_view_trains_a_reader_and_composer_and_names_defined_gestures(tin
     model = load_checkpoint(folder)
     assert model.reads_fingers and model.lm_modules() == [model.lm]
     assert "fingers_held_out: two-hand-thumb counts" in model.hands.config.metrics
+    card = (folder / "README.md").read_text()
+    assert "Per-finger labels come from the synthetic generator's pose definitions" in card
+    assert "soft tokens" not in card and "finger-words" in card.split("---")[1]  # no projector to describe
     texts = " ".join(model.leak_texts.values())
-    assert "counting index gives" in texts and "extended: index" in texts and " two " not in texts
+    assert "counting pointer gives" in texts and "extended: pointer" in texts and " two " not in texts
     recordings = [r["frames"] for r in generate(SynthSpec(train_subjects=1, val_subjects=0, test_subjects=0,
                                                           repetitions=1, classes=("count_2", "shaka")))]  # fmt: skip
     described = model.describe(recordings)
