@@ -13,10 +13,14 @@ from __future__ import annotations
 
 from sensor2text.assets import CHECKPOINTS_DIR
 
-# The default shipped checkpoint: stepwise (per-hand captions, then the LM names the whole) on the
-# embedded SmolLM2-135M, trained on the synthetic glove's counts 0-9 and named gestures. (The
-# finger-word design, configs/fingers_smollm2.yaml, is not the default yet: README "Finger words".)
-DEFAULT_CHECKPOINT = CHECKPOINTS_DIR / "smollm2-135m-stepwise"
+# The default shipped checkpoint: the finger-word stepwise design (a finger reader writes which
+# fingers each hand extends, the LM counts, adds and names the gesture) on the embedded
+# SmolLM2-135M, trained on the synthetic glove's counts 0-9 and named gestures
+# (configs/fingers_smollm2.yaml; README "Finger words").
+DEFAULT_CHECKPOINT = CHECKPOINTS_DIR / "smollm2-135m-fingers"
+# The earlier stepwise checkpoint: whole-hand captions with an annotated count word ("two: index,
+# middle"), kept for the README's protocol (a)-(c) tables and comparisons.
+WHOLE_HAND_CHECKPOINT = CHECKPOINTS_DIR / "smollm2-135m-stepwise"
 # The shipped holistic checkpoint (4 soft tokens for the whole recording); the probe's default,
 # since the probe puts one soft prompt into the LM's context.
 HOLISTIC_CHECKPOINT = CHECKPOINTS_DIR / "smollm2-135m-synth"

@@ -6,7 +6,7 @@ They run in CI too (``make test`` runs everything); the first run converts the G
 import pytest
 import torch
 
-from sensor2text.api import AUSLAN_HQ_CHECKPOINT, DEFAULT_CHECKPOINT, HOLISTIC_CHECKPOINT
+from sensor2text.api import AUSLAN_HQ_CHECKPOINT, DEFAULT_CHECKPOINT, HOLISTIC_CHECKPOINT, WHOLE_HAND_CHECKPOINT
 from sensor2text.evaluation.accuracy import accuracy_report
 from sensor2text.glove.synth import SynthSpec, generate
 from sensor2text.models.holistic import Sensor2Text
@@ -42,12 +42,31 @@ def test_shipped_holistic_checkpoint_describes_unseen_subjects(embedded):
     assert report["accuracy"] >= 0.9, report["per_class"]
 
 
-def test_shipped_stepwise_checkpoint_names_ten_it_never_saw():
-    """The default checkpoint never saw count_10 (both hands open), nor the word "ten" paired with a glove.
-    On two subjects from another seed it must name ten, and still name seen gestures."""
+def test_default_finger_checkpoint_counts_hands_it_never_saw():
+    """The default (finger-word) checkpoint never saw "ten", 3 + 3, 4 + 4 or thumb-first counting.
+    Two subjects from another seed: it must count them, and still name seen gestures."""
     from sensor2text.models.registry import load_checkpoint
 
     model = load_checkpoint(DEFAULT_CHECKPOINT)
+    assert model.reads_fingers and not {"count_10", "pair_3_3"} & set(model.config.trained_classes)
+    expected = {"count_10": "ten", "pair_3_3": "six", "pair_4_4": "eight", "count_1": "one", "pointing": "pointing",
+                "fist": "fist"}  # fmt: skip
+    subjects = {"seed": 99, "train_subjects": 0, "val_subjects": 0, "test_subjects": 2, "repetitions": 1}
+    specs = [SynthSpec(**subjects, classes=tuple(expected)),
+             SynthSpec(**subjects, classes=("count_7",), convention="two-hand-thumb")]
+    records = [r for spec in specs for r in generate(spec)]
+    texts = [d.text for d in model.describe([r["frames"] for r in records])]
+    expected["count_7"] = "seven"
+    assert len(records) == 14
+    assert texts == [expected[r["label"]] for r in records], [(r["label"], t) for r, t in zip(records, texts)]
+
+
+def test_shipped_whole_hand_checkpoint_names_ten_it_never_saw():
+    """The whole-hand-caption checkpoint never saw count_10 (both hands open), nor the word "ten" paired with
+    a glove. On two subjects from another seed it must name ten, and still name seen gestures."""
+    from sensor2text.models.registry import load_checkpoint
+
+    model = load_checkpoint(WHOLE_HAND_CHECKPOINT)
     assert "count_10" not in model.config.trained_classes
     classes = ("count_10", "count_7", "thumbs_up")
     spec = SynthSpec(seed=99, train_subjects=0, val_subjects=0, test_subjects=2, repetitions=1, classes=classes)

@@ -23,8 +23,9 @@ from sensor2text.cli.live import (
 from sensor2text.errors import Sensor2TextError
 from sensor2text.models.lm import EMBEDDED_MODEL_NAME
 
-CHECKPOINT_HELP = ("a checkpoint folder, or the name of a shipped one (smollm2-135m-stepwise, smollm2-135m-synth, "
-                   "smollm2-135m-auslan-hq); default: the shipped stepwise checkpoint")  # fmt: skip
+CHECKPOINT_HELP = ("a checkpoint folder, or the name of a shipped one (smollm2-135m-fingers, "
+                   "smollm2-135m-stepwise, smollm2-135m-synth, smollm2-135m-auslan-hq); "
+                   "default: the shipped finger-word checkpoint")  # fmt: skip
 
 
 def cmd_synth(args) -> None:

@@ -51,6 +51,12 @@ class HandWords:
         """The caption's words (:data:`CAPTION_WORDS`) for the fingers in ``state``, thumb first."""
         return [CAPTION_WORDS[finger] for finger in self.fingers(state)]
 
+    def outline(self) -> tuple[tuple[str, ...], bool, str]:
+        """What the hand shows at the level the reader is surest of: the extended fingers, contact
+        and motion (bent vs curled, its least sure distinction, is left out: the OK sign's index
+        is read "curled" as often as "bent")."""
+        return tuple(self.fingers("extended")), self.touching, self.motion
+
     def caption(self) -> str:
         """``"extended: pointer, middle; curled: thumb, ring, little"`` (see the module docstring)."""
         parts = [f"extended: {', '.join(self.words('extended')) or 'none'}"]

@@ -238,11 +238,14 @@ class Stepwise(Describer):
 
     def _match_definitions(self, descriptions: list[Description]) -> None:
         """A hand shape the composer never saw, which it does not reason out as a count, is named
-        after the closest gesture defined in words (``steps["definition"]`` says which and how close)."""
+        after the closest gesture defined in words (``steps["definition"]`` says which and how close).
+        Never seen means: no training text has the same extended fingers, contact and motion on
+        both hands (:meth:`HandWords.outline`), so a trained pinch whose thumb was read "curled"
+        rather than "bent" stays the composer's pinch."""
         from sensor2text.models.definitions import active_hands_sentence
 
-        known = set(self.caption_pairs_trained())
-        novel = [d for d in descriptions if (d.steps["left"], d.steps["right"]) not in known
+        known = {_outlines(left, right) for left, right in self.caption_pairs_trained()}
+        novel = [d for d in descriptions if _outlines(d.steps["left"], d.steps["right"]) not in known
                  and not d.steps["composer"].split(MEANING_MARKER)[0].strip()]  # reasoned out (a count): kept
         if not novel:
             return
@@ -431,6 +434,11 @@ class Stepwise(Describer):
             lm = PeftModel.from_pretrained(lm, str(knowledge)).merge_and_unload()
         lm = PeftModel.from_pretrained(lm, str(folder / COMPOSER_DIR), is_trainable=False).eval()
         return cls(config, hands, lm, tokenizer, knowledge if knowledge.is_dir() else None, folder)
+
+
+def _outlines(left: str, right: str) -> tuple:
+    """The :meth:`HandWords.outline` of both hands of a finger caption pair."""
+    return parse_caption(left).outline(), parse_caption(right).outline()
 
 
 def is_stepwise(folder: str | Path) -> bool:

@@ -3,7 +3,7 @@ import shutil
 
 import pytest
 
-from sensor2text.api import DEFAULT_CHECKPOINT, HOLISTIC_CHECKPOINT
+from sensor2text.api import DEFAULT_CHECKPOINT, HOLISTIC_CHECKPOINT, WHOLE_HAND_CHECKPOINT
 from sensor2text.errors import CheckpointError
 from sensor2text.models.holistic import Sensor2Text
 from sensor2text.models.manifest import MANIFEST_FILE, check_manifest, saving
@@ -11,7 +11,7 @@ from sensor2text.models.stepwise import Stepwise
 
 
 def test_shipped_checkpoints_carry_a_manifest_that_matches():
-    for folder in (DEFAULT_CHECKPOINT, DEFAULT_CHECKPOINT / "hands", HOLISTIC_CHECKPOINT):
+    for folder in (DEFAULT_CHECKPOINT, WHOLE_HAND_CHECKPOINT, WHOLE_HAND_CHECKPOINT / "hands", HOLISTIC_CHECKPOINT):
         assert check_manifest(folder)
 
 

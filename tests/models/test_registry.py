@@ -17,7 +17,7 @@ def test_designs_by_name_and_unknown_names():
 
 def test_shipped_checkpoints_are_package_data_and_found_by_name():
     assert design_of(DEFAULT_CHECKPOINT) == "stepwise" and design_of(HOLISTIC_CHECKPOINT) == "holistic"
-    assert {"smollm2-135m-stepwise", "smollm2-135m-synth"} <= set(shipped_checkpoints())
+    assert {"smollm2-135m-fingers", "smollm2-135m-stepwise", "smollm2-135m-synth"} <= set(shipped_checkpoints())
     assert resolve_checkpoint("smollm2-135m-synth") == CHECKPOINTS_DIR / "smollm2-135m-synth"
 
 

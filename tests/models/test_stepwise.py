@@ -9,7 +9,7 @@ from sensor2text.glove.schema import get_profile
 from sensor2text.glove.synth import ALL_CLASSES
 from sensor2text.labels import load_label_sets
 from sensor2text.models.base import DescribeOptions
-from sensor2text.models.stepwise import hand_items, load_hand_states, split_hands
+from sensor2text.models.stepwise import _outlines, hand_items, load_hand_states, split_hands
 
 
 def test_shipped_hand_states_annotate_every_synthetic_gesture():
@@ -177,6 +177,19 @@ def test_live_composer_is_remembered_per_caption_pair(tiny_lm_dir, tmp_path, mon
     assert len(reloaded.entries) == len(pairs)
 
 
+def test_a_seen_hand_shape_read_bent_for_curled_is_not_new():
+    """Definitions name hand shapes never trained on; the reader's least sure distinction (bent vs
+    curled) does not make a trained pinch new, a different extended finger does."""
+    from sensor2text.glove.synth import hand_words
+
+    rest, pinch = (words.caption() for words in hand_words("pinch"))
+    assert pinch == "extended: none; bent: thumb, pointer; curled: middle, ring, little; thumb touches pointer"
+    thumb_curled = "extended: none; bent: pointer; curled: thumb, middle, ring, little; thumb touches pointer"
+    assert _outlines(rest, thumb_curled) == _outlines(rest, pinch)
+    horns, pointing = (hand_words(name)[1].caption() for name in ("horns", "pointing"))
+    assert _outlines(rest, horns) != _outlines(rest, pointing)
+
+
 def test_finger_view_trains_a_reader_and_composer_and_names_defined_gestures(tiny_lm_dir, tmp_path):
     from sensor2text.glove.synth import SynthSpec, generate
     from sensor2text.models.definitions import GestureDefinition
@@ -210,7 +223,8 @@ def test_finger_view_trains_a_reader_and_composer_and_names_defined_gestures(tin
     assert "pair_2_3" in model.label_sets and model.label_sets["pair_2_3"].canonical == "five"
     model.define_gestures([GestureDefinition("hang ten", (), "thumb and pinky out")])
     assert "hang ten" in model.label_sets
-    for d in model.describe(recordings):  # an unseen pair of hand words, not reasoned as a count
-        novel = (d.steps["left"], d.steps["right"]) not in set(model.caption_pairs_trained())
+    trained = {_outlines(*pair) for pair in model.caption_pairs_trained()}
+    for d in model.describe(recordings):  # an unseen pair of hand shapes, not reasoned as a count
+        novel = _outlines(d.steps["left"], d.steps["right"]) not in trained
         reasoned = bool(d.steps["composer"].split("Meaning:")[0].strip())
         assert ("definition" in d.steps) == (novel and not reasoned)
