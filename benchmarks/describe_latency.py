@@ -9,7 +9,8 @@ remembered per caption pair, the memo warmed by one pass over the recordings fir
 stream warms it while idle); the same with the memo off (every composer answer decoded: the
 first sight of a caption pair); and free token-by-token decoding without memo (the previous
 default). Batch-1 repeats cycle through the classes. The floor is ``lm.generate`` of exactly as
-many tokens as the description (+ EOS) after a prompt of the hands prompt's length, batch 1.
+many tokens as the LM wrote for the description (+ EOS; for stepwise checkpoints the composer's
+whole continuation, reasoning and answers included) after a 12-token prompt, batch 1.
 """
 
 from __future__ import annotations
@@ -72,7 +73,9 @@ def main() -> None:
     recordings = [r["frames"] for r in generate(spec)][:32]
     print(f"machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, "
           f"torch {torch.__version__}")  # fmt: skip
-    texts = [d.text for d in model.describe(recordings)]  # also warms the composer memo (stepwise)
+    described = model.describe(recordings)  # also warms the composer memo (stepwise)
+    # what the LM wrote: the composer's whole continuation (reasoning and answers) for stepwise
+    texts = [d.steps.get("composer", d.text) for d in described]
     floor = float(np.percentile(floor_ms(model, texts[: args.repeats]), 50))
     print("| setting | p50 ms | p95 ms | ms per recording | p50 / floor |")
     print("|---|---|---|---|---|")

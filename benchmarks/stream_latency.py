@@ -7,9 +7,13 @@
    gaps of the binary format), and latency from the detected hold (the moment the segmenter cuts
    the gesture) to the first generated token and to the full description, p50 and p95.
 
-    .venv/bin/python benchmarks/stream_latency.py --seconds 60              # stepwise, --precision auto (bf16 here)
+    .venv/bin/python benchmarks/stream_latency.py --seconds 60              # default checkpoint, --precision auto
     .venv/bin/python benchmarks/stream_latency.py --seconds 60 --no-speculate --precision fp32  # the eager path
-    .venv/bin/python benchmarks/stream_latency.py --seconds 60 --cold-memo        # empty composer memo
+    .venv/bin/python benchmarks/stream_latency.py --seconds 60 --cold-memo    # a new machine: no memo cache on disk
+    .venv/bin/python benchmarks/stream_latency.py --seconds 60 --empty-memo   # not even the checkpoint's memo
+
+The gestures are drawn from the synthetic glove's 23 gestures among the checkpoint's label sets
+(trained ones and those it never saw: "ten", the named gestures), as a person would make them.
     .venv/bin/python benchmarks/stream_latency.py --seconds 60 --precision int8 \
         --checkpoint smollm2-135m-synth
 """
@@ -17,11 +21,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import resource
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from functools import partial
@@ -31,6 +37,7 @@ import torch
 
 from sensor2text.api import DEFAULT_CHECKPOINT
 from sensor2text.glove.schema import SYNTHETIC_JOINTS
+from sensor2text.glove.synth import ALL_CLASSES
 from sensor2text.live.governor import ThreadGovernor
 from sensor2text.live.segment import HoldSegmenter
 from sensor2text.live.simulate import gesture_script, play, random_labels, wire_chunks
@@ -75,7 +82,8 @@ def serve(chunks: list[bytes]) -> tuple[str, dict]:
 def stream_run(model, seconds: float, seed: int, speculate: bool = True) -> dict:
     """Stream a random gesture script through ``generate --stream``'s pipeline, the model's idle
     work (the stepwise composer memo) running between gestures as the CLI runs it."""
-    labels = random_labels(max(4, int(seconds / 3)), seed, classes=tuple(model.label_sets))
+    gestures = tuple(c for c in model.label_sets if c in ALL_CLASSES)
+    labels = random_labels(max(4, int(seconds / 3)), seed, classes=gestures)
     script = gesture_script(labels, seed=seed, subject=90)
     url, sender = serve(list(wire_chunks(script.frames, "binary", SYNTHETIC_JOINTS.channels)))
     events = []
@@ -113,8 +121,13 @@ def main() -> None:
     parser.add_argument("--verbose", action="store_true", help="print every gesture's description and latency")
     parser.add_argument("--load", action="store_true", help="run a CPU-bound process beside the stream")
     parser.add_argument("--cold-memo", action="store_true",
-                        help="stepwise: start from an empty composer memo (a first run on a new machine)")  # fmt: skip
+                        help="stepwise: no composer memo cached on disk (a first run on a new machine; the "
+                             "checkpoint's own memo of its training pairs still seeds it)")  # fmt: skip
+    parser.add_argument("--empty-memo", action="store_true",
+                        help="stepwise: start from an empty composer memo (not even the checkpoint's)")
     args = parser.parse_args()
+    if args.cold_memo:
+        os.environ["SENSOR2TEXT_CACHE"] = tempfile.mkdtemp(prefix="sensor2text-cold-")
     print(f"machine: {platform.machine()}, {torch.get_num_threads()} threads, torch {torch.__version__}")
     frames = np.random.default_rng(0).uniform(-90, 90, (100_000, 46)).astype(np.float32)
     print("| parser | frames/s |\n|---|---|")
@@ -123,7 +136,7 @@ def main() -> None:
     model = load_checkpoint(args.checkpoint)
     print(f"precision: {set_precision(model, args.precision)}")
     if model.design == "stepwise":
-        if args.cold_memo:
+        if args.empty_memo:
             model.memo = ComposerMemo()
         memo = model.use_memo()
         print(f"composer memo: {len(memo.entries)} of {len(model.caption_pairs())} caption pairs known")

@@ -37,6 +37,7 @@ MEANING_MARKER = "Meaning:"
 REASONING_VERB = "make"
 # A counting clause: "counting pointer, middle gives" (the finger-word design's per-hand count).
 COUNTING_WORD, COUNTING_VERB = "counting", "gives"
+PLACEHOLDER = "_"  # the fingers of a count the composer opened, until grounded_question lists them
 COMPOSE_DIR = PROMPTS_DIR / "compose"
 # A worked answer of the knowledge LM ends "..., so <result>" (training.knowledge.worked_sum).
 WORKED_MARK = "so"
@@ -219,13 +220,15 @@ def compose(lm, tokenizer, prompts: list[str], max_new_tokens: int, hooks=None, 
        times, until it writes the meaning.
 
     ``hands`` (finger words per prompt) grounds each question in what the finger reader read
-    (:func:`grounded_question`). ``hooks`` (live decoding of one prompt,
+    (:func:`grounded_question`): the composer stops as soon as it opens a count (``"counting"``)
+    and the program writes the fingers, so the composer decodes none of them. ``hooks`` (live decoding of one prompt,
     :class:`sensor2text.models.decoding.TokenHooks`) sees
     every composer token and each answer word, so the live text never shows a guessed answer.
     """
     texts, active = [""] * len(prompts), list(range(len(prompts)))
     live = hooks.kwargs if hooks else {}
-    stops = {"stop_strings": [f" {REASONING_VERB}", f" {COUNTING_VERB}"]}
+    # grounded: the composer stops as soon as it opens a count, whose fingers the program writes
+    stops = {"stop_strings": [f" {REASONING_VERB}", f" {COUNTING_VERB}", *([f" {COUNTING_WORD}"] if hands else [])]}
     for _ in range(max_questions + 1):
         outputs = continue_texts(lm, tokenizer, [prompts[i] + texts[i] for i in active], max_new_tokens,
                                  **dict(generate_kwargs), **live, **stops)  # fmt: skip
@@ -234,9 +237,17 @@ def compose(lm, tokenizer, prompts: list[str], max_new_tokens: int, hooks=None, 
             texts[i] += out
             if hooks and hooks.interrupted:
                 continue
+            shown = texts[i]  # what the live text already shows
+            if hands is not None and _opens_count(texts[i]):
+                texts[i] = f"{texts[i].rstrip()} {PLACEHOLDER} {COUNTING_VERB}"
             if open_question(texts[i]):
                 if hands is not None:
                     texts[i] = grounded_question(texts[i], hands[i])
+                    if PLACEHOLDER in texts[i]:  # a third count: there is no third hand to ask about
+                        texts[i] = shown
+                        continue
+                    if hooks and texts[i].startswith(shown) and texts[i] != shown:  # shown as asked
+                        hooks.emit(texts[i][len(shown) :])
                 asked.append(i)
             elif texts[i].rstrip().endswith((f" {REASONING_VERB}", f" {COUNTING_VERB}")):  # a verb, not a question
                 texts[i] += continue_texts(lm, tokenizer, [prompts[i] + texts[i]], max_new_tokens,
@@ -246,13 +257,18 @@ def compose(lm, tokenizer, prompts: list[str], max_new_tokens: int, hooks=None, 
         with lm.disable_adapter():  # the answer comes from the LM's (text) knowledge, not the composer
             # the clause starts with a space, tokenised as in the corpus examples
             answers = continue_texts(lm, tokenizer, [" " + open_question(texts[i]) for i in asked], answer_tokens,
-                                     **dict(generate_kwargs))  # fmt: skip
+                                     stop_strings=[".", "\n"], **dict(generate_kwargs))  # fmt: skip
         for i, answer in zip(asked, answers):
             texts[i] = f"{texts[i].rstrip()} {final_answer(answer)}."
             if hooks:
                 hooks.emit(f" {final_answer(answer)}.")
         active = asked
     return texts
+
+
+def _opens_count(text: str) -> bool:
+    """Whether ``text`` ends on the opening word of a count (``"... counting"``)."""
+    return text.rstrip().rsplit(". ", 1)[-1].strip() == COUNTING_WORD
 
 
 def final_answer(text: str) -> str:

@@ -12,6 +12,11 @@ model's captions (``15 x 15`` for the shipped checkpoint), and keeps it on disk 
 the checkpoint's composer, knowledge adapter, configuration and the precision, so a changed
 checkpoint never reads a stale memo. Every entry is the LM's own output, made by the same code
 path as a live description (batch 1, the same stop rules); nothing is written by hand.
+
+A checkpoint may carry the memo of its own training caption pairs (``composer_memo.json``, made
+by ``sensor2text train`` at the end of training, fp32): loading seeds the memo from it when the
+precision and memo version match, so the gestures it was trained on are described at once from
+the first time they are seen.
 """
 
 from __future__ import annotations
@@ -23,8 +28,9 @@ from pathlib import Path
 
 from sensor2text.models import lm as base_lm
 
-MEMO_VERSION = 2  # 2: finger-word questions are grounded in the finger reader (composer.grounded_question)
+MEMO_VERSION = 3  # 2: finger-word questions grounded in the finger reader; 3: the program writes the counted fingers
 KEY_FILES = ("stepwise.json", "composer/adapter_model.safetensors", "knowledge/adapter_model.safetensors")
+CHECKPOINT_MEMO_FILE = "composer_memo.json"
 
 
 @dataclass
@@ -75,6 +81,28 @@ class ComposerMemo:
 
     def missing(self, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
         return [pair for pair in pairs if pair not in self.entries]
+
+    def seed(self, path: Path, precision: str) -> int:
+        """Add the entries of a checkpoint's memo file (:meth:`write`) that this memo lacks, when it
+        was made at ``precision`` by this memo version; returns how many were added (a file that
+        does not fit or cannot be read adds none)."""
+        try:
+            data = json.loads(Path(path).read_text())
+            if data.get("version") != MEMO_VERSION or data.get("precision") != precision:
+                return 0
+            entries = {(e["left"], e["right"]): Composed(e["text"], list(e["tokens"]), list(e["probs"]))
+                       for e in data["entries"]}  # fmt: skip
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return 0
+        new = {pair: composed for pair, composed in entries.items() if pair not in self.entries}
+        self.entries.update(new)
+        return len(new)
+
+    def write(self, path: Path, precision: str) -> None:
+        """Write every entry, with the precision they were made at, to ``path`` (a checkpoint's memo)."""
+        entries = [{"left": left, "right": right, **asdict(c)} for (left, right), c in self.entries.items()]
+        Path(path).write_text(json.dumps({"version": MEMO_VERSION, "precision": precision, "entries": entries},
+                                         indent=1) + "\n")  # fmt: skip
 
     def load(self) -> None:
         """Read the file if it is there; a damaged file is ignored (the memo refills)."""

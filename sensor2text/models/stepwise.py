@@ -23,6 +23,8 @@ Checkpoint folder::
     composer/       the composer's LoRA adapter (peft: adapter_config.json + safetensors)
     knowledge/      optional text-knowledge adapter (arithmetic corpus), merged under the composer
     README.md       model card
+    composer_memo.json  optional: the composer's answers for its training caption pairs
+                    (sensor2text.models.memo; made at the end of training)
 """
 
 from __future__ import annotations
@@ -55,7 +57,7 @@ from sensor2text.models.composer import (
 from sensor2text.models.decoding import TokenHooks
 from sensor2text.models.fingers import FingerReader
 from sensor2text.models.manifest import check_manifest, saving
-from sensor2text.models.memo import Composed, ComposerMemo
+from sensor2text.models.memo import CHECKPOINT_MEMO_FILE, Composed, ComposerMemo
 
 STEPWISE_FILE = "stepwise.json"
 HANDS_DIR = "hands"
@@ -275,7 +277,18 @@ class Stepwise(Describer):
         files and the precision), in memory otherwise."""
         if self.memo is None:
             self.memo = ComposerMemo.for_checkpoint(self.folder, self.precision) if self.folder else ComposerMemo()
+            if self.folder and (self.folder / CHECKPOINT_MEMO_FILE).is_file():
+                self.memo.seed(self.folder / CHECKPOINT_MEMO_FILE, self.precision)
         return self.memo
+
+    def remember_trained_pairs(self) -> int:
+        """Compose every caption pair of the composer's training texts into the memo (what a
+        checkpoint saves as ``composer_memo.json``); returns how many were new."""
+        if not self._memo_enabled:
+            return 0
+        missing = self._memo().missing(self.caption_pairs_trained())
+        self.compose_pairs(missing)
+        return len(set(missing))
 
     def disable_memo(self) -> None:
         """Compose every description anew (no remembered continuations)."""
@@ -401,6 +414,8 @@ class Stepwise(Describer):
             if (folder / adapter / "adapter_config.json").is_file():
                 set_adapter_base(folder / adapter / "adapter_config.json", self.base_model)
         (folder / "README.md").write_text(model_card or f"# sensor2text stepwise model\n\n{self.config}\n")
+        if self.memo is not None and self.memo.entries and self._memo_enabled:
+            self.memo.write(folder / CHECKPOINT_MEMO_FILE, self.precision)
 
     @classmethod
     def from_pretrained(cls, folder: str | Path, base_model: str | None = None) -> Stepwise:

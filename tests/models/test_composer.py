@@ -163,3 +163,45 @@ def test_grounded_question_asks_about_the_fingers_the_reader_read():
     fists = (parse_caption("extended: none; curled: thumb, pointer, middle, ring, little"),) * 2
     assert grounded_question(" counting none gives", fists) == " counting none gives"
     assert grounded_question(" Meaning: fist", hands) == " Meaning: fist"  # not a question: unchanged
+
+
+def test_grounded_compose_writes_the_counted_fingers_itself(monkeypatch):
+    """With finger words the composer stops at "counting"; the program writes the fingers read, the
+    live text shows the question as asked, and the knowledge LM answers it."""
+    import contextlib
+
+    from sensor2text.glove.handshape import parse_caption
+    from sensor2text.models import composer
+
+    class FakeLM:
+        def disable_adapter(self):
+            return contextlib.nullcontext()
+
+    class Hooks:
+        kwargs, interrupted, shown = {}, False, []
+
+        def emit(self, text):
+            self.shown.append(text)
+
+    hands = [(parse_caption("extended: none; curled: thumb, pointer, middle, ring, little"),
+              parse_caption("extended: pointer, middle; curled: thumb, ring, little"))]  # fmt: skip
+    composed = []
+
+    def fake_continue(lm, tokenizer, prompts, max_new_tokens, **kwargs):
+        if not prompts[0].startswith("So:"):  # the knowledge LM, asked the clause alone
+            return {" counting none gives": [" zero."], " counting pointer, middle gives": [" two."],
+                    " zero and two make": [" two."]}[prompts[0]]  # fmt: skip
+        assert " counting" in kwargs["stop_strings"]
+        composed.append(prompts[0])
+        text = prompts[0].removeprefix("So:")
+        return {"": [" counting"], " counting none gives zero.": [" counting"],
+                " counting none gives zero. counting pointer, middle gives two.": [" zero and two make"],
+                " counting none gives zero. counting pointer, middle gives two. zero and two make two.":
+                    [" Meaning: two"]}[text]  # fmt: skip
+
+    monkeypatch.setattr(composer, "continue_texts", fake_continue)
+    hooks = Hooks()
+    out = composer.compose(FakeLM(), None, ["So:"], 24, hooks=hooks, hands=hands)
+    assert out == [" counting none gives zero. counting pointer, middle gives two. zero and two make two. Meaning: two"]
+    assert hooks.shown == [" none gives", " zero.", " pointer, middle gives", " two.", " two."]
+    assert len(composed) == 4  # the composer decoded no finger word

@@ -59,3 +59,19 @@ def test_a_loaded_stepwise_model_keys_its_memo_by_its_folders_files():
     assert memo.memo_key(DEFAULT_CHECKPOINT.name, "fp32") != memo.memo_key(DEFAULT_CHECKPOINT, "fp32")
     model.disable_memo()
     assert model.memo is None and not model.warm_step()
+
+
+def test_a_checkpoint_memo_seeds_only_a_memo_of_its_precision_and_version(tmp_path):
+    made = ComposerMemo()
+    made.put(*PAIR, Composed(" ten", [" ten"], [0.9]))
+    made.write(tmp_path / memo.CHECKPOINT_MEMO_FILE, "fp32")
+    kept = ComposerMemo()
+    kept.put("a", "b", Composed(" mine", [], []))
+    assert kept.seed(tmp_path / memo.CHECKPOINT_MEMO_FILE, "fp32") == 1 and kept.get(*PAIR) == made.get(*PAIR)
+    assert kept.get("a", "b").text == " mine"  # an entry it had is not replaced
+    assert ComposerMemo().seed(tmp_path / memo.CHECKPOINT_MEMO_FILE, "int8") == 0  # another precision
+    data = json.loads((tmp_path / memo.CHECKPOINT_MEMO_FILE).read_text())
+    (tmp_path / "old.json").write_text(json.dumps({**data, "version": memo.MEMO_VERSION - 1}))
+    assert ComposerMemo().seed(tmp_path / "old.json", "fp32") == 0
+    (tmp_path / "bad.json").write_text("[1, 2")
+    assert ComposerMemo().seed(tmp_path / "bad.json", "fp32") == 0

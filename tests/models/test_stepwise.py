@@ -9,6 +9,7 @@ from sensor2text.glove.schema import get_profile
 from sensor2text.glove.synth import ALL_CLASSES
 from sensor2text.labels import load_label_sets
 from sensor2text.models.base import DescribeOptions
+from sensor2text.models.decoding import TokenHooks
 from sensor2text.models.stepwise import _outlines, hand_items, load_hand_states, split_hands
 
 
@@ -213,6 +214,13 @@ def test_finger_view_trains_a_reader_and_composer_and_names_defined_gestures(tin
     assert "fingers_held_out: two-hand-thumb counts" in model.hands.config.metrics
     card = (folder / "README.md").read_text()
     assert "Per-finger labels come from the synthetic generator's pose definitions" in card
+    # the checkpoint carries the composer's answers for its training pairs: the LM's own output
+    seeded = model.use_memo()
+    pairs = model.caption_pairs_trained()
+    assert (folder / "composer_memo.json").is_file() and not seeded.missing(pairs)
+    model.disable_memo()
+    assert model.compose_live(*pairs[0], TokenHooks(model.tokenizer, lambda text: None)) == seeded.get(*pairs[0]).text
+    model.use_memo()
     assert "soft tokens" not in card and "finger-words" in card.split("---")[1]  # no projector to describe
     texts = " ".join(model.leak_texts.values())
     assert "counting pointer gives" in texts and "extended: pointer" in texts and " two " not in texts
