@@ -257,7 +257,10 @@ def compose(lm, tokenizer, prompts: list[str], max_new_tokens: int, hooks=None, 
         with lm.disable_adapter():  # the answer comes from the LM's (text) knowledge, not the composer
             # the clause starts with a space, tokenised as in the corpus examples
             answers = continue_texts(lm, tokenizer, [" " + open_question(texts[i]) for i in asked], answer_tokens,
-                                     stop_strings=[".", "\n"], **dict(generate_kwargs))  # fmt: skip
+                                     stop_strings=[".", "\n"], **dict(generate_kwargs),
+                                     **(hooks.interrupt_kwargs if hooks else {}))  # fmt: skip
+        if hooks and hooks.interrupted:  # a gesture waits: this unfinished answer is dropped
+            break
         for i, answer in zip(asked, answers):
             texts[i] = f"{texts[i].rstrip()} {final_answer(answer)}."
             if hooks:

@@ -52,6 +52,12 @@ class TokenHooks:
         if interrupt is not None:
             self.kwargs["stopping_criteria"] = StoppingCriteriaList([_Interrupt()])
 
+    @property
+    def interrupt_kwargs(self) -> dict:
+        """``generate`` arguments that only make a decoding give way (no streaming, no recording):
+        for the knowledge answers, which the live text shows as one word."""
+        return {k: v for k, v in self.kwargs.items() if k == "stopping_criteria"}
+
     def emit(self, text: str) -> None:
         if text:
             if self.first_token_at is None:

@@ -13,10 +13,10 @@ the checkpoint's composer, knowledge adapter, configuration and the precision, s
 checkpoint never reads a stale memo. Every entry is the LM's own output, made by the same code
 path as a live description (batch 1, the same stop rules); nothing is written by hand.
 
-A checkpoint may carry the memo of its own training caption pairs (``composer_memo.json``, made
-by ``sensor2text train`` at the end of training, fp32): loading seeds the memo from it when the
-precision and memo version match, so the gestures it was trained on are described at once from
-the first time they are seen.
+A checkpoint may carry the memo of every pair of its captions (``composer_memo.json``, made by
+``sensor2text train`` at the end of training, fp32: what the stream's idle work would fill):
+loading seeds the memo from it when the precision and memo version match, so a new machine
+describes those pairs at once from the first time they are seen.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ Checkpoint folder::
     composer/       the composer's LoRA adapter (peft: adapter_config.json + safetensors)
     knowledge/      optional text-knowledge adapter (arithmetic corpus), merged under the composer
     README.md       model card
-    composer_memo.json  optional: the composer's answers for its training caption pairs
+    composer_memo.json  optional: the composer's answers for every pair of its captions
                     (sensor2text.models.memo; made at the end of training)
 """
 
@@ -281,12 +281,12 @@ class Stepwise(Describer):
                 self.memo.seed(self.folder / CHECKPOINT_MEMO_FILE, self.precision)
         return self.memo
 
-    def remember_trained_pairs(self) -> int:
-        """Compose every caption pair of the composer's training texts into the memo (what a
-        checkpoint saves as ``composer_memo.json``); returns how many were new."""
+    def remember_caption_pairs(self) -> int:
+        """Compose every pair of the captions the composer can be given (:meth:`caption_pairs`)
+        into the memo (what a checkpoint saves as ``composer_memo.json``); returns how many were new."""
         if not self._memo_enabled:
             return 0
-        missing = self._memo().missing(self.caption_pairs_trained())
+        missing = self._memo().missing(self.caption_pairs())
         self.compose_pairs(missing)
         return len(set(missing))
 

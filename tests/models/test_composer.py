@@ -178,7 +178,7 @@ def test_grounded_compose_writes_the_counted_fingers_itself(monkeypatch):
             return contextlib.nullcontext()
 
     class Hooks:
-        kwargs, interrupted, shown = {}, False, []
+        kwargs, interrupted, shown, interrupt_kwargs = {}, False, [], {}
 
         def emit(self, text):
             self.shown.append(text)
@@ -205,3 +205,32 @@ def test_grounded_compose_writes_the_counted_fingers_itself(monkeypatch):
     assert out == [" counting none gives zero. counting pointer, middle gives two. zero and two make two. Meaning: two"]
     assert hooks.shown == [" none gives", " zero.", " pointer, middle gives", " two.", " two."]
     assert len(composed) == 4  # the composer decoded no finger word
+
+
+def test_a_gesture_waiting_stops_the_knowledge_answer_too(monkeypatch):
+    """Background composing gives way during the knowledge answer as well: nothing half-answered is kept."""
+    import contextlib
+
+    from sensor2text.models import composer
+
+    class FakeLM:
+        def disable_adapter(self):
+            return contextlib.nullcontext()
+
+    class Hooks:
+        kwargs, interrupted, interrupt_kwargs = {}, False, {"stopping_criteria": "waits"}
+
+        def emit(self, text):
+            pass
+
+    hooks = Hooks()
+
+    def fake_continue(lm, tokenizer, prompts, max_new_tokens, **kwargs):
+        if prompts[0].startswith(" counting"):  # the knowledge answer
+            assert kwargs["stopping_criteria"] == "waits"
+            hooks.interrupted = True  # a gesture arrived while it was answering
+            return [" tw"]
+        return [" counting index, middle gives"]
+
+    monkeypatch.setattr(composer, "continue_texts", fake_continue)
+    assert composer.compose(FakeLM(), None, ["So:"], 24, hooks=hooks) == [" counting index, middle gives"]

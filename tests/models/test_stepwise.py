@@ -214,9 +214,9 @@ def test_finger_view_trains_a_reader_and_composer_and_names_defined_gestures(tin
     assert "fingers_held_out: two-hand-thumb counts" in model.hands.config.metrics
     card = (folder / "README.md").read_text()
     assert "Per-finger labels come from the synthetic generator's pose definitions" in card
-    # the checkpoint carries the composer's answers for its training pairs: the LM's own output
+    # the checkpoint carries the composer's answers for every pair of its captions: the LM's own output
     seeded = model.use_memo()
-    pairs = model.caption_pairs_trained()
+    pairs = model.caption_pairs()
     assert (folder / "composer_memo.json").is_file() and not seeded.missing(pairs)
     model.disable_memo()
     assert model.compose_live(*pairs[0], TokenHooks(model.tokenizer, lambda text: None)) == seeded.get(*pairs[0]).text
