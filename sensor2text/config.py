@@ -182,6 +182,9 @@ class ComposerConfig:
     r: int = help_field("LoRA rank of the composer.", 8, at_least=1)
     max_new_tokens: int = help_field("Tokens the composer may generate (reasoning + meaning).", 16, at_least=1)
     seed: int = help_field("Seed of the composer's batch order.", 0)
+    remember_pairs: bool = help_field("Compose every pair of the captions at the end of training and save the "
+                                      "answers with the checkpoint (composer_memo.json: a new machine's live "
+                                      "stream describes them at once).", True)  # fmt: skip
 
 
 @dataclass

@@ -232,7 +232,8 @@ def add_composer(cfg: RunConfig, hands, label_sets, val_items, base, metrics: di
     started = time.time()
     model = build_stepwise(cfg, hands, label_sets, *base, log=log)
     metrics["composer_train_minutes"] = round((time.time() - started) / 60, 2)
-    log(f"composer memo: {model.remember_caption_pairs()} caption pairs composed (saved with the checkpoint)")
+    if cfg.composer.remember_pairs:
+        log(f"composer memo: {model.remember_caption_pairs()} caption pairs composed (saved with the checkpoint)")
     if val_items:
         metrics["stepwise_validation_accuracy"] = round(accuracy_report(model, val_items, label_sets)["accuracy"], 4)
     return model
