@@ -226,7 +226,6 @@ def model_card(cfg: RunConfig, metrics: dict, num_train: int | None) -> str:
     ``num_train`` is None when the glove stage was reused from another checkpoint (its card
     counts the recordings).
     """
-    command = " ".join(shlex.quote(a) for a in ["sensor2text", *sys.argv[1:]]) if sys.argv else ""
     data = cfg.data
     source = data.path or (f"synthetic glove, seed {data.seed}, {data.train_subjects} training subjects x "
                            f"{data.repetitions} repetitions, convention '{data.convention}'")  # fmt: skip
@@ -238,17 +237,13 @@ def model_card(cfg: RunConfig, metrics: dict, num_train: int | None) -> str:
         f"(enabled: {cfg.adapter.enabled}); projector `{cfg.projector.type}` -> "
         f"{cfg.projector.num_virtual_tokens} soft tokens; template `{cfg.prompt.template}`.", "",
         f"Training data: {source}; {recordings} of classes: {', '.join(data.classes)}.", "",
-        "## Metrics", "", *[f"- {k}: {v}" for k, v in metrics.items()], "",
-        "## Command", "", f"    {command}", "",
-        "## Configuration", "", "```yaml", to_yaml(cfg).rstrip(), "```", "",
     ]  # fmt: skip
-    return "\n".join(lines)
+    return "\n".join(lines + _card_record(cfg, metrics))
 
 
 def finger_model_card(cfg: RunConfig, metrics: dict) -> str:
     """Model card of a finger-word stepwise checkpoint: its two stages, where the finger labels and
     the text knowledge come from, metrics, the command and the configuration."""
-    command = " ".join(shlex.quote(a) for a in ["sensor2text", *sys.argv[1:]]) if sys.argv else ""
     data, composer = cfg.data, cfg.composer
     knowledge = composer.knowledge_adapter or "none (the base LM answers)"
     lines = [
@@ -268,11 +263,16 @@ def finger_model_card(cfg: RunConfig, metrics: dict) -> str:
         "(its own card lists its corpus; it has no hands, fingers or gestures).", "",
         f"Training data: synthetic glove, seed {data.seed}, {data.train_subjects} training subjects x "
         f"{data.repetitions} repetitions, convention '{data.convention}'; classes: {', '.join(data.classes)}.", "",
-        "## Metrics", "", *[f"- {k}: {v}" for k, v in metrics.items()], "",
-        "## Command", "", f"    {command}", "",
-        "## Configuration", "", "```yaml", to_yaml(cfg).rstrip(), "```", "",
     ]  # fmt: skip
-    return "\n".join(lines)
+    return "\n".join(lines + _card_record(cfg, metrics))
+
+
+def _card_record(cfg: RunConfig, metrics: dict) -> list[str]:
+    """The model card's closing lines: metrics, the command that made it and the configuration."""
+    command = " ".join(shlex.quote(a) for a in ["sensor2text", *sys.argv[1:]]) if sys.argv else ""
+    return ["## Metrics", "", *[f"- {k}: {v}" for k, v in metrics.items()], "",
+            "## Command", "", f"    {command}", "",
+            "## Configuration", "", "```yaml", to_yaml(cfg).rstrip(), "```", ""]  # fmt: skip
 
 
 def front_matter(cfg: RunConfig, metrics: dict, tags: list[str] | None = None) -> str:
