@@ -29,7 +29,8 @@ def run_without(count: int, runs: Path) -> Path:
         return folder / CHECKPOINT_DIR
     base = load_run_config(CONFIG)
     classes = [c for c in base.data.classes if c != f"count_{count}"]
-    cfg = load_run_config(CONFIG, [f"data.classes=[{', '.join(classes)}]", f"training.output_dir={folder}"])
+    cfg = load_run_config(CONFIG, [f"data.classes=[{', '.join(classes)}]", f"training.output_dir={folder}",
+                                   "composer.remember_pairs=false"])  # fmt: skip
     return train(cfg)
 
 
