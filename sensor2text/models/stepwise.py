@@ -4,7 +4,7 @@ Stage 1 reads each hand, with one model shared by both hands (a hand state learn
 is read on the other: in counts 0-9 only the right hand is ever open; in "ten" both are). Two
 kinds:
 
-- **fingers** (``configs/fingers_smollm2.yaml``; not the default yet): a finger reader
+- **fingers** (``configs/fingers_smollm2.yaml``; the default checkpoint): a finger reader
   (:mod:`sensor2text.models.fingers`) writes finger words, e.g. ``"extended: pointer, middle;
   curled: thumb, ring, little"``, composed per finger so unseen hand shapes get the right words,
   with no count word and no LM;
