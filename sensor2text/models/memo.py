@@ -82,6 +82,10 @@ class ComposerMemo:
     def missing(self, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
         return [pair for pair in pairs if pair not in self.entries]
 
+    def _rows(self) -> list[dict]:
+        """The entries as JSON rows (``left``, ``right`` and the fields of :class:`Composed`)."""
+        return [{"left": left, "right": right, **asdict(c)} for (left, right), c in self.entries.items()]
+
     def seed(self, path: Path, precision: str) -> int:
         """Add the entries of a checkpoint's memo file (:meth:`write`) that this memo lacks, when it
         was made at ``precision`` by this memo version; returns how many were added (a file that
@@ -90,8 +94,7 @@ class ComposerMemo:
             data = json.loads(Path(path).read_text())
             if data.get("version") != MEMO_VERSION or data.get("precision") != precision:
                 return 0
-            entries = {(e["left"], e["right"]): Composed(e["text"], list(e["tokens"]), list(e["probs"]))
-                       for e in data["entries"]}  # fmt: skip
+            entries = _parse_entries(data)
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return 0
         new = {pair: composed for pair, composed in entries.items() if pair not in self.entries}
@@ -100,18 +103,15 @@ class ComposerMemo:
 
     def write(self, path: Path, precision: str) -> None:
         """Write every entry, with the precision they were made at, to ``path`` (a checkpoint's memo)."""
-        entries = [{"left": left, "right": right, **asdict(c)} for (left, right), c in self.entries.items()]
-        Path(path).write_text(json.dumps({"version": MEMO_VERSION, "precision": precision, "entries": entries},
-                                         indent=1) + "\n")  # fmt: skip
+        data = {"version": MEMO_VERSION, "precision": precision, "entries": self._rows()}
+        Path(path).write_text(json.dumps(data, indent=1) + "\n")
 
     def load(self) -> None:
         """Read the file if it is there; a damaged file is ignored (the memo refills)."""
         if self.path is None or not self.path.is_file():
             return
         try:
-            data = json.loads(self.path.read_text())
-            self.entries = {(e["left"], e["right"]): Composed(e["text"], list(e["tokens"]), list(e["probs"]))
-                            for e in data["entries"]}  # fmt: skip
+            self.entries = _parse_entries(json.loads(self.path.read_text()))
         except (OSError, ValueError, KeyError, TypeError):
             self.entries = {}
 
@@ -119,12 +119,16 @@ class ComposerMemo:
         """Write the file (atomically); a cache that cannot be written is not an error."""
         if self.path is None or not self.unsaved:
             return
-        entries = [{"left": left, "right": right, **asdict(c)} for (left, right), c in self.entries.items()]
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             partial = self.path.with_suffix(".tmp")
-            partial.write_text(json.dumps({"version": MEMO_VERSION, "entries": entries}))
+            partial.write_text(json.dumps({"version": MEMO_VERSION, "entries": self._rows()}))
             partial.replace(self.path)
             self.unsaved = 0
         except OSError:
             pass
+
+
+def _parse_entries(data: dict) -> dict[tuple[str, str], Composed]:
+    """The entries of a memo file's JSON (the rows :meth:`ComposerMemo._rows` writes)."""
+    return {(e["left"], e["right"]): Composed(e["text"], list(e["tokens"]), list(e["probs"])) for e in data["entries"]}
