@@ -11,11 +11,11 @@
     .venv/bin/python benchmarks/stream_latency.py --seconds 60 --no-speculate --precision fp32  # the eager path
     .venv/bin/python benchmarks/stream_latency.py --seconds 60 --cold-memo    # a new machine: no memo cache on disk
     .venv/bin/python benchmarks/stream_latency.py --seconds 60 --empty-memo   # not even the checkpoint's memo
+    .venv/bin/python benchmarks/stream_latency.py --seconds 60 --precision int8 \
+        --checkpoint smollm2-135m-synth
 
 The gestures are drawn from the synthetic glove's 23 gestures among the checkpoint's label sets
 (trained ones and those it never saw: "ten", the named gestures), as a person would make them.
-    .venv/bin/python benchmarks/stream_latency.py --seconds 60 --precision int8 \
-        --checkpoint smollm2-135m-synth
 """
 
 from __future__ import annotations

@@ -221,9 +221,9 @@ def compose(lm, tokenizer, prompts: list[str], max_new_tokens: int, hooks=None, 
 
     ``hands`` (finger words per prompt) grounds each question in what the finger reader read
     (:func:`grounded_question`): the composer stops as soon as it opens a count (``"counting"``)
-    and the program writes the fingers, so the composer decodes none of them. ``hooks`` (live decoding of one prompt,
-    :class:`sensor2text.models.decoding.TokenHooks`) sees
-    every composer token and each answer word, so the live text never shows a guessed answer.
+    and the program writes the fingers, so the composer decodes none of them. ``hooks`` (live
+    decoding of one prompt, :class:`sensor2text.models.decoding.TokenHooks`) sees every composer
+    token and each answer word, so the live text never shows a guessed answer.
     """
     texts, active = [""] * len(prompts), list(range(len(prompts)))
     live = hooks.kwargs if hooks else {}
