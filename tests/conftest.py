@@ -28,9 +28,8 @@ def build_tiny_tokenizer():
     return PreTrainedTokenizerFast(tokenizer_object=tok, eos_token="<|endoftext|>", pad_token="<|endoftext|>")
 
 
-@pytest.fixture(scope="session")
-def tiny_lm_dir(tmp_path_factory):
-    """Folder holding a randomly initialised tiny GPT-2 and its tokenizer (safetensors)."""
+def save_tiny_lm(folder) -> str:
+    """Save a randomly initialised tiny GPT-2 and its tokenizer (safetensors) to ``folder``."""
     from transformers import GPT2Config, GPT2LMHeadModel
 
     torch.manual_seed(0)
@@ -46,10 +45,29 @@ def tiny_lm_dir(tmp_path_factory):
         eos_token_id=tokenizer.eos_token_id,
         bos_token_id=tokenizer.eos_token_id,
     )
-    folder = tmp_path_factory.mktemp("tiny-gpt2")
     GPT2LMHeadModel(config).save_pretrained(folder, safe_serialization=True)
     tokenizer.save_pretrained(folder)
     return str(folder)
+
+
+def train_tiny_checkpoint(lm_dir: str, out) -> str:
+    """A checkpoint trained for two steps on the tiny GPT-2 in ``lm_dir`` (fast; its descriptions are noise)."""
+    from sensor2text.config import load_run_config
+    from sensor2text.training.loop import train
+
+    cfg = load_run_config(None, [
+        "data.classes=[count_1, fist]", "data.train_subjects=1", "data.val_subjects=0",
+        "data.test_subjects=0", "data.repetitions=2", "data.num_frames=8", "projector.hidden_dim=16",
+        "projector.num_layers=1", "adapter.r=2", "training.max_steps=2", "training.batch_size=2",
+        "training.save_every=0", f"training.base_model={lm_dir}", f"training.output_dir={out}",
+    ])  # fmt: skip
+    return str(train(cfg))
+
+
+@pytest.fixture(scope="session")
+def tiny_lm_dir(tmp_path_factory):
+    """Folder holding a randomly initialised tiny GPT-2 and its tokenizer (safetensors)."""
+    return save_tiny_lm(tmp_path_factory.mktemp("tiny-gpt2"))
 
 
 @pytest.fixture
@@ -60,17 +78,7 @@ def rng():
 @pytest.fixture(scope="session")
 def tiny_checkpoint(tiny_lm_dir, tmp_path_factory):
     """A checkpoint trained for two steps on a tiny GPT-2 (fast; its descriptions are noise)."""
-    from sensor2text.config import load_run_config
-    from sensor2text.training.loop import train
-
-    out = tmp_path_factory.mktemp("tiny-run")
-    cfg = load_run_config(None, [
-        "data.classes=[count_1, fist]", "data.train_subjects=1", "data.val_subjects=0",
-        "data.test_subjects=0", "data.repetitions=2", "data.num_frames=8", "projector.hidden_dim=16",
-        "projector.num_layers=1", "adapter.r=2", "training.max_steps=2", "training.batch_size=2",
-        "training.save_every=0", f"training.base_model={tiny_lm_dir}", f"training.output_dir={out}",
-    ])  # fmt: skip
-    return str(train(cfg))
+    return train_tiny_checkpoint(tiny_lm_dir, tmp_path_factory.mktemp("tiny-run"))
 
 
 @pytest.fixture(autouse=True)
