@@ -46,7 +46,7 @@ def _set(ws, *items: str) -> list[str]:
 
 def _good(ws) -> Path:
     """A good recording of the shared folder (class fist)."""
-    return next(ws.recordings.rglob("fist-*.csv"))
+    return next(p for p in ws.recordings.rglob("fist-*.csv") if not p.name.endswith(".keypoints.csv"))
 
 
 def _good_text(ws) -> str:
@@ -191,9 +191,14 @@ def _exists(name: str):
 
 def _trained_with(key: str, value) -> callable:
     def check(ws, run) -> str | None:
-        config = json.loads((ws.folder / "out" / "config.json").read_text())
-        flat = {f"{s}.{k}": v for s, section in config.items() if isinstance(section, dict) for k, v in section.items()}
-        return None if flat.get(key) == value else f"{key} saved as {flat.get(key)!r}, expected {value!r}"
+        import yaml
+
+        saved = ws.folder / "out" / "run_config.yaml"
+        if not saved.is_file():
+            return f"no {saved.name} was written"
+        section, name = key.split(".")
+        got = (yaml.safe_load(saved.read_text()).get(section) or {}).get(name)
+        return None if got == value else f"{key} saved as {got!r}, expected {value!r}"
 
     return check
 
@@ -308,8 +313,8 @@ CONFIG = [
 ]
 
 CLI = [
-    Case("cli: --set learning_rate=1e-3 is a float", "small", lambda ws: _set(ws, "training.learning_rate=1e-3"),
-         expect="works", check=_trained_with("training.learning_rate", 0.001), timeout=120),  # fmt: skip
+    Case("cli: --set learning_rate=2e-3 is a float", "small", lambda ws: _set(ws, "training.learning_rate=2e-3"),
+         expect="works", check=_trained_with("training.learning_rate", 0.002), timeout=120),  # fmt: skip
     Case("cli: --set without =", "traceback", lambda ws: _set(ws, "training.max_steps"), names=("training.max_steps",)),
     Case("cli: --set unknown key", "silent", lambda ws: _set(ws, "training.maxsteps=5"), names=("maxsteps",)),
     Case("cli: --set unknown section", "silent", lambda ws: _set(ws, "trainer.seed=5"), names=("trainer",)),
@@ -540,10 +545,10 @@ OUTPUT = [
          lambda ws: ["plot", "--input", str(_good(ws)), "--out", str(ws.folder / "p.png"), "--profile", "kinect"],
          names=("--profile", "kinect")),  # fmt: skip
     Case("output: probe --json is a folder", "lost",
-         lambda ws: ["probe", "--checkpoint", ws.checkpoint, "--gesture", "fist", "--json", str(ws.folder)],
+         lambda ws: ["probe", "--checkpoint", ws.checkpoint, "--gesture", "fist", "--template", "gesture", "--json", str(ws.folder)],
          names=("--json",)),  # fmt: skip
     Case("output: probe --plot is a folder", "lost",
-         lambda ws: ["probe", "--checkpoint", ws.checkpoint, "--gesture", "fist", "--plot", str(ws.folder)],
+         lambda ws: ["probe", "--checkpoint", ws.checkpoint, "--gesture", "fist", "--template", "gesture", "--plot", str(ws.folder)],
          names=("--plot",)),  # fmt: skip
     Case("output: train --output-dir is a file", "traceback",
          lambda ws: ["train", *_tiny(ws)[2:], "--output-dir", str(_file(ws))], names=("a-file",)),
