@@ -8,6 +8,7 @@ dotted keys: ``--set training.max_steps=50 projector.type=lstm``.
 from __future__ import annotations
 
 import dataclasses
+import math
 import types
 import typing
 from dataclasses import asdict, dataclass, field
@@ -16,8 +17,9 @@ from pathlib import Path
 import yaml
 
 from sensor2text.errors import ConfigError
-from sensor2text.glove.schema import DEFAULT_NUM_FRAMES
+from sensor2text.glove.schema import DEFAULT_NUM_FRAMES, get_profile
 from sensor2text.models.lm import EMBEDDED_MODEL_NAME
+from sensor2text.yamlfile import parse_yaml, read_yaml
 
 # Training classes of the default run: counts 0-9 and the 12 named gestures ("ten" stays unseen).
 DEFAULT_TRAIN_CLASSES = tuple(f"count_{n}" for n in range(10)) + (
@@ -26,11 +28,17 @@ DEFAULT_TRAIN_CLASSES = tuple(f"count_{n}" for n in range(10)) + (
 )  # fmt: skip
 # Names of data splits.
 SPLITS = ("train", "validation", "test")
+# Projector architectures (sensor2text.models.projectors.PROJECTORS builds them; a test keeps the two equal).
+PROJECTOR_TYPES = ("linear", "mlp", "conv", "lstm", "transformer", "per_hand")
+# Counting conventions of the synthetic glove (sensor2text.glove.synth.COUNTING_CONVENTIONS).
+CONVENTIONS = ("two-hand", "two-hand-thumb", "asl")
 
 
-def help_field(text: str, default=dataclasses.MISSING, factory=dataclasses.MISSING, at_least=None, above=None):
-    """A config field with its help text and, for numbers, its range (``at_least``: >=, ``above``: >)."""
-    metadata = {"help": text, "at_least": at_least, "above": above}
+def help_field(text: str, default=dataclasses.MISSING, factory=dataclasses.MISSING, at_least=None, above=None,
+               at_most=None, choices=None):  # fmt: skip
+    """A config field with its help text and, for numbers, its range (``at_least``: >=, ``above``: >,
+    ``at_most``: <=); for text, the ``choices`` it may take."""
+    metadata = {"help": text, "at_least": at_least, "above": above, "at_most": at_most, "choices": choices}
     if factory is not dataclasses.MISSING:
         return field(default_factory=factory, metadata=metadata)
     return field(default=default, metadata=metadata)
@@ -40,11 +48,12 @@ def help_field(text: str, default=dataclasses.MISSING, factory=dataclasses.MISSI
 class ProjectorConfig:
     """Glove window ``(frames, channels)`` -> ``num_virtual_tokens`` soft-prompt embeddings."""
 
-    type: str = help_field("Projector architecture: linear, mlp, conv, lstm, transformer, per_hand.", "mlp")
+    type: str = help_field("Projector architecture: linear, mlp, conv, lstm, transformer, per_hand.", "mlp",
+                           choices=PROJECTOR_TYPES)  # fmt: skip
     num_virtual_tokens: int = help_field("Soft-prompt tokens the glove window becomes.", 4)
     hidden_dim: int = help_field("Width of the projector's hidden layers.", 256, at_least=1)
     num_layers: int = help_field("Hidden layers (mlp, conv, lstm, transformer).", 2, at_least=1)
-    dropout: float = help_field("Dropout inside the projector.", 0.1, at_least=0)
+    dropout: float = help_field("Dropout inside the projector.", 0.1, at_least=0, at_most=1)
     input_deltas: bool = help_field("Also feed frame-to-frame differences (explicit motion), per hand.", False)
 
     def __post_init__(self):
@@ -59,7 +68,7 @@ class AdapterConfig:
     enabled: bool = help_field("Add a LoRA adapter; false keeps the LM exactly as loaded.", True)
     r: int = help_field("LoRA rank.", 8, at_least=1)
     lora_alpha: int = help_field("LoRA scaling numerator (scale = alpha / r).", 16, above=0)
-    lora_dropout: float = help_field("Dropout on the LoRA input.", 0.05, at_least=0)
+    lora_dropout: float = help_field("Dropout on the LoRA input.", 0.05, at_least=0, at_most=1)
     target_modules: list[str] | None = help_field("Module names to adapt; null = peft's default.", None)
 
 
@@ -84,12 +93,12 @@ class DataConfig:
     )
     labels: str | None = help_field("Label-set YAML, or shipped: synthetic, auslan; null = synthetic.", None)
     classes: list[str] = help_field("Classes to train on.", factory=lambda: list(DEFAULT_TRAIN_CLASSES))
-    seed: int = help_field("Seed of the synthetic generator.", 0)
+    seed: int = help_field("Seed of the synthetic generator.", 0, at_least=0)
     train_subjects: int = help_field("Synthetic subjects for training.", 8, at_least=0)
     val_subjects: int = help_field("Synthetic subjects for validation.", 2, at_least=0)
     test_subjects: int = help_field("Synthetic subjects for testing.", 2, at_least=0)
     repetitions: int = help_field("Synthetic repetitions per subject and class.", 5, at_least=1)
-    convention: str = help_field("Counting convention: two-hand, two-hand-thumb, asl.", "two-hand")
+    convention: str = help_field("Counting convention: two-hand, two-hand-thumb, asl.", "two-hand", choices=CONVENTIONS)
     augment_gain: float = help_field("Training augmentation: std of a random per-channel gain around 1.", 0.0)
     augment_offset: float = help_field("Augmentation: std of a per-channel offset, in the profile's units.", 0.0)
     augment_shift: float = help_field(
@@ -122,6 +131,12 @@ class DataConfig:
             raise ConfigError("data.session_norm is not supported with data.view: hands or fingers (stepwise models).")
         if self.num_frames < 2:
             raise ConfigError("data.num_frames must be at least 2.")
+        if not self.classes:
+            raise ConfigError("data.classes: expected at least one class to train on, got [].")
+        try:
+            get_profile(self.profile)
+        except ValueError as exc:
+            raise ConfigError(f"data.profile: {exc}.") from None
         if min(self.augment_gain, self.augment_offset, self.augment_shift) < 0:
             raise ConfigError("data.augment_gain, data.augment_offset and data.augment_shift must be >= 0.")
 
@@ -156,7 +171,7 @@ class TrainingConfig:
                                   at_least=0)
     eval_every: int = help_field("Validation loss every N steps (0 = never).", 100, at_least=0)
     log_every: int = help_field("Log the training loss every N steps.", 10, at_least=1)
-    seed: int = help_field("Seed for initialisation and batch order.", 0)
+    seed: int = help_field("Seed for initialisation and batch order.", 0, at_least=0)
 
     def __post_init__(self):
         if self.synonym_loss not in ("marginal", "mean"):
@@ -181,7 +196,7 @@ class ComposerConfig:
     learning_rate: float = help_field("Peak learning rate of the composer and knowledge LoRAs.", 2e-3, above=0)
     r: int = help_field("LoRA rank of the composer.", 8, at_least=1)
     max_new_tokens: int = help_field("Tokens the composer may generate (reasoning + meaning).", 16, at_least=1)
-    seed: int = help_field("Seed of the composer's batch order.", 0)
+    seed: int = help_field("Seed of the composer's batch order.", 0, at_least=0)
     remember_pairs: bool = help_field("Compose every pair of the captions at the end of training and save the "
                                       "answers with the checkpoint (composer_memo.json: a new machine's live "
                                       "stream describes them at once).", True)  # fmt: skip
@@ -195,7 +210,7 @@ class FingersConfig:
     steps: int = help_field("Optimiser steps.", 1500, at_least=1)
     batch_size: int = help_field("Hands per step.", 64, at_least=1)
     learning_rate: float = help_field("Peak learning rate (one-cycle).", 3e-3, above=0)
-    seed: int = help_field("Seed of the batch order and initial weights.", 0)
+    seed: int = help_field("Seed of the batch order and initial weights.", 0, at_least=0)
 
 
 @dataclass
@@ -221,6 +236,18 @@ def _hint_name(hint) -> str:
     return str(hint).replace("typing.", "") if typing.get_args(hint) else hint.__name__
 
 
+def _field_error(field_name: str, text: str) -> ConfigError:
+    """A ConfigError ``"<field>: <text>"`` that remembers its field (``load_run_config`` names the
+    file or ``--set`` it came from)."""
+    error = ConfigError(f"{field_name}: {text}")
+    error.field = field_name
+    return error
+
+
+def _join(where: str, name: str) -> str:
+    return f"{where}.{name}" if where else name
+
+
 def _check_type(cls, name: str, value, where: str):
     """``value`` as field ``name`` of ``cls`` takes it (a float from YAML 1.1's ``1e-3`` string
     too), or ConfigError naming the field and the expected type."""
@@ -230,10 +257,10 @@ def _check_type(cls, name: str, value, where: str):
         if value is None and type(None) in args:
             return None
         hint = next(a for a in args if a is not type(None))
-    wrong = ConfigError(f"{where}.{name}: expected {_hint_name(hint)}, got {value!r}.")
+    wrong = _field_error(_join(where, name), f"expected {_hint_name(hint)}, got {value!r}.")
     if hint is float and isinstance(value, str):
         try:
-            return float(value)
+            value = float(value)
         except ValueError:
             raise wrong from None
     if typing.get_origin(hint) is list:
@@ -245,30 +272,44 @@ def _check_type(cls, name: str, value, where: str):
     simple = {int: int, float: (int, float), str: str, bool: bool}
     if hint in simple and not isinstance(value, simple[hint]) or (hint in (int, float) and isinstance(value, bool)):
         raise wrong
+    if hint is float and not math.isfinite(value):
+        raise _field_error(_join(where, name), f"expected a finite number, got {value!r}.")
     return float(value) if hint is float else value
 
 
 def _check_range(spec: dataclasses.Field, value, where: str) -> None:
-    at_least, above = spec.metadata.get("at_least"), spec.metadata.get("above")
+    at_least, above, at_most = (spec.metadata.get(k) for k in ("at_least", "above", "at_most"))
+    choices = spec.metadata.get("choices")
+    name = _join(where, spec.name)
     if at_least is not None and value < at_least:
-        raise ConfigError(f"{where}.{spec.name}: expected at least {at_least}, got {value!r}.")
+        raise _field_error(name, f"expected at least {at_least}, got {value!r}.")
     if above is not None and not value > above:
-        raise ConfigError(f"{where}.{spec.name}: expected more than {above}, got {value!r}.")
+        raise _field_error(name, f"expected more than {above}, got {value!r}.")
+    if at_most is not None and value > at_most:
+        raise _field_error(name, f"expected at most {at_most}, got {value!r}.")
+    if choices is not None and value not in choices:
+        raise _field_error(name, f"unknown value {value!r}; expected one of: {', '.join(choices)}.")
+
+
+def _kind(value) -> str:
+    return "null" if value is None else f"a {type(value).__name__} ({value!r})"[:80]
 
 
 def from_dict(cls, data: dict, where: str):
-    """Build dataclass ``cls`` from ``data``; unknown keys and wrong types raise ConfigError."""
+    """Build dataclass ``cls`` from ``data``; unknown keys, wrong types and values out of range
+    raise ConfigError naming the field (prefixed by ``where``, e.g. a file or ``data``)."""
     if not isinstance(data, dict):
-        raise ConfigError(f"{where}: expected a mapping, got {type(data).__name__}.")
+        raise _field_error(where, f"expected a mapping of keys, got {_kind(data)}.")
     fields = {f.name: f for f in dataclasses.fields(cls)}
-    unknown = sorted(set(data) - set(fields))
+    unknown = sorted(set(data) - set(fields), key=str)
     if unknown:
-        raise ConfigError(f"{where}: unknown key '{unknown[0]}'; expected one of: {', '.join(fields)}.")
+        raise _field_error(_join(where, str(unknown[0])),
+                           f"unknown key '{unknown[0]}'; expected one of: {', '.join(fields)}.")  # fmt: skip
     values = {}
     for name, value in data.items():
         sub = typing.get_type_hints(cls)[name]
         if dataclasses.is_dataclass(sub):
-            values[name] = from_dict(sub, value, f"{where}.{name}")
+            values[name] = from_dict(sub, value, _join(where, name))
         else:
             values[name] = _check_type(cls, name, value, where)
             if values[name] is not None:
@@ -276,21 +317,47 @@ def from_dict(cls, data: dict, where: str):
     return cls(**values)
 
 
+def _parse_override(item: str) -> tuple[str, str, object]:
+    """``"training.max_steps=50"`` -> ``("training", "max_steps", 50)`` (the value is YAML)."""
+    key, sep, raw = item.partition("=")
+    section, dot, name = key.strip().partition(".")
+    if not (sep and dot and section and name):
+        raise ConfigError(f"--set {item}: expected section.key=value, e.g. training.max_steps=50.")
+    return section, name, parse_yaml(raw, f"--set {item}")
+
+
+def _sections(data, source: str) -> dict:
+    """A config file's top level: a mapping of sections, each a mapping (or the file is refused)."""
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        sections = ", ".join(f.name for f in dataclasses.fields(RunConfig))
+        raise ConfigError(f"{source}: expected a mapping of sections ({sections}), got {_kind(data)}.")
+    for section, value in data.items():
+        if not isinstance(value, dict):
+            raise ConfigError(f"{source}: section '{section}' is {_kind(value)}; expected a mapping of its keys "
+                              f"(indented under '{section}:'), or no section.")  # fmt: skip
+    return data
+
+
 def load_run_config(path: str | Path | None = None, overrides: list[str] = ()) -> RunConfig:
-    """Read a YAML run config (``None`` = defaults) and apply ``section.key=value`` overrides."""
-    data = {}
-    if path is not None:
-        path = Path(path)
-        if not path.is_file():
-            raise ConfigError(f"{path}: config file not found.")
-        data = yaml.safe_load(path.read_text()) or {}
+    """Read a YAML run config (``None`` = defaults) and apply ``section.key=value`` overrides.
+
+    ConfigError names the file (or ``--set``), the field and what was expected."""
+    source = str(path) if path is not None else None
+    data = _sections(read_yaml(path, "config file"), source) if path is not None else {}
+    overridden = set()
     for item in overrides:
-        key, sep, raw = item.partition("=")
-        section, dot, name = key.partition(".")
-        if not sep or not dot:
-            raise ConfigError(f"override '{item}': expected section.key=value, e.g. training.max_steps=50.")
-        data.setdefault(section, {})[name] = yaml.safe_load(raw)
-    return from_dict(RunConfig, data, str(path) if path else "config")
+        section, name, value = _parse_override(item)
+        data = {**data, section: {**data.get(section, {}), name: value}}
+        overridden |= {section, f"{section}.{name}"}
+    try:
+        return from_dict(RunConfig, data, "")
+    except ConfigError as error:
+        field_name = getattr(error, "field", None)
+        origin = "--set" if field_name in overridden else source
+        prefix = {None: "", "--set": "--set "}.get(origin, f"{origin}: ")
+        raise ConfigError(f"{prefix}{error}") from None
 
 
 def to_yaml(config) -> str:

@@ -23,7 +23,7 @@ def test_defaults_and_overrides():
 def test_unknown_key_is_an_error(tmp_path):
     path = tmp_path / "run.yaml"
     path.write_text("training:\n  max_stepz: 3\n")
-    with pytest.raises(ConfigError, match=r"run.yaml.training: unknown key 'max_stepz'"):
+    with pytest.raises(ConfigError, match=r"run.yaml: training.max_stepz: unknown key 'max_stepz'"):
         load_run_config(path)
     with pytest.raises(ConfigError, match="unknown key 'colour'"):
         load_run_config(None, ["colour.red=1"])

@@ -31,33 +31,82 @@ def load_model(checkpoint: str, precision: str = "fp32", base_model: str | None 
 
 def write_json(target: str, data) -> None:
     """Write ``data`` as indented JSON to a file or, for ``-``, to stdout. The file is written
-    whole or not at all (a temporary file beside it, then renamed), so a reader never sees it torn."""
+    whole or not at all (a temporary file beside it, then renamed), so a reader never sees it torn;
+    a symbolic link is written through (its target replaced, the link kept)."""
     text = json.dumps(data, indent=2) + "\n"
     if target == "-":
         sys.stdout.write(text)
         return
-    path = Path(target)
+    path = Path(target).resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=f".{path.name}.", delete=False) as handle:
         handle.write(text)
     os.replace(handle.name, path)
 
 
-def check_writable(target: str | None) -> None:
-    """Refuse an output file that could not be written, before any work is done (not after it)."""
+def check_writable(target: str | None, flag: str = "--json", folder: bool = False) -> None:
+    """Refuse an output file (or, with ``folder``, an output folder) that could not be written, before
+    any work is done (not after it): a folder given for a file or the reverse, a path under a file, a
+    name too long, a place nothing may be written in."""
     from sensor2text.errors import Sensor2TextError
 
     if not target or target == "-":
         return
-    path = Path(target)
-    folder = next((p for p in [path.parent, *path.parent.parents] if p.exists()), Path("."))
-    if path.is_dir() or not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise Sensor2TextError(f"--json {target}: cannot write there; expected a writable file path.")
+    try:
+        problem = _why_not_writable(Path(target), folder)
+    except OSError as exc:  # e.g. a name longer than the file system allows
+        problem = exc.strerror or str(exc)
+    if problem:
+        raise Sensor2TextError(f"{flag} {target}: cannot write there ({problem}); expected a writable "
+                               f"{'folder' if folder else 'file path'}.")  # fmt: skip
 
 
-def printable(text: str) -> str:
-    """``text`` without control characters (terminal escapes from a file's content), newlines kept."""
-    return "".join(c if c.isprintable() or c == "\n" else repr(c)[1:-1] for c in text)
+def check_image_path(target: str | None, flag: str) -> None:
+    """``check_writable``, and the file type (its suffix) must be one matplotlib writes; no suffix
+    writes a PNG."""
+    if not target:
+        return
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    from sensor2text.errors import Sensor2TextError
+
+    check_writable(target, flag)
+    kinds = FigureCanvasBase.get_supported_filetypes()
+    suffix = Path(target).suffix[1:].lower()
+    if suffix and suffix not in kinds:
+        raise Sensor2TextError(f"{flag} {target}: cannot write a .{suffix} image; expected one of: "
+                               f"{', '.join(sorted(kinds))}.")  # fmt: skip
+
+
+def _why_not_writable(path: Path, folder: bool) -> str | None:
+    if path.is_dir() != folder and path.exists():
+        return "it is a folder" if path.is_dir() else "it is a file"
+    base = path if path.is_dir() else next((p for p in path.parents if p.exists()), Path("."))
+    if not base.is_dir():
+        return f"{base} is a file, not a folder"
+    # a new file of this very name when its folder exists (name limits), else any new file there
+    fresh = not folder and base == path.parent and not path.exists()
+    problem = _cannot_create(path if fresh else base / f".{os.getpid()}.probe")
+    if not problem and not folder and path.exists() and not os.access(path, os.W_OK):
+        problem = "no permission to replace it"
+    return problem
+
+
+def _cannot_create(path: Path) -> str | None:
+    """Why a new file ``path`` (in an existing folder) could not be created, or None. Tried for real
+    (then removed): permissions, read-only or virtual file systems and name limits are the kernel's."""
+    try:
+        path.touch(exist_ok=False)
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    path.unlink()
+    return None
+
+
+def printable(text: str, newlines: bool = True) -> str:
+    """``text`` without control characters (terminal escapes from a file's content), shown escaped
+    (``\x1b``); newlines kept, or escaped too with ``newlines=False`` (a one-line error message)."""
+    return "".join(c if c.isprintable() or (c == "\n" and newlines) else repr(c)[1:-1] for c in text)
 
 
 def stop_on_signals() -> None:

@@ -11,7 +11,15 @@ from pathlib import Path
 
 from sensor2text import __version__
 from sensor2text.api import DEFAULT_CHECKPOINT
-from sensor2text.cli.common import check_writable, load_model, printable, quiet_libraries, stop_on_signals, write_json
+from sensor2text.cli.common import (
+    check_image_path,
+    check_writable,
+    load_model,
+    printable,
+    quiet_libraries,
+    stop_on_signals,
+    write_json,
+)
 from sensor2text.cli.live import (
     CALIBRATION_HELP,
     add_precision_argument,
@@ -28,18 +36,25 @@ CHECKPOINT_HELP = ("a checkpoint folder, or the name of a shipped one (smollm2-1
                    "default: the shipped finger-word checkpoint")  # fmt: skip
 
 
+SUBJECT_FLAGS = {"train": "--train-subjects", "validation": "--val-subjects", "test": "--test-subjects"}
+
+
 def cmd_synth(args) -> None:
-    from sensor2text.glove.recordings import save_synthetic
+    from sensor2text.glove.recordings import parse_synth_formats, save_synthetic
     from sensor2text.glove.synth import ALL_CLASSES, PAIR_CLASSES, SynthSpec, generate
 
-    classes = tuple(args.classes or ()) + (PAIR_CLASSES if args.finger_pairs else ())
+    formats = parse_synth_formats(args.format)
+    check_writable(args.out, "--out", folder=True)
+    classes = tuple(dict.fromkeys(tuple(args.classes or ()) + (PAIR_CLASSES if args.finger_pairs else ())))
     spec = SynthSpec(seed=args.seed, train_subjects=args.train_subjects, val_subjects=args.val_subjects,
                      test_subjects=args.test_subjects, repetitions=args.repetitions,
                      classes=classes or ALL_CLASSES, convention=args.convention)  # fmt: skip
     records = [r for r in generate(spec) if not args.splits or r["split"] in args.splits]
     if not records:
-        raise Sensor2TextError("nothing to write: the chosen splits hold no subjects.")
-    save_synthetic(records, Path(args.out), tuple(args.format.split(",")))
+        chosen = args.splits or list(SUBJECT_FLAGS)
+        raise Sensor2TextError(f"nothing to write: no subjects in split {', '.join(chosen)} "
+                               f"({', '.join(f'{SUBJECT_FLAGS[s]} 0' for s in chosen)}).")  # fmt: skip
+    save_synthetic(records, Path(args.out), formats)
     print(f"wrote {len(records)} recordings ({len({r['subject'] for r in records})} subjects) to {args.out}")
 
 
@@ -54,6 +69,7 @@ def cmd_train(args) -> None:
     if args.base_model:
         overrides.append(f"training.base_model={args.base_model}")
     cfg = load_run_config(args.config, overrides)
+    check_writable(cfg.training.output_dir, "training.output_dir", folder=True)
     if args.hands_checkpoint:
         from sensor2text.training.loop import train_composer_stage
 
@@ -82,18 +98,22 @@ def _read_recordings(model, path, args) -> list:
     args.unreadable = []
     recordings = list(iter_recordings(path, model.profile, split=args.split, subjects=args.subjects,
                                       bad=args.unreadable))  # fmt: skip
-    for reason in args.unreadable:
-        print(f"error: {printable(reason)}", file=sys.stderr)
+    for _, reason in args.unreadable:
+        print(f"skipped: {printable(reason, newlines=False)}", file=sys.stderr)
     if not recordings:
-        raise Sensor2TextError(f"{path}: no readable recording.")
+        named = f" ({len(args.unreadable)} could not be read, named above)" if args.unreadable else ""
+        raise Sensor2TextError(f"{path}: no readable recording{named}.")
+    args.read_count = len(recordings)
     return recordings
 
 
 def _fail_if_unreadable(args) -> None:
     """After the good recordings were described and written: a non-zero exit if some were not."""
     if getattr(args, "unreadable", None):
-        raise Sensor2TextError(f"{len(args.unreadable)} recordings could not be read (named above); "
-                               "the others were described.")  # fmt: skip
+        names = [Path(file).name for file, _ in args.unreadable]
+        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        raise Sensor2TextError(f"{len(names)} of {len(names) + args.read_count} recordings could not be read "
+                               f"({shown}; reasons above); the others were described.")  # fmt: skip
 
 
 def _describe(model, recordings, args) -> list:
@@ -227,7 +247,11 @@ def cmd_plot(args) -> None:
     from sensor2text.glove.recordings import iter_recordings
     from sensor2text.glove.schema import get_profile
 
-    profile = get_profile(args.profile) if args.profile else _native_profile(Path(args.input))
+    check_image_path(args.out, "--out")
+    try:
+        profile = get_profile(args.profile) if args.profile else _native_profile(Path(args.input))
+    except ValueError as exc:
+        raise Sensor2TextError(f"--profile: {exc}.") from None
     recording = next(iter_recordings(args.input, profile))
     plot_recording(recording.frames, profile, args.out, title=Path(recording.source).name)
     print(f"wrote {args.out}")
@@ -246,6 +270,7 @@ def cmd_probe(args) -> None:
     from sensor2text.evaluation.probe_report import plot_bars, print_report, write_json
 
     quiet_libraries()
+    check_image_path(args.plot, "--plot")
     result = probe(args.prompt, args.template, args.recording, args.gesture, args.checkpoint, args.base_model,
                    args.top_k, args.seed)  # fmt: skip
     print_report(result, args.labels)
@@ -258,17 +283,17 @@ def cmd_probe(args) -> None:
 def _add_synth(sub) -> None:
     p = sub.add_parser("synth", help="write synthetic two-hand glove recordings (CSV + HF dataset)")
     p.add_argument("--out", required=True, help="output folder")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--train-subjects", type=int, default=8)
-    p.add_argument("--val-subjects", type=int, default=2)
-    p.add_argument("--test-subjects", type=int, default=2)
-    p.add_argument("--repetitions", type=int, default=5, help="recordings per subject and class")
+    p.add_argument("--seed", type=at_least(0), default=0)
+    p.add_argument("--train-subjects", type=at_least(0), default=8)
+    p.add_argument("--val-subjects", type=at_least(0), default=2)
+    p.add_argument("--test-subjects", type=at_least(0), default=2)
+    p.add_argument("--repetitions", type=at_least(1), default=5, help="recordings per subject and class")
     p.add_argument("--classes", nargs="*", help="classes to write (default: all 23)")
     p.add_argument("--finger-pairs", action="store_true",
                    help="also write every left/right pair of 0-5 raised fingers (pair_<left>_<right>, 36 classes)")
     p.add_argument("--splits", nargs="*", choices=["train", "validation", "test"], help="only these splits")
     p.add_argument("--convention", default="two-hand", choices=["two-hand", "two-hand-thumb", "asl"])
-    p.add_argument("--format", default="csv,hf", help="csv, hf, or csv,hf")
+    p.add_argument("--format", default="csv,hf", help="csv, hf, or csv,hf (any case)")
     p.set_defaults(func=cmd_synth)
 
 
@@ -364,8 +389,31 @@ def _add_plot(sub) -> None:
     p.set_defaults(func=cmd_plot)
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse whose refusal is one ``error:`` line (after the usage), like every other refusal."""
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(2, f"error: {self.prog}: {printable(message, newlines=False)}\n")
+
+
+def at_least(least: int):
+    """An argparse type: a whole number no smaller than ``least``."""
+
+    def whole_number(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got '{text}'") from None
+        if value < least:
+            raise argparse.ArgumentTypeError(f"expected at least {least}, got {value}")
+        return value
+
+    return whole_number
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="sensor2text", description="Describe glove gestures with a language model.")
+    parser = Parser(prog="sensor2text", description="Describe glove gestures with a language model.")
     parser.add_argument("--version", action="version", version=f"sensor2text {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     _add_synth(sub)
@@ -388,7 +436,7 @@ def main(argv: list[str] | None = None) -> int:
         check_writable(getattr(args, "json", None))
         args.func(args)
     except (Sensor2TextError, ValueError) as exc:
-        print(f"error: {printable(str(exc))}", file=sys.stderr)
+        print(f"error: {printable(str(exc), newlines=False)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -100,5 +100,5 @@ def plot_bars(result: ProbeResult, path: str | Path, top: int = 12) -> None:
     ax.legend()
     fig.tight_layout()
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=110, format=Path(path).suffix[1:].lower() or "png")  # no suffix: PNG, at exactly ``path``
     plt.close(fig)

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from sensor2text.errors import RecordingError
+from sensor2text.glove.files import read_text
 from sensor2text.glove.schema import FIVE_DT_TWO_HAND, POWERGLOVE, DeviceProfile, validate_recording
 
 TSD_SUFFIX = ".tsd"
@@ -55,9 +56,7 @@ def is_calibration(path: Path) -> bool:
 
 
 def _lines(path: Path) -> list[str]:
-    if not path.is_file():
-        raise RecordingError(f"{path}: file not found.")
-    lines = [line.strip() for line in path.read_text(errors="replace").splitlines()]
+    lines = [line.strip() for line in read_text(path).splitlines()]
     lines = [line for line in lines if line]
     if not lines:
         raise RecordingError(f"{path}: the file is empty; expected one frame per line.")

@@ -53,5 +53,5 @@ def plot_recording(frames: np.ndarray, profile: DeviceProfile, out: str | Path, 
         ax3.set_title(f"hands at frame {frame} (blue left, red right; cm)")
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     fig.tight_layout()
-    fig.savefig(out, dpi=110)
+    fig.savefig(out, dpi=110, format=Path(out).suffix[1:].lower() or "png")  # no suffix: PNG, at exactly ``out``
     plt.close(fig)

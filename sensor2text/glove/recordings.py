@@ -12,6 +12,7 @@ one frame per line. The label of a file is its name before the last ``-``, as in
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ import numpy as np
 from sensor2text.errors import ConfigError, RecordingError
 from sensor2text.glove.auslan import SIGN_SUFFIX, TSD_SUFFIX, class_from_stem, is_calibration, read_auslan
 from sensor2text.glove.auslan import profile_for as auslan_profile_for
+from sensor2text.glove.files import read_text
 from sensor2text.glove.kinematics import two_hand_keypoints
 from sensor2text.glove.schema import SYNTHETIC_JOINTS, DeviceProfile, validate_recording
 
@@ -33,6 +35,8 @@ KEYPOINTS_SUFFIX = ".keypoints.csv"
 RECORDING_SUFFIXES = (".csv", TSD_SUFFIX, SIGN_SUFFIX)
 # Folder name of the Hugging Face copy inside a synth output folder.
 HF_FOLDER = "hf"
+# Split folders of a recordings folder (``<folder>/<split>/<subject>/<label>-<n>.csv``).
+SPLITS = ("train", "validation", "test")
 # What ``sensor2text synth --format`` writes.
 SYNTH_FORMATS = ("csv", "hf")
 
@@ -68,24 +72,49 @@ def _parse_row(line: str, number: int, source: str) -> list[float]:
         raise RecordingError(f"{source}, line {number}: expected comma-separated numbers, got '{line[:60]}'.") from None
 
 
+# A plain decimal number ("-12.3456"), whose count of decimals shows a value cut short.
+_DECIMAL = re.compile(r"^[-+]?[0-9]+(\.[0-9]*)?$")
+
+
+def _decimals(value: str) -> int | None:
+    value = value.strip()
+    return len(value.partition(".")[2]) if _DECIMAL.match(value) else None
+
+
+def _check_not_cut(text: str, lines: list[str], source: str) -> None:
+    """RecordingError if the file ends inside a value: its last line has no line break and its last
+    value has fewer decimals than the line before's (a copy or a recording stopped mid-write;
+    every writer of recordings ends each frame with a line break)."""
+    if text.endswith(("\n", "\r")) or len(lines) < 3:
+        return
+    last, before = lines[-1].rsplit(",", 1)[-1], lines[-2].rsplit(",", 1)[-1]
+    cut, full = _decimals(last), _decimals(before)
+    if cut is not None and full is not None and cut < full:
+        raise RecordingError(f"{source}, line {len(lines)}: the file ends inside a value ('{last.strip()}'); it "
+                             "looks cut while being written (expected a line break after every frame).")  # fmt: skip
+
+
+def _channel_columns(header: list[str], profile: DeviceProfile, source: str) -> list[int]:
+    """The column of each of ``profile``'s channels in ``header`` (a ``time_s`` column anywhere is skipped)."""
+    channels = [name for name in header if name != TIME_COLUMN]
+    if len(channels) != profile.num_channels:
+        raise RecordingError(f"{source}: the header names {len(channels)} channels, expected "
+                             f"{profile.num_channels} for device profile '{profile.name}'.")  # fmt: skip
+    missing = [c for c in profile.channels if c not in channels]
+    if missing:
+        raise RecordingError(f"{source}: the header lacks channel '{missing[0]}' of profile '{profile.name}'.")
+    return [header.index(c) for c in profile.channels]
+
+
 def read_csv(path: str | Path, profile: DeviceProfile = SYNTHETIC_JOINTS) -> np.ndarray:
     """Read a CSV recording into validated ``(T, C)`` float32 frames in ``profile`` order."""
     path = Path(path)
-    if not path.is_file():
-        raise RecordingError(f"{path}: file not found.")
-    text = path.read_text(encoding="utf-8-sig", errors="replace")  # a byte-order mark is not part of the header
+    text = read_text(path)
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     if not lines:
         raise RecordingError(f"{path}: the file is empty; expected a header line and at least one frame.")
     header = [name.strip() for name in lines[0].split(",")]
-    has_time = header[0] == TIME_COLUMN
-    channels = header[1:] if has_time else header
-    if len(channels) != profile.num_channels:
-        raise RecordingError(f"{path}: the header names {len(channels)} channels, expected "
-                             f"{profile.num_channels} for device profile '{profile.name}'.")  # fmt: skip
-    missing = [c for c in profile.channels if c not in channels]
-    if missing:
-        raise RecordingError(f"{path}: the header lacks channel '{missing[0]}' of profile '{profile.name}'.")
+    columns = _channel_columns(header, profile, str(path))
     rows = [_parse_row(line, n, str(path)) for n, line in enumerate(lines[1:], start=2)]
     if not rows:
         raise RecordingError(f"{path}: the file has a header but no frames.")
@@ -93,9 +122,8 @@ def read_csv(path: str | Path, profile: DeviceProfile = SYNTHETIC_JOINTS) -> np.
     bad = next((n for n, r in enumerate(rows, start=2) if len(r) != width), None)
     if bad is not None:
         raise RecordingError(f"{path}, line {bad}: found {len(rows[bad - 2])} values, expected {width}.")
-    frames = np.asarray(rows, dtype=np.float32)[:, 1:] if has_time else np.asarray(rows, np.float32)
-    order = [channels.index(c) for c in profile.channels]
-    return validate_recording(frames[:, order], profile, str(path))
+    _check_not_cut(text, lines, str(path))
+    return validate_recording(np.asarray(rows, dtype=np.float32)[:, columns], profile, str(path))
 
 
 def write_keypoints_csv(path: Path, frames: np.ndarray, hand_scale: float = 1.0) -> None:
@@ -113,7 +141,11 @@ def is_hf_dataset(path: Path) -> bool:
 def _iter_hf(path: Path, profile: DeviceProfile, split: str | None) -> Iterator[Recording]:
     from datasets import DatasetDict, load_from_disk
 
-    data = load_from_disk(str(path))
+    try:
+        data = load_from_disk(str(path))
+    except (OSError, ValueError, KeyError, TypeError) as exc:  # datasets' own errors for a damaged folder
+        named = next((f.name for f in (path / "dataset_dict.json", path / "state.json") if f.is_file()), path.name)
+        raise RecordingError(f"{path}: cannot load the saved dataset ({named}: {exc}).") from None
     parts = data.items() if isinstance(data, DatasetDict) else [(None, data)]
     for name, part in parts:
         if split and name and name != split:
@@ -126,7 +158,7 @@ def _iter_hf(path: Path, profile: DeviceProfile, split: str | None) -> Iterator[
 
 def iter_recordings(path: str | Path, profile: DeviceProfile = SYNTHETIC_JOINTS, split: str | None = None,
                     subjects: list[str] | None = None,
-                    bad: list[str] | None = None) -> Iterator[Recording]:  # fmt: skip
+                    bad: list[tuple[str, str]] | None = None) -> Iterator[Recording]:  # fmt: skip
     """Recordings from a file, a folder of files (recursively) or a saved HF dataset.
 
     Files: ``.csv`` (this project's format) and the AUSLAN formats ``.tsd`` and ``.sign``
@@ -134,11 +166,13 @@ def iter_recordings(path: str | Path, profile: DeviceProfile = SYNTHETIC_JOINTS,
     ``tctodd7``, ``adam2``). In a folder, PowerGlove calibration files are skipped, and so are
     empty AUSLAN files (the original release holds one), with a note on stderr. ``subjects``
     keeps only the recordings in folders of those names (``tctodd7``; ``adam1 adam2``). With a
-    ``bad`` list, a file of a folder that cannot be read is skipped and its one-line reason
+    ``bad`` list, a file of a folder that cannot be read is skipped and ``(file, one-line reason)``
     appended there, so one bad file does not stop the others; without, it raises RecordingError.
     """
     path = Path(path)
     if not path.exists():
+        if path.is_symlink():
+            read_text(path)  # says why the link leads nowhere (missing target, a loop)
         raise RecordingError(f"{path}: no such file or folder.")
     if path.is_dir() and is_hf_dataset(path):
         yield from _iter_hf(path, profile, split)
@@ -147,7 +181,7 @@ def iter_recordings(path: str | Path, profile: DeviceProfile = SYNTHETIC_JOINTS,
     if subjects:
         files = _of_subjects(files, subjects, path)
     for file in files:
-        if path.is_dir() and file.suffix in (TSD_SUFFIX, SIGN_SUFFIX) and file.stat().st_size == 0:
+        if path.is_dir() and file.suffix in (TSD_SUFFIX, SIGN_SUFFIX) and file.is_file() and not file.stat().st_size:
             print(f"note: skipped {file}: the file is empty", file=sys.stderr)
             continue
         subject = file.parent.name if path.is_dir() else None
@@ -156,14 +190,26 @@ def iter_recordings(path: str | Path, profile: DeviceProfile = SYNTHETIC_JOINTS,
         except RecordingError as error:
             if bad is None or not path.is_dir():
                 raise
-            bad.append(str(error))
+            bad.append((str(file), str(error)))
             continue
         yield Recording(frames, str(file), label, subject)
 
 
+def _split_folder(folder: Path, split: str | None) -> Path:
+    """``folder/split``; the folder itself when it has no split folders at all (it is one split)."""
+    if not split or (folder / split).is_dir():
+        return folder / split if split else folder
+    found = [s for s in SPLITS if (folder / s).is_dir()]
+    if found:
+        raise RecordingError(f"{folder}: no split '{split}' (found: {', '.join(found)}).")
+    return folder
+
+
 def _recording_files(folder: Path, split: str | None) -> list[Path]:
-    root = folder / split if split and (folder / split).is_dir() else folder
-    files = sorted(p for p in root.rglob("*") if p.suffix in RECORDING_SUFFIXES and p.is_file()
+    """Every recording file under ``folder`` (or its ``split``); an unreadable one (a broken link,
+    no permission) is listed too, so that reading it names it instead of skipping it silently."""
+    root = _split_folder(folder, split)
+    files = sorted(p for p in root.rglob("*") if p.suffix in RECORDING_SUFFIXES and not p.is_dir()
                    and not p.name.endswith(KEYPOINTS_SUFFIX) and not is_calibration(p))  # fmt: skip
     if not files:
         raise RecordingError(f"{folder}: the folder holds no recordings (.csv, .tsd or .sign files).")
@@ -190,14 +236,20 @@ def read_recording(file: Path, profile: DeviceProfile) -> tuple[np.ndarray, str]
     return read_auslan(file), class_from_stem(file.stem, file.suffix)
 
 
+def parse_synth_formats(text: str) -> tuple[str, ...]:
+    """``"CSV, hf"`` -> ``("csv", "hf")``; ConfigError naming ``--format`` for any other format."""
+    formats = tuple(f.strip().lower() for f in text.split(","))
+    unknown = [f for f in formats if f not in SYNTH_FORMATS]
+    if unknown:
+        raise ConfigError(f"--format: unknown format '{unknown[0]}'; expected "
+                          f"{' or '.join(SYNTH_FORMATS)}, or both as csv,hf.")  # fmt: skip
+    return formats
+
+
 def save_synthetic(records: list[dict], out: Path, formats: tuple[str, ...] = ("csv", "hf")) -> None:
     """Write synthetic records (``synth.generate`` output) as CSV files and/or an HF DatasetDict;
     ConfigError for a format that is neither (nothing is written then)."""
-    formats = tuple(f.strip().lower() for f in formats)
-    unknown = [f for f in formats if f not in SYNTH_FORMATS]
-    if unknown or not formats:
-        raise ConfigError(f"--format: unknown format '{unknown[0] if unknown else ''}'; expected "
-                          f"{' or '.join(SYNTH_FORMATS)}, or both as csv,hf.")  # fmt: skip
+    formats = parse_synth_formats(",".join(formats))
     if "csv" in formats:
         for r in records:
             folder = out / r["split"] / r["subject"]

@@ -25,11 +25,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from sensor2text.errors import ConfigError
 from sensor2text.glove.handshape import FINGER_STATES, HandWords, parse_caption
 from sensor2text.labels import LabelSet, normalize_text
+from sensor2text.yamlfile import read_yaml
 
 FIELDS = ("name", "synonyms", "description")
 
@@ -51,24 +51,22 @@ def load_definitions(path: str | Path, known: dict[str, LabelSet] | None = None)
     """Read a definitions YAML; ``ConfigError`` naming the file and entry for a missing or empty
     field, a duplicate name, or a name or synonym that is already a trained class's."""
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the gesture definitions ({exc.strerror or exc}).") from None
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not a YAML file ({str(exc).splitlines()[0]}).") from None
+    data = read_yaml(path, "gesture definitions file")
     entries = data.get("gestures") if isinstance(data, dict) else None
     if not isinstance(entries, list) or not entries:
         raise ConfigError(f"{path}: expected 'gestures:' with a list of entries ({', '.join(FIELDS)}).")
-    taken = {normalize_text(s): name for name, ls in (known or {}).items() for s in (name, *ls.synonyms)}
+    # every name and synonym in use -> whose it is ("the trained class 'fist'", "gestures[0] ('shaka')")
+    taken = {normalize_text(s): f"the trained class '{name}'"
+             for name, ls in (known or {}).items() for s in (name, *ls.synonyms)}  # fmt: skip
     definitions = []
     for i, entry in enumerate(entries):
         definition = _definition(entry, f"{path}: gestures[{i}]")
-        where = f"{path}: gestures[{i}] ('{definition.name}')"
-        for word in (definition.name, *definition.synonyms):
+        where = f"gestures[{i}] ('{definition.name}')"
+        for word in dict.fromkeys((definition.name, *definition.synonyms)):
             if normalize_text(word) in taken:
-                raise ConfigError(f"{where}: '{word}' is already the name of '{taken[normalize_text(word)]}'.")
-            taken[normalize_text(word)] = definition.name
+                raise ConfigError(f"{path}: {where}: '{word}' is already a name of {taken[normalize_text(word)]}; "
+                                  "expected a name and synonyms of its own.")  # fmt: skip
+            taken[normalize_text(word)] = where
         definitions.append(definition)
     return definitions
 

@@ -217,6 +217,10 @@ def _wrong_classes(ws) -> list[str]:
     return ["evaluate", "--checkpoint", ws.checkpoint, "--data", str(folder.parent), "--precision", "fp32"]
 
 
+def _probe(ws) -> list[str]:
+    return ["probe", "--checkpoint", ws.checkpoint, "--gesture", "fist", "--template", "gesture"]
+
+
 def _plot(ws, out: str, source=None) -> list[str]:
     return ["plot", "--input", str(source or _good(ws)), "--out", out]
 
@@ -545,10 +549,10 @@ OUTPUT = [
          lambda ws: ["plot", "--input", str(_good(ws)), "--out", str(ws.folder / "p.png"), "--profile", "kinect"],
          names=("--profile", "kinect")),  # fmt: skip
     Case("output: probe --json is a folder", "lost",
-         lambda ws: ["probe", "--checkpoint", ws.checkpoint, "--gesture", "fist", "--template", "gesture", "--json", str(ws.folder)],
+         lambda ws: [*_probe(ws), "--json", str(ws.folder)],
          names=("--json",)),  # fmt: skip
     Case("output: probe --plot is a folder", "lost",
-         lambda ws: ["probe", "--checkpoint", ws.checkpoint, "--gesture", "fist", "--template", "gesture", "--plot", str(ws.folder)],
+         lambda ws: [*_probe(ws), "--plot", str(ws.folder)],
          names=("--plot",)),  # fmt: skip
     Case("output: train --output-dir is a file", "traceback",
          lambda ws: ["train", *_tiny(ws)[2:], "--output-dir", str(_file(ws))], names=("a-file",)),

@@ -30,13 +30,14 @@ def test_definitions_are_read_with_their_synonyms(tmp_path):
     ("gestures:\n  - name: shaka\n", r"gestures\[0\]: 'description' is missing"),
     ("gestures:\n  - name: shaka\n    description: '  '\n", r"gestures\[0\]: 'description' is missing or empty"),
     ("gestures:\n  - description: thumb out\n", r"gestures\[0\]: 'name' is missing"),
-    (GOOD + "  - name: Shaka\n    description: again\n", r"gestures\[2\] \('Shaka'\): 'Shaka' is already the name"),
-    ("gestures:\n  - name: wave\n    description: hand moves\n", r"'wave' is already the name of 'wave'"),
-    ("gestures:\n  - name: x\n    synonyms: [so long]\n    description: d\n", r"'so long' is already the name"),
+    (GOOD + "  - name: Shaka\n    description: again\n", r"\('Shaka'\): 'Shaka' is already a name of gestures\[0\]"),
+    ("gestures:\n  - name: wave\n    description: hand moves\n", r"'wave' is already a name of the trained class"),
+    ("gestures:\n  - name: x\n    synonyms: [so long]\n    description: d\n", r"'so long' is already a name of the tr"),
     ("gestures:\n  - name: x\n    synonyms: hang\n    description: d\n", "'synonyms' must be a list"),
     ("gestures:\n  - name: x\n    descripton: d\n    description: d\n", "unknown field 'descripton'"),
     ("gestures: []\n", "expected 'gestures:'"),
-    ("gestures: [\n", "not a YAML file"),
+    ("gestures: [\n", r"gestures.yaml, line 2, column 1: invalid YAML"),
+    ("gestures:\n  - {name: x, description: d}\n  - {name: x, name: y, description: d}\n", "'name' is given twice"),
 ])
 def test_bad_definitions_name_the_entry(tmp_path, text, message):
     trained = {"wave": LabelSet("wave", ("wave", "goodbye", "so long"))}
@@ -45,8 +46,15 @@ def test_bad_definitions_name_the_entry(tmp_path, text, message):
 
 
 def test_missing_file_is_a_config_error(tmp_path):
-    with pytest.raises(ConfigError, match="cannot read"):
+    with pytest.raises(ConfigError, match="absent.yaml: gesture definitions file not found"):
         load_definitions(tmp_path / "absent.yaml")
+
+
+def test_non_utf8_file_is_named(tmp_path):
+    path = tmp_path / "gestures.yaml"
+    path.write_bytes(b"gestures:\n  - {name: caf\xe9, description: d}\n")
+    with pytest.raises(ConfigError, match="gestures.yaml: not UTF-8 text"):
+        load_definitions(path)
 
 
 def test_hand_sentence_is_plain_words():
