@@ -97,3 +97,43 @@ def test_values_out_of_range_or_of_the_wrong_type_name_their_field(override, mes
 
 def test_yaml_1_1_exponent_strings_are_numbers():
     assert load_run_config(None, ["training.learning_rate=1e-3"]).training.learning_rate == 0.001
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("- training\n", r"run.yaml: expected a mapping of sections \(projector, .*\), got a list"),
+    ("training:\ndata:\n  seed: 1\n", "run.yaml: section 'training' is null; expected a mapping of its keys"),
+    ("training: [1]\n", "run.yaml: section 'training' is a list"),
+    ("training:\n  seed: 1\n  seed: 2\n", "run.yaml, line 3, column 3: invalid YAML: key 'seed' is given twice"),
+    ("training:\n  learning_rate: .inf\n", "run.yaml: training.learning_rate: expected a finite number"),
+    ("projector:\n  dropout: 1.5\n", "run.yaml: projector.dropout: expected at most 1"),
+    ("projector:\n  type: magic\n", "run.yaml: projector.type: unknown value 'magic'; expected one of: linear"),
+    ("data:\n  convention: roman\n", "run.yaml: data.convention: unknown value 'roman'"),
+    ("data:\n  profile: kinect\n", "data.profile: unknown device profile 'kinect'"),
+    ("data:\n  classes: []\n", "data.classes: expected at least one class"),
+])  # fmt: skip
+def test_bad_config_files_name_the_file_and_field(tmp_path, text, message):
+    path = tmp_path / "run.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=message):
+        load_run_config(path)
+
+
+def test_an_error_says_whether_the_file_or_set_gave_the_value(tmp_path):
+    path = tmp_path / "run.yaml"
+    path.write_text("training:\n  max_steps: 5\n")
+    with pytest.raises(ConfigError, match=r"^--set training.max_steps: expected int, got 'abc'"):
+        load_run_config(path, ["training.max_steps=abc"])
+    path.write_text("training:\n  max_steps: -5\n")
+    with pytest.raises(ConfigError, match=r"run.yaml: training.max_steps: expected at least 1"):
+        load_run_config(path, ["training.seed=3"])
+    for item in ("=5", "training.=5", ".seed=5", "training=5"):
+        with pytest.raises(ConfigError, match=f"--set {item}: expected section.key=value"):
+            load_run_config(None, [item])
+
+
+def test_config_choices_match_what_builds_them():
+    from sensor2text.config import CONVENTIONS, PROJECTOR_TYPES
+    from sensor2text.glove.synth import COUNTING_CONVENTIONS
+    from sensor2text.models.projectors import PROJECTORS
+
+    assert set(PROJECTOR_TYPES) == set(PROJECTORS) and CONVENTIONS == COUNTING_CONVENTIONS

@@ -47,3 +47,27 @@ def test_sigterm_and_sighup_stop_like_ctrl_c():
     finally:
         for sig, handler in saved.items():
             signal.signal(sig, handler)
+
+
+def test_an_output_path_is_tried_for_real(tmp_path):
+    (tmp_path / "a-file").write_text("x")
+    for target, problem in ((tmp_path / "a-file" / "r.json", "a-file is a file, not a folder"),
+                            ("/proc/sensor2text-r.json", "No such file or directory"),
+                            (tmp_path / ("x" * 300 + ".json"), "File name too long")):  # fmt: skip
+        with pytest.raises(Sensor2TextError, match=f"cannot write there \\(.*{problem}"):
+            check_writable(str(target))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]  # the probe leaves nothing behind
+    check_writable(str(tmp_path / "new"), "--out", folder=True)
+    with pytest.raises(Sensor2TextError, match=r"--out .*a-file: cannot write there \(it is a file\)"):
+        check_writable(str(tmp_path / "a-file"), "--out", folder=True)
+
+
+def test_json_is_written_through_a_symlink(tmp_path):
+    (tmp_path / "real.json").write_text("[]")
+    (tmp_path / "link.json").symlink_to("real.json")
+    write_json(str(tmp_path / "link.json"), [1])
+    assert (tmp_path / "link.json").is_symlink() and json.loads((tmp_path / "real.json").read_text()) == [1]
+
+
+def test_one_line_errors_escape_line_breaks_too():
+    assert printable("a\nerror: forged", newlines=False) == "a\\nerror: forged"

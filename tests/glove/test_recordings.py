@@ -113,3 +113,48 @@ def test_a_utf8_byte_order_mark_is_not_part_of_the_header(tmp_path):
     write_csv(path, np.zeros((5, 46), dtype=np.float32))
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
     assert read_csv(path).shape == (5, 46)
+
+
+def test_a_file_cut_inside_its_last_value_is_refused(tmp_path):
+    path = tmp_path / "fist-0.csv"
+    write_csv(path, np.full((6, 46), 12.3456, dtype=np.float32))
+    whole = path.read_text()
+    path.write_text(whole.rstrip("\n"))  # complete, only the last line break missing: accepted
+    assert read_csv(path).shape == (6, 46)
+    path.write_text(whole.rstrip("\n")[:-2])  # "12.3456" -> "12.34"
+    with pytest.raises(RecordingError, match=r"fist-0.csv, line 7: the file ends inside a value \('12.34'\)"):
+        read_csv(path)
+
+
+def test_unreadable_and_non_utf8_files_name_the_file(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    path = tmp_path / "fist-0.csv"
+    write_csv(path, np.zeros((5, 46), dtype=np.float32))
+    lines = path.read_bytes().split(b"\n")
+    path.write_bytes(b"\n".join([*lines[:3], lines[3] + b"\xb0", *lines[4:]]))
+    with pytest.raises(RecordingError, match=r"fist-0.csv, line 4: not UTF-8 text \(byte 0xb0\)"):
+        read_csv(path)
+
+    def denied(self):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "read_bytes", denied)  # chmod 000 does not stop root, so the kernel's answer is faked
+    with pytest.raises(RecordingError, match=r"fist-0.csv: cannot read the file \(Permission denied\)"):
+        read_csv(path)
+
+
+def test_a_folder_names_a_broken_link_instead_of_skipping_it(tmp_path, rng):
+    write_csv(tmp_path / "s1" / "fist-0.csv", _frames(rng))
+    (tmp_path / "s1" / "fist-1.csv").symlink_to("fist-1.csv")  # a loop
+    bad = []
+    assert [r.label for r in iter_recordings(tmp_path, bad=bad)] == ["fist"]
+    assert bad[0][0].endswith("fist-1.csv") and "cannot read the file" in bad[0][1]
+
+
+def test_a_split_that_is_not_there_is_refused(tmp_path, rng):
+    write_csv(tmp_path / "test" / "s1" / "fist-0.csv", _frames(rng))
+    with pytest.raises(RecordingError, match=r"no split 'tset' \(found: test\)"):
+        list(iter_recordings(tmp_path, split="tset"))
+    write_csv(tmp_path / "flat" / "s1" / "fist-0.csv", _frames(rng))  # no split folders: the folder is the split
+    assert len(list(iter_recordings(tmp_path / "flat", split="test"))) == 1
