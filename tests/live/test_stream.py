@@ -2,6 +2,7 @@
 
 import contextlib
 import csv
+import re
 import socket
 import threading
 import time
@@ -11,6 +12,7 @@ import pytest
 import serial
 from test_segment import SCALE
 
+from sensor2text.errors import Sensor2TextError
 from sensor2text.glove.schema import SYNTHETIC_JOINTS
 from sensor2text.live.segment import HoldSegmenter, WindowSegmenter
 from sensor2text.live.simulate import gesture_script, play, wire_chunks
@@ -262,3 +264,76 @@ def test_an_unknown_port_url_scheme_is_refused_instead_of_retried():
         StreamOptions(url="bogus://x")
     StreamOptions(url="socket://127.0.0.1:1")  # known schemes and devices pass
     StreamOptions(url="/dev/ttyUSB0")
+
+
+def test_fps_follows_a_fast_glove_not_capped():
+    """The frame rate is counted over the last second of arrivals, however many (was capped at 512)."""
+    pipeline = FramePipeline(SYNTHETIC_JOINTS, WindowSegmenter(10_000, 10_000), FrameStats(), Events())
+    pipeline.on_frames(np.zeros((2000, 46), np.float32))
+    assert pipeline.fps() == 2000.0
+
+
+def test_the_record_file_holds_whole_lines_and_never_replaces_a_recording(tmp_path):
+    from sensor2text.live.stream import Recorder
+
+    path = tmp_path / "take.csv"
+    recorder = Recorder(str(path), SYNTHETIC_JOINTS, 100.0)
+    for i in range(150):
+        recorder.write(np.full(46, i, np.float32))
+    lines = path.read_text().splitlines(keepends=True)
+    assert len(lines) == 101 and all(line.endswith("\n") for line in lines)  # 100 frames written, 50 waiting
+    recorder.close()
+    assert len(path.read_text().splitlines()) == 151
+    with pytest.raises(FileExistsError):
+        Recorder(str(path), SYNTHETIC_JOINTS, 100.0)
+
+
+def test_a_second_signal_waits_for_the_cleanup():
+    import os
+    import signal
+
+    from sensor2text.live.stream import signals_deferred
+
+    with signals_deferred():
+        os.kill(os.getpid(), signal.SIGINT)  # ignored: the program is already stopping
+    with pytest.raises(KeyboardInterrupt):
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.1)
+
+
+@pytest.mark.parametrize(
+    ("url", "named"),
+    [("bogus://x", "unknown port URL scheme 'bogus://'"), ("socket://127.0.0.1:glove", "socket://127.0.0.1:glove"),
+     ("socket://", "not a port URL"), ("loop://?glove=1", "loop://?glove=1"), ("/dev/tty\x1b[2J", "control")],
+)  # fmt: skip
+def test_a_port_that_can_never_open_is_refused_up_front(url, named):
+    from sensor2text.live.stream import check_port
+
+    with pytest.raises(ValueError, match=re.escape(named)):
+        check_port(StreamOptions(url=url))
+
+
+def test_a_file_or_folder_is_not_a_port_but_a_missing_device_is_waited_for(tmp_path):
+    from sensor2text.live.stream import check_port
+
+    (tmp_path / "rec.csv").write_text("time_s\n")
+    with pytest.raises(ValueError, match="a regular file, not a serial port.*sensor2text replay"):
+        check_port(StreamOptions(url=str(tmp_path / "rec.csv")))
+    with pytest.raises(ValueError, match="a folder, not a serial port"):
+        check_port(StreamOptions(url=str(tmp_path)))
+    check_port(StreamOptions(url="/dev/no-such-glove"))  # plugged in later: the stream waits for it
+    for bad in ({"baudrate": 0}, {"read_timeout_s": float("nan")}, {"window": 0, "hop": 0}):
+        with pytest.raises(ValueError, match="--baud|--read-timeout|--window"):
+            StreamOptions(url="loop://", **bad)
+
+
+def test_a_port_failing_for_good_stops_the_stream_with_its_reason():
+    def malformed(*args, **kwargs):
+        raise ValueError("bad option")
+
+    events = Events()
+    pipeline = FramePipeline(SYNTHETIC_JOINTS, WindowSegmenter(5, 5), FrameStats(), events)
+    source = PortSource(StreamOptions(url="loop://"), pipeline, open_port=malformed)
+    with pytest.raises(Sensor2TextError, match="loop://: cannot be opened"):
+        run(None, pipeline, source, events)
+    assert events[-1]["event"] == "end"
