@@ -68,6 +68,20 @@ def _parse_row(line: str, number: int, source: str) -> list[float]:
         raise RecordingError(f"{source}, line {number}: expected comma-separated numbers, got '{line[:60]}'.") from None
 
 
+def _cut_last_line(text: str, lines: list[str]) -> bool:
+    """The file's last line lacks its line end and looks cut short (its writer was stopped mid-line):
+    fewer values than the line before, or a last value with fewer decimals (``12.3`` of ``12.345``)."""
+    if len(lines) < 3 or text.endswith(("\n", "\r")):
+        return False
+    last, before = lines[-1].split(","), lines[-2].split(",")
+    return len(last) < len(before) or (len(last) == len(before) and _decimals(last[-1]) < _decimals(before[-1]))
+
+
+def _decimals(value: str) -> int:
+    value = value.strip()
+    return len(value) - value.index(".") - 1 if "." in value else 0
+
+
 def read_csv(path: str | Path, profile: DeviceProfile = SYNTHETIC_JOINTS) -> np.ndarray:
     """Read a CSV recording into validated ``(T, C)`` float32 frames in ``profile`` order."""
     path = Path(path)
@@ -77,6 +91,10 @@ def read_csv(path: str | Path, profile: DeviceProfile = SYNTHETIC_JOINTS) -> np.
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     if not lines:
         raise RecordingError(f"{path}: the file is empty; expected a header line and at least one frame.")
+    if _cut_last_line(text, lines):
+        print(f"note: {path}: the last line was cut short (no line end, fewer digits or values than the line "
+              "before); left out", file=sys.stderr)  # fmt: skip
+        lines.pop()
     header = [name.strip() for name in lines[0].split(",")]
     has_time = header[0] == TIME_COLUMN
     channels = header[1:] if has_time else header

@@ -113,3 +113,15 @@ def test_a_utf8_byte_order_mark_is_not_part_of_the_header(tmp_path):
     write_csv(path, np.zeros((5, 46), dtype=np.float32))
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
     assert read_csv(path).shape == (5, 46)
+
+
+@pytest.mark.parametrize("cut", [3, 6, 40])  # inside the last value, before its decimal point, two values short
+def test_a_last_line_cut_short_is_left_out_with_a_note(tmp_path, rng, capsys, cut):
+    frames = _frames(rng)
+    write_csv(tmp_path / "fist-0.csv", frames)
+    text = (tmp_path / "fist-0.csv").read_text()
+    (tmp_path / "fist-0.csv").write_text(text[: len(text) - cut])
+    np.testing.assert_allclose(read_csv(tmp_path / "fist-0.csv"), frames[:-1], atol=1e-4)
+    assert "fist-0.csv: the last line was cut short" in capsys.readouterr().err
+    (tmp_path / "fist-0.csv").write_text(text.rstrip("\n"))  # whole, only the line end missing: kept
+    assert len(read_csv(tmp_path / "fist-0.csv")) == len(frames)
