@@ -27,6 +27,7 @@ import os
 import queue
 import signal
 import stat
+import struct
 import threading
 import time
 from collections import deque
@@ -353,7 +354,7 @@ class PortSource(threading.Thread):
             with port:
                 self.parser.reset()
                 while not self.stop_event.is_set():
-                    data = port.read(READ_SIZE)
+                    data = read_available(port)
                     if data:
                         self.pipeline.on_frames(self.parser.feed(data))
         except self.errors as error:
@@ -367,6 +368,29 @@ class PortSource(threading.Thread):
 
     def stop(self) -> None:
         self.stop_event.set()
+
+
+def read_available(port) -> bytes:
+    """The bytes ``port`` has already received (at most ``READ_SIZE``), or else the next one
+    within its timeout. pyserial's ``read(n)`` drops the bytes it holds when the port goes away
+    during the call (a glove closing its socket right after a burst loses the burst); asking only
+    for bytes already there, or for one, never holds any at that moment."""
+    waiting = min(bytes_waiting(port), READ_SIZE)
+    return port.read(waiting) if waiting else port.read(1)
+
+
+def bytes_waiting(port) -> int:
+    """pyserial's ``in_waiting``; for ``socket://``, whose ``in_waiting`` says only 0 or 1, the
+    socket's own count (FIONREAD, POSIX)."""
+    if type(port).__module__.endswith(".protocol_socket"):
+        try:
+            import fcntl
+            import termios
+
+            return struct.unpack("I", fcntl.ioctl(port.fileno(), termios.FIONREAD, b"\0" * 4))[0]
+        except ImportError:  # Windows: one byte at a time would do, but slowly
+            pass
+    return port.in_waiting
 
 
 class ReplaySource(threading.Thread):
