@@ -101,8 +101,9 @@ def cmd_record(args) -> None:
     """``record``: cue the wearer and save each take as a recording of the session folder.
     Stopped midway (Ctrl-C, SIGTERM, SIGHUP), it says how many takes it kept; each is whole."""
     from sensor2text.cli.common import printable
+    from sensor2text.live.ports import check_port
     from sensor2text.live.record import FrameBuffer, check_gestures, check_session, record_session
-    from sensor2text.live.stream import PortSource, StreamOptions, check_port
+    from sensor2text.live.stream import PortSource, StreamOptions
 
     check_gestures(args.gestures)
     check_session(args.takes, args.seconds, args.pause, args.out)
@@ -142,7 +143,7 @@ def check_stream_args(args, url: str = "") -> None:
     scheme, a malformed URL, a file), --window/--hop, --min-hold, --max-gestures, --record."""
     from sensor2text.cli.common import check_writable
     from sensor2text.errors import Sensor2TextError
-    from sensor2text.live.stream import check_port
+    from sensor2text.live.ports import check_port
 
     if not (math.isfinite(args.min_hold) and args.min_hold > 0):
         raise ValueError(f"--min-hold must be a positive number of seconds, got {args.min_hold}")

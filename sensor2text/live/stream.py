@@ -10,7 +10,7 @@ than they can be described, the oldest waiting one is skipped (counted).
 A port that is missing or goes away is reopened with exponential backoff; a bad frame is
 counted and skipped. Neither stops the stream. A port that can never be opened (an unknown URL
 scheme, a malformed URL, a regular file or folder, a bad baud rate) is refused before the
-stream starts (:func:`check_port`), in one line.
+stream starts (:func:`sensor2text.live.ports.check_port`), in one line.
 
 Stopping (Ctrl-C, SIGTERM, SIGHUP: :func:`sensor2text.cli.common.stop_on_signals`) flushes the
 ``--record`` file and emits the ``end`` event; a second signal during that cleanup waits for it
@@ -23,11 +23,8 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import math
-import os
 import queue
 import signal
-import stat
-import struct
 import threading
 import time
 from collections import deque
@@ -41,14 +38,14 @@ import numpy as np
 from sensor2text.errors import Sensor2TextError
 from sensor2text.glove.schema import DeviceProfile
 from sensor2text.live.governor import ThreadGovernor
+from sensor2text.live.ports import read_available
 from sensor2text.live.segment import HoldOptions, HoldSegmenter, Segment, WindowSegmenter
 from sensor2text.live.wire import FrameStats, make_parser
 from sensor2text.models.base import DescribeOptions
 
 # Seconds between two reconnect attempts: doubles from the first to the last value.
 RECONNECT_BACKOFF_S = (0.25, 4.0)
-# Largest read per call, and how long a read waits for bytes (the latency this adds).
-READ_SIZE = 65536
+# How long a read waits for bytes (the latency this adds).
 READ_TIMEOUT_S = 0.01
 # Gestures waiting for the model; beyond this the oldest is skipped (a "skipped" event says so):
 # a live stream describes the newest hold, never queueing behind old ones.
@@ -92,39 +89,6 @@ class StreamOptions:
         if self.window is not None and (self.window < 1 or self.hop < 1):
             raise ValueError(f"stream: --window and --hop must be positive frame counts, got {self.window} and "
                              f"{self.hop}")  # fmt: skip
-
-
-def check_port(options: StreamOptions) -> None:
-    """ValueError, in one line naming the port, unless ``options.url`` could ever be opened: a
-    device path (missing for now is fine: the glove may be plugged in later) or a URL pyserial
-    parses. Opens nothing."""
-    import serial
-
-    url = options.url
-    if not url.isprintable():
-        raise ValueError(f"--stream {url}: the port name holds control characters; expected a device such as "
-                         "/dev/ttyUSB0 or a URL such as socket://HOST:PORT.")  # fmt: skip
-    if "://" not in url:
-        _check_device(url)
-        return
-    try:
-        port = serial.serial_for_url(url, baudrate=options.baudrate, timeout=options.read_timeout_s, do_not_open=True)
-        if hasattr(port, "from_url"):
-            port.from_url(url)  # parses host, port number and options
-    except (ValueError, KeyError, TypeError, serial.SerialException) as error:
-        raise ValueError(f"--stream {url}: not a port URL pyserial can open ({type(error).__name__}: {error}); "
-                         "expected e.g. socket://HOST:PORT, rfc2217://HOST:PORT or loop://.") from None  # fmt: skip
-
-
-def _check_device(path: str) -> None:
-    try:
-        mode = os.stat(path).st_mode
-    except OSError:
-        return  # not there yet: waited for
-    if stat.S_ISDIR(mode) or stat.S_ISREG(mode):
-        kind = "a folder" if stat.S_ISDIR(mode) else "a regular file"
-        hint = "; to play a recording as a live stream, use: sensor2text replay FILE" if stat.S_ISREG(mode) else ""
-        raise ValueError(f"--stream {path}: {kind}, not a serial port; expected a device such as /dev/ttyUSB0{hint}.")
 
 
 def _describe_live(model, segment: Segment, on_token) -> tuple:
@@ -368,29 +332,6 @@ class PortSource(threading.Thread):
 
     def stop(self) -> None:
         self.stop_event.set()
-
-
-def read_available(port) -> bytes:
-    """The bytes ``port`` has already received (at most ``READ_SIZE``), or else the next one
-    within its timeout. pyserial's ``read(n)`` drops the bytes it holds when the port goes away
-    during the call (a glove closing its socket right after a burst loses the burst); asking only
-    for bytes already there, or for one, never holds any at that moment."""
-    waiting = min(bytes_waiting(port), READ_SIZE)
-    return port.read(waiting) if waiting else port.read(1)
-
-
-def bytes_waiting(port) -> int:
-    """pyserial's ``in_waiting``; for ``socket://``, whose ``in_waiting`` says only 0 or 1, the
-    socket's own count (FIONREAD, POSIX)."""
-    if type(port).__module__.endswith(".protocol_socket"):
-        try:
-            import fcntl
-            import termios
-
-            return struct.unpack("I", fcntl.ioctl(port.fileno(), termios.FIONREAD, b"\0" * 4))[0]
-        except ImportError:  # Windows: one byte at a time would do, but slowly
-            pass
-    return port.in_waiting
 
 
 class ReplaySource(threading.Thread):
