@@ -31,17 +31,33 @@ def load_model(checkpoint: str, precision: str = "fp32", base_model: str | None 
 
 def write_json(target: str, data) -> None:
     """Write ``data`` as indented JSON to a file or, for ``-``, to stdout. The file is written
-    whole or not at all (a temporary file beside it, then renamed), so a reader never sees it torn;
-    a symbolic link is written through (its target replaced, the link kept)."""
+    whole or not at all (a temporary file beside it, synced, then renamed), so a reader never
+    sees it torn, and two writers leave one of their files whole. It gets the permissions a
+    plain new file would (the umask's), not the temporary file's owner-only ones; a symbolic
+    link is written through (its target replaced, the link kept)."""
     text = json.dumps(data, indent=2) + "\n"
     if target == "-":
         sys.stdout.write(text)
         return
     path = Path(target).resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=f".{path.name}.", delete=False) as handle:
-        handle.write(text)
-    os.replace(handle.name, path)
+    handle = tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=f".{path.name}.", delete=False)
+    try:
+        with handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+            os.chmod(handle.name, _new_file_mode())
+        os.replace(handle.name, path)
+    except BaseException:  # an error or a signal: no temporary file is left behind
+        Path(handle.name).unlink(missing_ok=True)
+        raise
+
+
+def _new_file_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def check_writable(target: str | None, flag: str = "--json", folder: bool = False) -> None:

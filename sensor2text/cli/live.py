@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from functools import partial
@@ -97,26 +98,65 @@ def add_record_parser(sub) -> None:
 
 
 def cmd_record(args) -> None:
-    """``record``: cue the wearer and save each take as a recording of the session folder."""
-    from sensor2text.glove.schema import get_profile
-    from sensor2text.live.record import FrameBuffer, check_gestures, record_session
+    """``record``: cue the wearer and save each take as a recording of the session folder.
+    Stopped midway (Ctrl-C, SIGTERM, SIGHUP), it says how many takes it kept; each is whole."""
+    from sensor2text.cli.common import printable
+    from sensor2text.live.ports import check_port
+    from sensor2text.live.record import FrameBuffer, check_gestures, check_session, record_session
     from sensor2text.live.stream import PortSource, StreamOptions
 
     check_gestures(args.gestures)
-    profile = get_profile(args.profile)
+    check_session(args.takes, args.seconds, args.pause, args.out)
+    profile = _profile(args.profile)
     options = StreamOptions(url=args.stream, baudrate=args.baud, wire_format=args.wire,
                             read_timeout_s=args.read_timeout)  # fmt: skip
-    events = lambda event: print(" ".join(f"{k}={v}" for k, v in event.items()), file=sys.stderr)
-    buffer = FrameBuffer(profile, events)
+    check_port(options)
+    events = lambda event: print(printable(" ".join(f"{k}={v}" for k, v in event.items())), file=sys.stderr)
+    buffer = FrameBuffer(profile, events, port=args.stream)
     source = PortSource(options, buffer)
     source.start()
+    written = []
     try:
-        written = record_session(buffer, args.out, args.gestures, args.takes, args.seconds, args.pause,
-                                 say=lambda text: print(text, flush=True))  # fmt: skip
+        record_session(buffer, args.out, args.gestures, args.takes, args.seconds, args.pause,
+                       say=lambda text: print(text, flush=True), written=written)  # fmt: skip
+    except KeyboardInterrupt:
+        print(f"stopped: {len(written)} takes in {args.out}, each whole (the take under way was not saved)",
+              file=sys.stderr)  # fmt: skip
+        raise
     finally:
         source.stop()
     print(f"{len(written)} takes in {args.out} ({buffer.stats.bad} bad frames skipped); train on them with "
           f"data.path set to the folder above the session folder", file=sys.stderr)  # fmt: skip
+
+
+def _profile(name: str):
+    from sensor2text.glove.schema import get_profile
+
+    try:
+        return get_profile(name)
+    except ValueError as error:
+        raise ValueError(f"--profile {name}: {error}") from None
+
+
+def check_stream_args(args, url: str = "") -> None:
+    """Refuse bad stream flags in one line each, before the model loads: the port (an unknown
+    scheme, a malformed URL, a file), --window/--hop, --min-hold, --max-gestures, --record."""
+    from sensor2text.cli.common import check_writable
+    from sensor2text.errors import Sensor2TextError
+    from sensor2text.live.ports import check_port
+
+    if not (math.isfinite(args.min_hold) and args.min_hold > 0):
+        raise ValueError(f"--min-hold must be a positive number of seconds, got {args.min_hold}")
+    if args.max_gestures is not None and args.max_gestures < 1:
+        raise ValueError(f"--max-gestures must be at least 1, got {args.max_gestures}")
+    options = _options(args, url)
+    if url:
+        check_port(options)
+    if args.record:
+        check_writable(args.record, "--record")
+        if os.path.lexists(args.record):
+            raise Sensor2TextError(f"--record {args.record}: the file exists (an earlier recording is never "
+                                   "overwritten); give a new file name.")  # fmt: skip
 
 
 def _options(args, url: str = ""):
@@ -199,6 +239,10 @@ def cmd_replay(args) -> None:
 
     if not Path(args.file).is_file():
         raise RecordingError(f"{args.file}: file not found.")
+    if not (math.isfinite(args.speed) and args.speed >= 0):
+        raise ValueError(f"replay: --speed must be 0 (as fast as possible) or a positive factor of real time, "
+                         f"got {args.speed}")  # fmt: skip
+    check_stream_args(args)
     model = load_model(args.checkpoint, args.precision, args.base_model)
     frames, _ = read_recording(Path(args.file), model.profile)
     calibrate_for_session(model, args.calibration, default=Path(args.file).parent, command="replay")
@@ -208,8 +252,9 @@ def cmd_replay(args) -> None:
 
 
 def cmd_simulate(args) -> None:
-    from sensor2text.live.simulate import accept_one, gesture_script, open_pty, play, random_labels, wire_chunks
+    from sensor2text.live.simulate import gesture_script, open_pty, play, random_labels, wire_chunks
 
+    _check_simulate_args(args)
     labels = args.gestures or random_labels(args.random, args.seed)
     script = gesture_script(labels, seed=args.seed, subject=args.subject)
     rate = SYNTHETIC_JOINTS.sample_rate_hz
@@ -217,8 +262,7 @@ def cmd_simulate(args) -> None:
     plan = ", ".join(f"{label} at {start / rate:.1f} s" for label, start, _ in script.spans)
     print(f"simulating {len(labels)} gestures over {len(script.frames) / rate:.0f} s: {plan}", file=sys.stderr)
     if args.socket is not None:
-        announce = lambda port: print(f"waiting for a reader on socket://127.0.0.1:{port}", flush=True)
-        connection = accept_one("127.0.0.1", args.socket, announce)
+        connection = _accept(args.socket)
         write, close = connection.sendall, connection.close
     else:
         fd, path = open_pty()
@@ -231,3 +275,26 @@ def cmd_simulate(args) -> None:
         print("the reader went away", file=sys.stderr)
     finally:
         close()
+
+
+def _check_simulate_args(args) -> None:
+    if not (math.isfinite(args.speed) and args.speed > 0):
+        raise ValueError(f"simulate: --speed must be a positive factor of real time (2 = twice as fast), "
+                         f"got {args.speed}")  # fmt: skip
+    if not args.gestures and args.random < 1:
+        raise ValueError(f"simulate: --random must be at least 1 gesture, got {args.random}")
+    if args.socket is not None and not 0 <= args.socket <= 65535:
+        raise ValueError(f"simulate: --socket must be a port number 0-65535 (0: any free port), got {args.socket}")
+
+
+def _accept(port: int):
+    """The connection of the first reader on 127.0.0.1:``port``; one line if it cannot listen there."""
+    from sensor2text.errors import Sensor2TextError
+    from sensor2text.live.simulate import accept_one
+
+    announce = lambda port: print(f"waiting for a reader on socket://127.0.0.1:{port}", flush=True)
+    try:
+        return accept_one("127.0.0.1", port, announce)
+    except OSError as error:
+        raise Sensor2TextError(f"simulate: --socket {port}: cannot listen on 127.0.0.1:{port} "
+                               f"({error.strerror or error}).") from None  # fmt: skip

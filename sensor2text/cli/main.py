@@ -128,6 +128,10 @@ def cmd_generate(args) -> None:
 
     if bool(args.input) == bool(args.stream):
         raise ValueError("generate: give --input (recordings) or --stream (a live glove), not both or neither.")
+    if args.stream:
+        from sensor2text.cli.live import check_stream_args
+
+        check_stream_args(args, args.stream)  # before the model loads: a bad port or flag fails at once
     model = load_model(args.checkpoint, args.precision, args.base_model)
     _define_gestures(model, args.gestures)
     if args.stream:

@@ -81,17 +81,17 @@ def _decimals(value: str) -> int | None:
     return len(value.partition(".")[2]) if _DECIMAL.match(value) else None
 
 
-def _check_not_cut(text: str, lines: list[str], source: str) -> None:
-    """RecordingError if the file ends inside a value: its last line has no line break and its last
-    value has fewer decimals than the line before's (a copy or a recording stopped mid-write;
-    every writer of recordings ends each frame with a line break)."""
-    if text.endswith(("\n", "\r")) or len(lines) < 3:
-        return
-    last, before = lines[-1].rsplit(",", 1)[-1], lines[-2].rsplit(",", 1)[-1]
-    cut, full = _decimals(last), _decimals(before)
-    if cut is not None and full is not None and cut < full:
-        raise RecordingError(f"{source}, line {len(lines)}: the file ends inside a value ('{last.strip()}'); it "
-                             "looks cut while being written (expected a line break after every frame).")  # fmt: skip
+def _cut_last_line(text: str, lines: list[str]) -> bool:
+    """The file's last line lacks its line end and looks cut short (its writer was stopped mid-line):
+    fewer values than the line before, or a last value with fewer decimals (``12.3`` of ``12.345``).
+    Every writer of recordings ends each frame with a line break."""
+    if len(lines) < 3 or text.endswith(("\n", "\r")):
+        return False
+    last, before = lines[-1].split(","), lines[-2].split(",")
+    if len(last) < len(before):
+        return True
+    cut, full = _decimals(last[-1]), _decimals(before[-1])
+    return len(last) == len(before) and cut is not None and full is not None and cut < full
 
 
 def _channel_columns(header: list[str], profile: DeviceProfile, source: str) -> list[int]:
@@ -113,6 +113,10 @@ def read_csv(path: str | Path, profile: DeviceProfile = SYNTHETIC_JOINTS) -> np.
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     if not lines:
         raise RecordingError(f"{path}: the file is empty; expected a header line and at least one frame.")
+    if _cut_last_line(text, lines):
+        print(f"note: {path}: the last line was cut short (no line end, fewer digits or values than the line "
+              "before); left out", file=sys.stderr)  # fmt: skip
+        lines.pop()
     header = [name.strip() for name in lines[0].split(",")]
     columns = _channel_columns(header, profile, str(path))
     rows = [_parse_row(line, n, str(path)) for n, line in enumerate(lines[1:], start=2)]
@@ -122,7 +126,6 @@ def read_csv(path: str | Path, profile: DeviceProfile = SYNTHETIC_JOINTS) -> np.
     bad = next((n for n, r in enumerate(rows, start=2) if len(r) != width), None)
     if bad is not None:
         raise RecordingError(f"{path}, line {bad}: found {len(rows[bad - 2])} values, expected {width}.")
-    _check_not_cut(text, lines, str(path))
     return validate_recording(np.asarray(rows, dtype=np.float32)[:, columns], profile, str(path))
 
 

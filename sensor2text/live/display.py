@@ -2,6 +2,10 @@
 
 Events are dicts with an ``event`` key: ``connected``, ``disconnected``, ``gesture``, ``token``,
 ``description``, ``stats`` and, last, ``end`` (the final stats).
+
+Text in events may come from outside (a port name, an error carrying bytes off the wire, the
+model's words): the terminal sinks show it with control characters escaped and, in the rich
+display, as text rather than markup (a ``[/bold]`` in an error must not break the panel).
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ import sys
 import threading
 import time
 from collections import deque
+
+from sensor2text.cli.common import printable
 
 # Descriptions kept on screen.
 SHOWN_DESCRIPTIONS = 8
@@ -61,10 +67,17 @@ class PrintSink:
                     f"{event['skipped_gestures']} gestures skipped")  # fmt: skip
         else:
             return
-        print(line, file=self.stream, flush=True)
+        print(printable(line), file=self.stream, flush=True)
 
     def close(self) -> None:
         pass
+
+
+def _text(value: str) -> str:
+    """Outside text for the rich panel: control characters escaped, markup brackets too."""
+    from rich.markup import escape
+
+    return escape(printable(value))
 
 
 class LiveDisplay:
@@ -87,7 +100,7 @@ class LiveDisplay:
 
     def __call__(self, event: dict) -> None:
         with self.lock:
-            self._apply(event)
+            self._apply({k: _text(v) if isinstance(v, str) else v for k, v in event.items()})
             self.live.update(self._render())
 
     def _apply(self, event: dict) -> None:

@@ -15,6 +15,8 @@ counted and skipped by the wire parser, as in ``generate --stream``.
 
 from __future__ import annotations
 
+import math
+import os
 import queue
 import re
 import time
@@ -34,11 +36,18 @@ GESTURE_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")  # kept in a file name: no '/', 
 
 
 class FrameBuffer:
-    """The pipeline a :class:`sensor2text.live.stream.PortSource` feeds: good frames ``(C,)`` into a queue."""
+    """The pipeline a :class:`sensor2text.live.stream.PortSource` feeds: good frames ``(C,)`` into a
+    queue. ``port`` names the glove in errors; the last port error is kept for them."""
 
-    def __init__(self, profile: DeviceProfile, emit: Callable[[dict], None]):
-        self.profile, self.emit, self.stats = profile, emit, FrameStats()
+    def __init__(self, profile: DeviceProfile, emit: Callable[[dict], None], port: str = ""):
+        self.profile, self.stats, self.port = profile, FrameStats(), port
         self.frames: queue.Queue = queue.Queue()
+        self._emit, self.port_error = emit, ""
+
+    def emit(self, event: dict) -> None:
+        if event.get("event") == "disconnected":
+            self.port_error = event["error"]
+        self._emit(event)
 
     def on_frames(self, frames) -> None:
         for frame in frames:
@@ -63,10 +72,13 @@ class FrameBuffer:
             try:
                 frames.append(self.frames.get(timeout=timeout_s))
             except queue.Empty:
-                raise Sensor2TextError(f"record: no frames from the glove for {timeout_s:g} s "
-                                       f"({self.stats.bad} bad frames so far: {self.stats.last_error or 'none'}); "
-                                       "check --wire, --baud and the port.") from None  # fmt: skip
+                raise Sensor2TextError(f"record: no frames from {self.port or 'the glove'} for {timeout_s:g} s "
+                                       f"({self._why()}); check --wire, --baud and the port.") from None  # fmt: skip
         return np.stack(frames).astype(np.float32)
+
+    def _why(self) -> str:
+        bad = f"{self.stats.bad} bad frames, the last {self.stats.last_error}" if self.stats.bad else "no bad frames"
+        return f"{bad}; last port error: {self.port_error}" if self.port_error else bad
 
 
 def check_gestures(gestures: list[str]) -> None:
@@ -79,6 +91,18 @@ def check_gestures(gestures: list[str]) -> None:
                                    "(the file name <gesture>-<take>.csv carries the label).")  # fmt: skip
 
 
+def check_session(takes: int, seconds: float, pause: float, out: str | Path | None = None) -> None:
+    """Sensor2TextError, naming the flag, unless the takes can be recorded (before the glove is opened)."""
+    if takes < 1:
+        raise Sensor2TextError(f"record: --takes must be at least 1, got {takes}.")
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise Sensor2TextError(f"record: --seconds must be a positive number of seconds, got {seconds}.")
+    if not (math.isfinite(pause) and pause >= 0):
+        raise Sensor2TextError(f"record: --pause must be 0 or a positive number of seconds, got {pause}.")
+    if out is not None and Path(out).exists() and not Path(out).is_dir():
+        raise Sensor2TextError(f"record: --out {out}: a file; expected a session folder (e.g. data/mine/train/alice1).")
+
+
 def next_take(folder: Path, gesture: str) -> int:
     """The first take number of ``gesture`` not yet used in ``folder`` (0 for a new folder)."""
     used = [int(p.stem.rsplit("-", 1)[1]) for p in folder.glob(f"{gesture}-*.csv")
@@ -88,18 +112,19 @@ def next_take(folder: Path, gesture: str) -> int:
 
 def record_session(buffer: FrameBuffer, out: str | Path, gestures: list[str], takes: int = 3,
                    seconds: float = 2.0, pause: float = 2.0, say: Callable[[str], None] = print,
-                   timeout_s: float = NO_FRAMES_TIMEOUT_S) -> list[Path]:  # fmt: skip
-    """Cue ``takes`` rounds of ``gestures`` and write each take; returns the files written.
+                   timeout_s: float = NO_FRAMES_TIMEOUT_S,
+                   written: list[Path] | None = None) -> list[Path]:  # fmt: skip
+    """Cue ``takes`` rounds of ``gestures`` and write each take; returns the files written (also
+    appended to ``written`` as they are, so that a caller interrupted midway knows them).
 
     Each take is ``round(seconds * rate)`` frames ``(F, C)`` at the profile's sample rate (100 Hz
-    when it has none), written with ``write_csv`` (``time_s`` + the profile's channels).
+    when it has none), written whole or not at all (:func:`write_take`).
     """
     check_gestures(gestures)
-    if takes < 1 or seconds <= 0 or pause < 0:
-        raise Sensor2TextError("record: --takes must be >= 1, --seconds > 0 and --pause >= 0.")
+    check_session(takes, seconds, pause, out)
     profile, out = buffer.profile, Path(out)
     count = max(1, round(seconds * (profile.sample_rate_hz or 100.0)))
-    written = []
+    written = [] if written is None else written
     for round_index in range(takes):
         for gesture in gestures:
             say(f"[{round_index + 1}/{takes}] rest ...")
@@ -107,7 +132,19 @@ def record_session(buffer: FrameBuffer, out: str | Path, gestures: list[str], ta
             say(f"[{round_index + 1}/{takes}] now: {gesture} ({seconds:g} s)")
             frames = buffer.take(count, timeout_s)
             path = out / f"{gesture}-{next_take(out, gesture)}.csv"
-            write_csv(path, frames, profile)
+            write_take(path, frames, profile)
             written.append(path)
             say(f"saved {path} ({len(frames)} frames)")
     return written
+
+
+def write_take(path: Path, frames: np.ndarray, profile: DeviceProfile) -> None:
+    """``write_csv`` to a hidden temporary file beside ``path``, then renamed: a take is whole or
+    absent, even when the program is stopped while writing it."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    try:
+        write_csv(temporary, frames, profile)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise

@@ -58,7 +58,7 @@ class HoldOptions:
         if not 0 < self.still_threshold < self.move_threshold:
             raise ValueError("stream: expected 0 < still_threshold < move_threshold")
         for name in ("min_hold_s", "smooth_s", "rest_distance"):
-            if getattr(self, name) <= 0:
+            if not getattr(self, name) > 0:  # NaN too
                 raise ValueError(f"stream: {name} must be positive, got {getattr(self, name)}")
 
 

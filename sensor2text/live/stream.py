@@ -8,13 +8,23 @@ never waits for the model, so no frame is lost while the LM decodes; when gestur
 than they can be described, the oldest waiting one is skipped (counted).
 
 A port that is missing or goes away is reopened with exponential backoff; a bad frame is
-counted and skipped. Neither stops the stream.
+counted and skipped. Neither stops the stream. A port that can never be opened (an unknown URL
+scheme, a malformed URL, a regular file or folder, a bad baud rate) is refused before the
+stream starts (:func:`sensor2text.live.ports.check_port`), in one line.
+
+Stopping (Ctrl-C, SIGTERM, SIGHUP: :func:`sensor2text.cli.common.stop_on_signals`) flushes the
+``--record`` file and emits the ``end`` event; a second signal during that cleanup waits for it
+(:func:`signals_deferred`). The record file is written in whole lines, so that even a process
+killed outright leaves no line cut short.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import math
 import queue
+import signal
 import threading
 import time
 from collections import deque
@@ -28,20 +38,26 @@ import numpy as np
 from sensor2text.errors import Sensor2TextError
 from sensor2text.glove.schema import DeviceProfile
 from sensor2text.live.governor import ThreadGovernor
+from sensor2text.live.ports import read_available
 from sensor2text.live.segment import HoldOptions, HoldSegmenter, Segment, WindowSegmenter
 from sensor2text.live.wire import FrameStats, make_parser
 from sensor2text.models.base import DescribeOptions
 
 # Seconds between two reconnect attempts: doubles from the first to the last value.
 RECONNECT_BACKOFF_S = (0.25, 4.0)
-# Largest read per call, and how long a read waits for bytes (the latency this adds).
-READ_SIZE = 65536
+# How long a read waits for bytes (the latency this adds).
 READ_TIMEOUT_S = 0.01
 # Gestures waiting for the model; beyond this the oldest is skipped (a "skipped" event says so):
 # a live stream describes the newest hold, never queueing behind old ones.
 MAX_PENDING_GESTURES = 1
 # Seconds between two "stats" events.
 STATS_EVERY_S = 1.0
+# The ``fps`` figure counts the frames that arrived in the last this many seconds.
+FPS_WINDOW_S = 1.0
+# The --record file is written every this many frames (whole lines at once).
+RECORD_EVERY_FRAMES = 100
+# Signals that stop a stream: during its cleanup, more of them wait (see signals_deferred).
+STOP_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
 
 Emit = Callable[[dict], None]
 
@@ -64,10 +80,15 @@ class StreamOptions:
         if scheme is not None and importlib.util.find_spec(f"serial.urlhandler.protocol_{scheme}") is None:
             raise ValueError(f"stream: unknown port URL scheme '{scheme}://' in {self.url}; expected a device "
                              "(/dev/ttyUSB0, COM3) or socket://HOST:PORT, rfc2217://, loop://.")  # fmt: skip
-        if self.read_timeout_s <= 0:
-            raise ValueError(f"stream: the read timeout must be positive, got {self.read_timeout_s} s")
+        if not (math.isfinite(self.read_timeout_s) and self.read_timeout_s > 0):
+            raise ValueError(f"stream: --read-timeout must be a positive number of seconds, got {self.read_timeout_s}")
+        if not self.baudrate > 0:
+            raise ValueError(f"stream: --baud must be a positive baud rate (e.g. 115200), got {self.baudrate}")
         if (self.window is None) != (self.hop is None):
             raise ValueError("stream: give both --window and --hop (sliding windows), or neither (holds)")
+        if self.window is not None and (self.window < 1 or self.hop < 1):
+            raise ValueError(f"stream: --window and --hop must be positive frame counts, got {self.window} and "
+                             f"{self.hop}")  # fmt: skip
 
 
 def _describe_live(model, segment: Segment, on_token) -> tuple:
@@ -150,19 +171,26 @@ class FramePipeline:
         self.candidate: Segment | None = None  # the latest candidate, not yet described
         self.skipped = 0
         self.frames = 0
-        self.arrivals: deque[float] = deque(maxlen=512)
+        self.arrivals: deque[tuple[float, int]] = deque()  # (time, frames) of each batch, the last FPS_WINDOW_S
         self.recorder = Recorder(record, profile, self.rate) if record else None
 
     def on_frames(self, frames: Iterable[np.ndarray]) -> None:
-        now = time.perf_counter()
+        now, count = time.perf_counter(), 0
         for frame in frames:
             self.frames += 1
-            self.arrivals.append(now)
+            count += 1
             if self.recorder:
                 self.recorder.write(frame)
             segment = self.segmenter.push(frame)
             if segment is not None:
                 self._queue(segment, now)
+        if count:
+            self.arrivals.append((now, count))
+            self._forget_arrivals(now)
+
+    def _forget_arrivals(self, now: float) -> None:
+        while self.arrivals and now - self.arrivals[0][0] > FPS_WINDOW_S:
+            self.arrivals.popleft()
 
     def _queue(self, segment: Segment, detected_at: float) -> None:
         if segment.reason == "candidate":
@@ -191,10 +219,10 @@ class FramePipeline:
         return segment
 
     def fps(self) -> float:
-        """Frames per second over the last second of arrivals."""
+        """Frames per second over the last ``FPS_WINDOW_S`` of arrivals (any rate: not capped)."""
         now = time.perf_counter()
-        recent = [t for t in self.arrivals if now - t <= 1.0]
-        return float(len(recent))
+        arrivals = list(self.arrivals)  # the source thread appends meanwhile
+        return sum(n for t, n in arrivals if now - t <= FPS_WINDOW_S) / FPS_WINDOW_S
 
     def stats_event(self) -> dict:
         return {"event": "stats", "frames": self.frames, "fps": self.fps(), "bad_frames": self.stats.bad,
@@ -207,24 +235,40 @@ class FramePipeline:
 
 
 class Recorder:
-    """``--record FILE``: raw frames as a recording CSV (``time_s`` + the profile's channels)."""
+    """``--record FILE``: raw frames as a recording CSV (``time_s`` + the profile's channels).
+
+    A new file only (an earlier recording is never overwritten: FileExistsError). Lines are
+    written whole, ``RECORD_EVERY_FRAMES`` at a time, with one unbuffered write each: a process
+    killed outright loses at most the frames not yet written, never leaves a line cut short.
+    """
 
     def __init__(self, path: str, profile: DeviceProfile, rate_hz: float):
         self.path, self.rate, self.count = Path(path), rate_hz, 0
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.file = self.path.open("w")
-        self.file.write(",".join(["time_s", *profile.channels]) + "\n")
+        self.file = self.path.open("xb", buffering=0)
+        self.lines = [",".join(["time_s", *profile.channels]) + "\n"]
+        self.lock = threading.Lock()  # the source thread writes, the main thread closes
+        self._write_lines()
 
     def write(self, frame: np.ndarray) -> None:
         values = ",".join(f"{v:.4f}" for v in frame)
-        self.file.write(f"{self.count / self.rate:.4f},{values}\n")
-        self.count += 1
-        if self.count % 100 == 0:
-            self.file.flush()
+        with self.lock:
+            self.lines.append(f"{self.count / self.rate:.4f},{values}\n")
+            self.count += 1
+            if len(self.lines) >= RECORD_EVERY_FRAMES:
+                self._write_lines()
+
+    def _write_lines(self) -> None:
+        data = memoryview("".join(self.lines).encode("ascii"))
+        self.lines = []
+        while data:
+            data = data[self.file.write(data) :]
 
     def close(self) -> None:
-        if not self.file.closed:
-            self.file.close()
+        with self.lock:
+            if not self.file.closed:
+                self._write_lines()
+                self.file.close()
 
 
 def make_segmenter(options: StreamOptions, scale: np.ndarray, rate_hz: float):
@@ -247,6 +291,7 @@ class PortSource(threading.Thread):
         self.parser = make_parser(options.wire_format, pipeline.profile, pipeline.stats)
         self.stop_event = threading.Event()
         self.connects = 0
+        self.fatal: str | None = None  # why the port can never be opened (the stream then stops)
 
     def run(self) -> None:
         delay = RECONNECT_BACKOFF_S[0]
@@ -254,6 +299,9 @@ class PortSource(threading.Thread):
             try:
                 options = self.options
                 port = self.open_port(options.url, baudrate=options.baudrate, timeout=options.read_timeout_s)
+            except (ValueError, KeyError, TypeError) as error:  # a malformed URL or setting: retrying cannot help
+                self.fatal = f"--stream {self.options.url}: cannot be opened ({type(error).__name__}: {error})."
+                return
             except self.errors as error:
                 delay = self._wait_retry(f"cannot open {self.options.url}: {error}", delay)
                 continue
@@ -270,7 +318,7 @@ class PortSource(threading.Thread):
             with port:
                 self.parser.reset()
                 while not self.stop_event.is_set():
-                    data = port.read(READ_SIZE)
+                    data = read_available(port)
                     if data:
                         self.pipeline.on_frames(self.parser.feed(data))
         except self.errors as error:
@@ -332,6 +380,8 @@ def run(model, pipeline: FramePipeline, source, emit: Emit, max_gestures: int | 
     source.start()
     try:
         while not should_stop() and (max_gestures is None or len(descriptions) < max_gestures):
+            if getattr(source, "fatal", None):
+                raise Sensor2TextError(source.fatal)
             if time.perf_counter() - last_stats >= STATS_EVERY_S:
                 threads = {"threads": governor.update()} if governor is not None else {}
                 emit({**pipeline.stats_event(), **threads})
@@ -357,11 +407,32 @@ def run(model, pipeline: FramePipeline, source, emit: Emit, max_gestures: int | 
     except KeyboardInterrupt:
         pass
     finally:
-        source.stop()
-        source.join(timeout=2.0)
-        pipeline.close()
-        emit({**pipeline.stats_event(), "event": "end"})
+        with signals_deferred():  # a second Ctrl-C must not cut the recording short
+            source.stop()
+            source.join(timeout=2.0)
+            pipeline.close()
+            emit({**pipeline.stats_event(), "event": "end"})
     return descriptions
+
+
+@contextlib.contextmanager
+def signals_deferred(names: tuple[str, ...] = STOP_SIGNALS):
+    """Inside the block, the stop signals are ignored (the program is stopping already), so that
+    an impatient second Ctrl-C or SIGTERM cannot interrupt a cleanup that keeps data. Only the
+    main thread can change signal handlers; elsewhere this does nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {}
+    for name in names:
+        number = getattr(signal, name, None)
+        if number is not None:
+            previous[number] = signal.signal(number, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, signal.SIG_DFL if handler is None else handler)
 
 
 def _idle_step(work: Callable[[], bool], emit: Emit) -> bool:

@@ -7,7 +7,10 @@
 
 Without a header the values are in the device profile's channel order. A header may name the
 channels in any order and add columns the profile does not know (``time_s``, ``ms``), which are
-ignored. Blank lines and ``#`` comments are skipped.
+ignored. Blank lines and ``#`` comments are skipped. Lines may end in ``\n``, ``\r\n`` or ``\r``,
+and in one trailing comma (an Arduino loop printing ``value,`` per channel); a UTF-8 byte-order
+mark before a line is dropped. A line is parsed only once its line end has arrived: a line cut
+short (the port lost, a glove reset) is never a frame.
 
 **Binary frames** (little-endian)::
 
@@ -15,7 +18,9 @@ ignored. Blank lines and ``#`` comments are skipped.
 
 ``crc`` is CRC-16/CCITT-FALSE (poly 0x1021, init 0xFFFF: ``binascii.crc_hqx``) over seq, n and
 the payload. After garbage or a bad CRC the parser resynchronises on the next sync bytes; a gap
-in ``seq`` counts the frames the glove sent but we never received.
+in ``seq`` counts the frames the glove sent but we never received. A packet start is searched
+for with a regular expression that also requires a plausible channel count, so that a flood of
+sync bytes is skipped at C speed rather than checked byte pair by byte pair.
 
 Parsers take bytes as they arrive (``feed``) and return the complete, valid frames ``(C,)`` in
 the profile's channel order. Every bad frame (garbage, wrong channel count, not a number, NaN,
@@ -25,7 +30,9 @@ out of the profile's range, bad CRC) is counted in :class:`FrameStats` by reason
 from __future__ import annotations
 
 import binascii
+import codecs
 import math
+import re
 import struct
 from collections import Counter
 from dataclasses import dataclass, field
@@ -40,6 +47,11 @@ _HEADER = struct.Struct("<HB")  # sequence number, channel count
 _CRC = struct.Struct("<H")
 # A CSV line longer than this without a newline is garbage (a glove at the wrong baud rate).
 MAX_LINE_BYTES = 8192
+# A binary packet announcing more channels than this (or than the profile has, if more) is not
+# a packet start: its CRC is not even checked (a flood of sync bytes announces 0xA5 = 165).
+MAX_WIRE_CHANNELS = 64
+# Longest sample of a bad line kept in FrameStats.last_error.
+SAMPLE_CHARS = 60
 # Columns a CSV header may carry besides the channels (ignored).
 IGNORED_COLUMNS = ("time_s", "time", "t", "ms", "millis", "timestamp")
 
@@ -55,9 +67,16 @@ class FrameStats:
     last_error: str = ""
 
     def reject(self, reason: str, detail: str = "") -> None:
+        """Count one bad frame; ``detail`` (maybe bytes off the wire) is kept with its control
+        characters escaped, so that showing it never sends escape sequences to a terminal."""
         self.bad += 1
         self.reasons[reason] += 1
-        self.last_error = f"{reason}: {detail}" if detail else reason
+        self.last_error = f"{reason}: {shown(detail)}" if detail else reason
+
+
+def shown(text: str) -> str:
+    """``text`` cut to ``SAMPLE_CHARS``, control and non-ASCII characters escaped (``\\x1b``)."""
+    return ascii(text[:SAMPLE_CHARS])[1:-1]
 
 
 def check_frame(values: list[float] | np.ndarray, profile: DeviceProfile) -> str | None:
@@ -92,14 +111,14 @@ class CsvParser:
         self.width = profile.num_channels
 
     def feed(self, data: bytes) -> list[np.ndarray]:
-        self.pending += data
+        self.pending += data.replace(b"\r", b"\n")  # CR, CRLF (a blank line) and LF all end a line
         *lines, self.pending = self.pending.split(b"\n")
         if len(self.pending) > MAX_LINE_BYTES:
             self.stats.reject("garbage", f"{len(self.pending)} bytes without a line end")
             self.pending = b""
         frames = []
         for raw in lines:
-            frame = self._parse_line(raw.decode("ascii", errors="replace").strip())
+            frame = self._parse_line(raw.removeprefix(codecs.BOM_UTF8).decode("ascii", errors="replace").strip())
             if frame is not None:
                 frames.append(frame)
         return frames
@@ -108,6 +127,8 @@ class CsvParser:
         if not line or line.startswith("#"):
             return None
         fields = [f.strip() for f in line.split(",")]
+        if len(fields) > 1 and not fields[-1]:
+            fields.pop()  # one trailing comma
         try:
             values = [float(f) for f in fields]
         except ValueError:
@@ -119,19 +140,22 @@ class CsvParser:
             values = [values[i] for i in self.order]
         reason = check_frame(values, self.profile)
         if reason:
-            self.stats.reject(reason, line[:60])
+            self.stats.reject(reason, line)
             return None
         self.stats.good += 1
         return np.asarray(values, dtype=np.float32)
 
     def reset(self) -> None:
-        """Forget a partial line (after a reconnect); the header mapping is kept."""
+        """Forget a partial line (after a reconnect: it was cut short, counted as ``cut``); the
+        header mapping is kept."""
+        if self.pending.strip():
+            self.stats.reject("cut", self.pending.decode("ascii", errors="replace"))
         self.pending = b""
 
     def _header_or_garbage(self, fields: list[str], line: str) -> None:
         known = [f for f in fields if f in self.profile.channels]
         if len(known) < len(fields) - sum(f.lower() in IGNORED_COLUMNS for f in fields) or not known:
-            self.stats.reject("garbage", line[:60])
+            self.stats.reject("garbage", line)
             return None
         missing = [c for c in self.profile.channels if c not in fields]
         if missing:
@@ -157,6 +181,11 @@ def encode_binary(seq: int, values: np.ndarray) -> bytes:
     return SYNC + body + _CRC.pack(binascii.crc_hqx(body, 0xFFFF))
 
 
+def packet_start(max_channels: int) -> re.Pattern:
+    """Sync bytes, any sequence number, then a channel count in ``1..max_channels``."""
+    return re.compile(re.escape(SYNC) + b"..[\\x01-" + b"\\x%02x" % min(max_channels, 255) + b"]", re.DOTALL)
+
+
 class BinaryParser:
     """Binary packets -> frames ``(C,)``; resynchronises on the sync bytes after garbage."""
 
@@ -165,16 +194,18 @@ class BinaryParser:
         self.stats = stats or FrameStats()
         self.pending = bytearray()
         self.last_seq: int | None = None
+        self.start = packet_start(max(MAX_WIRE_CHANNELS, profile.num_channels))
 
     def feed(self, data: bytes) -> list[np.ndarray]:
         self.pending += data
         frames = []
         while True:
-            start = self.pending.find(SYNC)
-            if start < 0:
-                self._skip(max(len(self.pending) - 1, 0))  # keep a last byte: it may start a sync
+            found = self.start.search(self.pending)
+            if found is None:
+                # keep the bytes that may begin a packet start still arriving
+                self._skip(max(len(self.pending) - len(SYNC) - _HEADER.size + 1, 0))
                 return frames
-            self._skip(start)
+            self._skip(found.start())
             packet = self._packet()
             if packet is None:
                 return frames  # incomplete: wait for more bytes

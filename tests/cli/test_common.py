@@ -71,3 +71,51 @@ def test_json_is_written_through_a_symlink(tmp_path):
 
 def test_one_line_errors_escape_line_breaks_too():
     assert printable("a\nerror: forged", newlines=False) == "a\\nerror: forged"
+
+
+def _write_many(target: str, tag: int) -> None:
+    for i in range(60):
+        write_json(target, {"writer": tag, "i": i, "rows": [{"text": "x" * 50}] * 2000})
+
+
+def test_two_writers_at_once_leave_whole_json_for_a_reader(tmp_path):
+    """Two processes write one report 60 times each (about 130 kB) while this one reads it."""
+    import multiprocessing
+
+    target = tmp_path / "report.json"
+    write_json(str(target), {"writer": None})
+    writers = [multiprocessing.get_context("fork").Process(target=_write_many, args=(str(target), n)) for n in (1, 2)]
+    for writer in writers:
+        writer.start()
+    reads = torn = 0
+    while any(w.is_alive() for w in writers) or reads == 0:
+        try:
+            json.loads(target.read_text())
+        except ValueError:
+            torn += 1
+        reads += 1
+    for writer in writers:
+        writer.join()
+    assert torn == 0 and reads > 1
+    assert json.loads(target.read_text())["i"] == 59
+    assert [p.name for p in tmp_path.iterdir()] == ["report.json"]  # no temporary file left
+
+
+def test_json_gets_the_umask_permissions_and_no_temporary_file_survives_an_error(tmp_path):
+    previous = os.umask(0o022)
+    try:
+        write_json(str(tmp_path / "r.json"), {"a": 1})
+    finally:
+        os.umask(previous)
+    assert (tmp_path / "r.json").stat().st_mode & 0o777 == 0o644
+    with pytest.raises(TypeError):
+        write_json(str(tmp_path / "r.json"), {"a": object()})  # not serialisable: refused before any file
+    assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
+
+
+def test_a_json_path_under_a_file_is_refused(tmp_path):
+    (tmp_path / "notes.txt").write_text("")
+    with pytest.raises(Sensor2TextError, match="--json .*notes.txt/r.json: cannot write there .*is a file"):
+        check_writable(str(tmp_path / "notes.txt" / "r.json"))
+    with pytest.raises(Sensor2TextError, match="--record"):
+        check_writable(str(tmp_path), "--record")

@@ -90,6 +90,13 @@ def _cut_at_comma(ws) -> str:
     return text[: text.rindex(",")]
 
 
+def _noted_cut(ws, run) -> str | None:
+    """The cut last line is left out with a note naming the file, never read as a frame."""
+    if "fist-0.csv: the last line was cut short" not in run.stderr:
+        return f"no note about the cut last line: {run.stderr.strip()[-200:]!r}"
+    return None
+
+
 def _drop_column(ws) -> str:
     return "\n".join(",".join(line.split(",")[:-1]) for line in _lines(ws)) + "\n"
 
@@ -366,10 +373,11 @@ RECORDING = [
          lambda ws: _recording(ws, "\n".join(",".join(reversed(line.split(","))) for line in _lines(ws)) + "\n"),
          expect="works"),  # fmt: skip
     Case("recording: exactly the minimum frames", "small", lambda ws: _recording(ws, _frames(ws, 4)), expect="works"),
+    # a last line cut mid-write is left out with a note naming the file; the frames before it are described
     Case("recording: line cut inside its last value", "small", lambda ws: _recording(ws, _cut_inside_last_value(ws)),
-         names=("fist-0.csv",)),  # fmt: skip
+         expect="works", check=_noted_cut),  # fmt: skip
     Case("recording: line cut at a comma", "small", lambda ws: _recording(ws, _cut_at_comma(ws)),
-         names=("fist-0.csv", "line")),  # fmt: skip
+         expect="works", check=_noted_cut),  # fmt: skip
     Case("recording: a channel missing", "traceback", lambda ws: _recording(ws, _drop_column(ws)),
          names=("fist-0.csv", "channels")),  # fmt: skip
     Case("recording: a row with an extra value", "traceback", lambda ws: _recording(ws, _with_cell(ws, 5, 3, "1,2")),

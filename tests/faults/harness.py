@@ -11,6 +11,10 @@ arguments to run. Its run is judged (:func:`judge`):
 - ``unclear``: refused, but not in one line naming the file or field, or with another exit code;
 - ``lost``: the case's ``check`` found frames, events or results lost or torn.
 
+A case with ``signals`` (slow only) sends them to its subprocess once ``ready(ws)`` is true
+(e.g. the simulated glove has sent every frame); ``expect="stopped"`` then accepts the exit of an
+interrupted command (0, 130, or death by that signal before its handlers were installed).
+
 Fast cases run in this process (``tests/faults/test_faults.py``, part of ``make test``);
 every case, the slow ones too (real subprocesses, signals, the embedded LM, timeouts), runs
 as a subprocess with ``python tests/faults/run_all.py``, which prints the counts.
@@ -21,8 +25,10 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import signal
 import subprocess
 import sys
+import tempfile
 import time
 import traceback
 from collections.abc import Callable
@@ -59,12 +65,15 @@ class Case:
 
     ``build(ws)`` writes the case's files under ``ws.folder`` and returns the CLI arguments.
     ``names``: fragments the ``error:`` line must contain (the file or field it is about).
-    ``expect``: ``"refused"`` (exit 2, one line) or ``"works"`` (exit 0, e.g. a folder whose
-    good files are still described, a stream that survives a bad frame).
+    ``expect``: ``"refused"`` (exit 2, one line), ``"works"`` (exit 0, e.g. a folder whose
+    good files are still described, a stream that survives a bad frame) or ``"stopped"`` (ended
+    by its ``signals``: exit 0 or 130, no error line).
     ``check(ws, run)``: returns what is wrong beyond the exit code (``"lost: ..."`` or any
     text, judged ``unclear``), or None.
     ``slow``: runs only as a subprocess in ``run_all.py`` (signals, timeouts, the real LM).
     ``item``: the issue item it tests (``silent``, ``traceback``, ``network``, ``lost``, ``small``).
+    ``signals``: names (``"SIGTERM"``) sent in turn, 10 ms apart, once ``ready(ws)`` is true
+    (at once without ``ready``); slow cases only.
     """
 
     name: str
@@ -76,6 +85,8 @@ class Case:
     slow: bool = False
     timeout: float = 300.0
     env: dict[str, str] = field(default_factory=dict)
+    signals: tuple[str, ...] = ()
+    ready: Callable[[Workspace], bool] | None = None
 
 
 def run_in_process(argv: list[str]) -> Run:
@@ -96,16 +107,40 @@ def run_in_process(argv: list[str]) -> Run:
     return Run(code, out.getvalue(), err.getvalue(), time.perf_counter() - start)
 
 
-def run_subprocess(argv: list[str], timeout: float, env: dict[str, str] | None = None) -> Run:
-    """``python -m sensor2text argv`` in a subprocess (offline: no hub reached)."""
+def run_subprocess(argv: list[str], timeout: float, env: dict[str, str] | None = None,
+                   signals: tuple[str, ...] = (), ready: Callable[[], bool] | None = None) -> Run:  # fmt: skip
+    """``python -m sensor2text argv`` in a subprocess (offline: no hub reached); ``signals`` are
+    sent once ``ready()`` is true. Its output goes to temporary files, so that a chatty process
+    never blocks on a full pipe while a case waits to signal it."""
     start = time.perf_counter()
     environ = {**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})}
-    try:
-        done = subprocess.run([sys.executable, "-m", "sensor2text", *argv], capture_output=True, text=True,
-                              timeout=timeout, env=environ)  # fmt: skip
-        return Run(done.returncode, done.stdout, done.stderr, time.perf_counter() - start)
-    except subprocess.TimeoutExpired as exc:
-        return Run(-9, str(exc.stdout or ""), f"timed out after {timeout:.0f} s\n{exc.stderr or ''}", timeout)
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        process = subprocess.Popen([sys.executable, "-m", "sensor2text", *argv], stdout=out, stderr=err, text=True,
+                                   env=environ)  # fmt: skip
+        if signals:
+            _signal_when_ready(process, signals, ready, start + timeout)
+        try:
+            process.wait(timeout=max(0.0, start + timeout - time.perf_counter()))
+            code = process.returncode
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            code = -9
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    if code == -9:
+        stderr = f"timed out after {timeout:.0f} s\n{stderr}"
+    return Run(code, stdout, stderr, time.perf_counter() - start)
+
+
+def _signal_when_ready(process: subprocess.Popen, signals: tuple[str, ...], ready, deadline: float) -> None:
+    while ready is not None and not ready() and process.poll() is None and time.perf_counter() < deadline:
+        time.sleep(0.05)
+    for name in signals:
+        if process.poll() is None:
+            process.send_signal(getattr(signal, name))
+            time.sleep(0.01)
 
 
 def judge(case: Case, ws: Workspace, run: Run) -> tuple[str, str]:
@@ -122,6 +157,11 @@ def judge(case: Case, ws: Workspace, run: Run) -> tuple[str, str]:
         missing = [n for n in case.names if n not in errors[0]]
         if missing:
             return "unclear", f"{errors[0]!r} does not name {missing}"
+    elif case.expect == "stopped":
+        numbers = [getattr(signal, name) for name in case.signals]
+        stopped = {0, 130} | {-n for n in numbers} | {128 + n for n in numbers}
+        if run.returncode not in stopped or errors:
+            return "unclear", f"exit {run.returncode}, {len(errors)} error lines: {run.stderr.strip()[-300:]!r}"
     elif run.returncode != 0:
         return "unclear", f"exit {run.returncode}: {run.stderr.strip()[-300:]!r}"
     problem = case.check(ws, run) if case.check else None

@@ -17,6 +17,7 @@ import shutil
 import sys
 import tempfile
 from collections import Counter
+from functools import partial
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -50,7 +51,9 @@ def main() -> int:
         for i, case in enumerate(cases):
             ws = Workspace(folder=root / f"case-{i}", checkpoint=checkpoint, recordings=recordings, lm=lm)
             ws.folder.mkdir()
-            run = run_subprocess(case.build(ws), case.timeout, case.env)
+            argv = case.build(ws)
+            ready = partial(case.ready, ws) if case.ready else None
+            run = run_subprocess(argv, case.timeout, case.env, case.signals, ready)
             outcome, detail = judge(case, ws, run)
             rows.append({"name": case.name, "item": case.item, "slow": case.slow, "outcome": outcome,
                          "seconds": round(run.seconds, 1), "detail": detail})  # fmt: skip

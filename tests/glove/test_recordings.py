@@ -115,15 +115,15 @@ def test_a_utf8_byte_order_mark_is_not_part_of_the_header(tmp_path):
     assert read_csv(path).shape == (5, 46)
 
 
-def test_a_file_cut_inside_its_last_value_is_refused(tmp_path):
+def test_a_file_cut_inside_its_last_value_leaves_that_line_out(tmp_path, capsys):
     path = tmp_path / "fist-0.csv"
     write_csv(path, np.full((6, 46), 12.3456, dtype=np.float32))
     whole = path.read_text()
     path.write_text(whole.rstrip("\n"))  # complete, only the last line break missing: accepted
     assert read_csv(path).shape == (6, 46)
     path.write_text(whole.rstrip("\n")[:-2])  # "12.3456" -> "12.34"
-    with pytest.raises(RecordingError, match=r"fist-0.csv, line 7: the file ends inside a value \('12.34'\)"):
-        read_csv(path)
+    assert read_csv(path).shape == (5, 46)
+    assert "fist-0.csv: the last line was cut short" in capsys.readouterr().err
 
 
 def test_unreadable_and_non_utf8_files_name_the_file(tmp_path, monkeypatch):
@@ -158,3 +158,15 @@ def test_a_split_that_is_not_there_is_refused(tmp_path, rng):
         list(iter_recordings(tmp_path, split="tset"))
     write_csv(tmp_path / "flat" / "s1" / "fist-0.csv", _frames(rng))  # no split folders: the folder is the split
     assert len(list(iter_recordings(tmp_path / "flat", split="test"))) == 1
+
+
+@pytest.mark.parametrize("cut", [3, 6, 40])  # inside the last value, before its decimal point, two values short
+def test_a_last_line_cut_short_is_left_out_with_a_note(tmp_path, rng, capsys, cut):
+    frames = _frames(rng)
+    write_csv(tmp_path / "fist-0.csv", frames)
+    text = (tmp_path / "fist-0.csv").read_text()
+    (tmp_path / "fist-0.csv").write_text(text[: len(text) - cut])
+    np.testing.assert_allclose(read_csv(tmp_path / "fist-0.csv"), frames[:-1], atol=1e-4)
+    assert "fist-0.csv: the last line was cut short" in capsys.readouterr().err
+    (tmp_path / "fist-0.csv").write_text(text.rstrip("\n"))  # whole, only the line end missing: kept
+    assert len(read_csv(tmp_path / "fist-0.csv")) == len(frames)

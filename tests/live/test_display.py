@@ -44,3 +44,18 @@ def test_live_display_shows_state_partial_text_and_descriptions():
     display.close()
     text = out.getvalue()
     assert "100 frames/s" in text and "garbage 2" in text and "ten" in text and "0.91" in text
+
+
+def test_outside_text_reaches_no_terminal_as_escapes_or_markup():
+    """A port error carrying terminal escapes and a stray rich closing tag: shown, not obeyed."""
+    error = {"event": "disconnected", "error": "cannot open /dev/x\x1b[2J: [Errno 2] [/bold] gone", "retry_in_s": 0.5}
+    out = io.StringIO()
+    PrintSink(out)(error)
+    assert "\x1b" not in out.getvalue() and "\\x1b[2J" in out.getvalue()
+    screen = io.StringIO()
+    display = LiveDisplay("test", console=Console(file=screen, force_terminal=False, width=200))
+    display(error)
+    display({**DESCRIPTION, "text": "ten [/red]"})
+    display.close()
+    assert "[/bold] gone" in screen.getvalue() and "ten [/red]" in screen.getvalue()
+    assert "\x1b[2J" not in screen.getvalue()

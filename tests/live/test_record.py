@@ -12,7 +12,14 @@ from sensor2text.cli.main import main
 from sensor2text.errors import Sensor2TextError
 from sensor2text.glove.recordings import iter_recordings
 from sensor2text.glove.schema import flex_profile
-from sensor2text.live.record import FrameBuffer, check_gestures, next_take, record_session
+from sensor2text.live.record import (
+    FrameBuffer,
+    check_gestures,
+    check_session,
+    next_take,
+    record_session,
+    write_take,
+)
 
 PROFILE = flex_profile(3)  # 3 bend channels; no sample rate, so takes count 100 frames a second
 
@@ -68,7 +75,7 @@ def test_a_silent_glove_and_bad_arguments_are_clear_errors(tmp_path):
                        timeout_s=0.05)  # fmt: skip
     with pytest.raises(Sensor2TextError, match="gesture 'thumbs up': use letters"):
         check_gestures(["fist", "thumbs up"])
-    with pytest.raises(Sensor2TextError, match="--takes must be >= 1"):
+    with pytest.raises(Sensor2TextError, match="--takes must be at least 1"):
         record_session(counting_buffer(10), tmp_path, ["fist"], takes=0, say=lambda s: None)
 
 
@@ -110,4 +117,33 @@ def test_record_command_without_frames_exits_with_one_clear_line(tmp_path, capsy
     code = main(["record", "--stream", url, "--profile", "flex-3", "--out", str(tmp_path), "--gestures", "fist",
                  "--seconds", "0.1", "--pause", "0"])  # fmt: skip
     err = capsys.readouterr().err
-    assert code == 2 and "no frames from the glove for 5 s" in err and "Traceback" not in err
+    assert code == 2 and f"no frames from {url} for 5 s" in err and "Traceback" not in err
+
+
+def test_bad_session_flags_are_named_before_the_glove_is_opened(tmp_path):
+    (tmp_path / "notes.txt").write_text("")
+    for flags, named in (((0, 1.0, 0.0), "--takes"), ((1, float("nan"), 0.0), "--seconds"),
+                         ((1, 1.0, -1.0), "--pause")):  # fmt: skip
+        with pytest.raises(Sensor2TextError, match=named):
+            check_session(*flags)
+    with pytest.raises(Sensor2TextError, match="--out .*notes.txt: a file"):
+        check_session(1, 1.0, 0.0, tmp_path / "notes.txt")
+
+
+def test_a_take_is_written_whole_or_not_at_all(tmp_path, monkeypatch):
+    def interrupted(path, frames, profile):
+        path.write_text("time_s,flex_0\n0.0,1")  # half written when the signal comes
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("sensor2text.live.record.write_csv", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_take(tmp_path / "fist-0.csv", np.zeros((5, 3), np.float32), PROFILE)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_timeout_names_the_port_and_its_last_error():
+    buffer = FrameBuffer(PROFILE, emit=lambda event: None, port="/dev/ttyGLOVE")
+    buffer.emit({"event": "disconnected", "error": "cannot open /dev/ttyGLOVE: no such file", "retry_in_s": 1})
+    buffer.stats.reject("channels", "5 values, expected 3")
+    with pytest.raises(Sensor2TextError, match=r"no frames from /dev/ttyGLOVE .*channels: 5 values.*no such file"):
+        buffer.take(1, timeout_s=0.01)

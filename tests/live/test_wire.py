@@ -162,3 +162,55 @@ def test_fuzz_random_bytes_never_raise(wire_format):
     for _ in range(2000):
         parser.feed(bytes(rng.integers(0, 256, int(rng.integers(1, 600)), dtype=np.uint8)))
     assert parser.stats.bad > 0
+
+
+@pytest.mark.parametrize("end", [b"\n", b"\r\n", b"\r"])
+def test_csv_any_line_end_and_one_trailing_comma(end):
+    parser = CsvParser(FLEX5)
+    data = b"1,2,3,4,5" + end + b"6,7,8,9,10," + end
+    frames = [f for i in range(0, len(data), 3) for f in parser.feed(data[i : i + 3])]  # CRLF split across reads
+    assert [f.tolist() for f in frames] == [[1, 2, 3, 4, 5], [6, 7, 8, 9, 10]]
+    assert parser.stats.bad == 0
+
+
+def test_csv_byte_order_mark_before_a_header_is_not_part_of_its_first_name():
+    parser = CsvParser(FLEX5)
+    frames = parser.feed(b"\xef\xbb\xbfflex_4,flex_3,flex_2,flex_1,flex_0\n5,4,3,2,1\n")
+    assert frames[0].tolist() == [1, 2, 3, 4, 5] and parser.stats.bad == 0
+
+
+def test_csv_line_cut_by_a_reconnect_is_counted_never_a_frame():
+    parser = CsvParser(FLEX5)
+    assert len(parser.feed(b"1,2,3,4,5\n1,2,3,4,5.2")) == 1  # the second line has no end yet
+    parser.reset()  # the port went away with '5.2' of '5.25' received
+    assert parser.stats.reasons == {"cut": 1}
+    assert [f.tolist() for f in parser.feed(b"6,7,8,9,10\n")] == [[6, 7, 8, 9, 10]]
+
+
+def test_a_bad_line_is_kept_with_its_control_characters_escaped():
+    parser = CsvParser(FLEX5)
+    parser.feed(b"\x1b[2J\x1b]0;title\x07,1\n")
+    assert "\x1b" not in parser.stats.last_error and "\\x1b[2J" in parser.stats.last_error
+
+
+def test_binary_flood_of_sync_bytes_is_skipped_fast_and_good_packets_kept():
+    """A glove at the wrong baud rate can send runs of 0xA5 0x5A: each announces 165 channels, so
+    none is taken for a packet start (their CRC is not even computed). Was 0.3 MB/s."""
+    import time
+
+    frames = np.arange(20 * 5, dtype=np.float32).reshape(20, 5)
+    packets = [encode_binary(i, f) for i, f in enumerate(frames)]
+    data = b"".join(packets[:10]) + SYNC * (512 * 1024) + b"".join(packets[10:])  # a 1 MB flood
+    parser = BinaryParser(FLEX5)
+    start = time.perf_counter()
+    got = [f for i in range(0, len(data), 4096) for f in parser.feed(data[i : i + 4096])]
+    seconds = time.perf_counter() - start
+    np.testing.assert_array_equal(np.stack(got), frames)
+    assert parser.stats.good == 20 and set(parser.stats.reasons) <= {"garbage", "crc"}
+    assert len(data) / seconds > 2e6  # bytes a second; about 20-40 MB/s on a laptop core
+
+
+def test_binary_packet_of_another_channel_count_is_still_named():
+    parser = BinaryParser(FLEX5)
+    assert parser.feed(encode_binary(0, np.ones(4, np.float32)) + encode_binary(1, np.ones(5, np.float32)))
+    assert parser.stats.reasons == {"channels": 1}
