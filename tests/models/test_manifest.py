@@ -48,7 +48,8 @@ def test_a_projector_of_another_shape_is_a_clear_error_without_a_manifest(tiny_c
     config = json.loads((folder / "config.json").read_text())
     config["projector"]["hidden_dim"] += 8
     (folder / "config.json").write_text(json.dumps(config))
-    with pytest.raises(CheckpointError, match="projector.safetensors: does not fit the projector of config.json"):
+    expected = r"projector.safetensors: tensor net.0.weight has shape \[16, 368\]; the projector of config.json"
+    with pytest.raises(CheckpointError, match=expected):
         Sensor2Text.from_pretrained(folder)
 
 
@@ -74,7 +75,7 @@ def test_a_failed_save_leaves_the_old_checkpoint(tmp_path):
 
 @pytest.mark.parametrize("edit, message", [
     (lambda n: n.update(std=[0.0] * len(n["std"])), "std holds 0.0; every standard deviation must be positive"),
-    (lambda n: n.update(mean=[float("nan")] * len(n["mean"])), "mean holds a value that is not a finite number"),
+    (lambda n: n.update(mean=[float("nan")] * len(n["mean"])), "mean holds NaN; expected finite numbers"),
     (lambda n: n.update(extra=1), "expected exactly the keys mean and std"),
     (lambda n: n.update(mean=n["mean"][:3]), "mean has 3 values; expected 46"),
 ])  # fmt: skip
