@@ -425,8 +425,6 @@ class Stepwise(Describer):
         Every file is checked first (manifest, stepwise.json, the adapters' configs and headers,
         the hands stage), then the base LM is loaded and each LoRA's tensors checked against it
         before it is applied."""
-        from peft import PeftModel
-
         from sensor2text.models.lm import load_base_model
         from sensor2text.models.registry import load_checkpoint
 
@@ -442,6 +440,8 @@ class Stepwise(Describer):
             named = hands.config.base_model_name_or_path
         base = base_model or named
         lm, tokenizer = load_base_model(base, offline=base_model is None)
+        from peft import PeftModel  # imported once there is a model to adapt (it takes seconds)
+
         for adapter, lora in adapters.items():
             check_lora(folder / adapter, lm, lora, base)
             if adapter == KNOWLEDGE_DIR:  # merged under the composer's own LoRA
