@@ -149,22 +149,26 @@ class FingerReader(nn.Module):
 
     @classmethod
     def from_pretrained(cls, folder: str | Path) -> FingerReader:
-        from safetensors.torch import load_file
+        """Load a finger reader folder: fingers.json checked (types, normaliser), the weights'
+        names and shapes checked against it, then the reader built."""
+        from sensor2text.models.checks import check_normalizer, check_shapes, module_shapes, read_json, read_tensors
 
         folder = Path(folder)
+        path = folder / CONFIG_FILE
         try:
-            data = json.loads((folder / CONFIG_FILE).read_text())
-        except (OSError, json.JSONDecodeError) as exc:
-            raise CheckpointError(f"{folder / CONFIG_FILE}: unreadable finger reader config ({exc}).") from None
-        reader = cls(from_dict(FingerReaderConfig, data, str(folder / CONFIG_FILE)))
-        try:
-            weights = load_file(str(folder / WEIGHTS_FILE))
-        except Exception as exc:  # safetensors raises its own error types for corrupt files
-            raise CheckpointError(f"{folder / WEIGHTS_FILE}: unreadable weights ({exc}).") from None
-        missing, unexpected = reader.load_state_dict(weights, strict=False)
-        if missing or unexpected:
-            raise CheckpointError(f"{folder / WEIGHTS_FILE}: weights do not match {CONFIG_FILE} "
-                                  f"(missing {missing[:3]}, unexpected {unexpected[:3]}).")  # fmt: skip
+            config = from_dict(FingerReaderConfig, read_json(path, "finger reader config"), str(path))
+            if config.normalizer:
+                config.normalizer = check_normalizer(config.normalizer, len(config.channels), f"{path}: normalizer")
+            if config.num_frames < 1 or config.hidden < 1:
+                raise CheckpointError(f"{path}: num_frames and hidden must be at least 1, got {config.num_frames} "
+                                      f"and {config.hidden}.")  # fmt: skip
+            with torch.device("meta"):  # shapes only
+                expected = module_shapes(cls(config))
+        except ConfigError as exc:  # e.g. channels that name no finger: the file is named
+            raise CheckpointError(str(exc) if str(path) in str(exc) else f"{path}: {exc}") from None
+        check_shapes(folder / WEIGHTS_FILE, expected, f"the finger reader of {CONFIG_FILE}")
+        reader = cls(config)
+        reader.load_state_dict(read_tensors(folder / WEIGHTS_FILE))
         return reader.eval()
 
 

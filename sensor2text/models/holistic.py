@@ -22,12 +22,22 @@ import torch
 from torch import nn
 
 from sensor2text.config import AdapterConfig, ProjectorConfig, from_dict
-from sensor2text.errors import CheckpointError
+from sensor2text.errors import CheckpointError, ConfigError
 from sensor2text.glove.schema import Normalizer, get_profile
 from sensor2text.inputs import Preprocessor
 from sensor2text.models.base import DescribeOptions, Describer, Description
+from sensor2text.models.checks import (
+    check_lora,
+    check_lora_config,
+    check_lora_rank,
+    check_normalizer,
+    check_shapes,
+    module_shapes,
+    read_json,
+    read_tensors,
+)
 from sensor2text.models.decoding import TokenHooks, geometric_mean
-from sensor2text.models.lm import load_base_model, set_adapter_base
+from sensor2text.models.lm import base_model_config, hidden_size, load_base_model, set_adapter_base
 from sensor2text.models.manifest import check_manifest, saving
 from sensor2text.models.projectors import build_projector
 
@@ -276,26 +286,31 @@ class Sensor2Text(Describer, nn.Module):
     @classmethod
     def from_pretrained(cls, folder: str | Path, lm=None, tokenizer=None, base_model: str | None = None) -> Sensor2Text:
         """Load a checkpoint folder; nothing else is needed (``lm`` may be passed to reuse one;
-        ``base_model`` replaces the base LM named in config.json, e.g. a folder that moved)."""
+        ``base_model`` replaces the base LM named in config.json, e.g. a folder that moved).
+
+        Every file is checked first (manifest, config, normalisation, adapter config, the
+        projector's tensor shapes against config.json and the base LM's width), then the base
+        LM is loaded, the LoRA tensors checked against it, and the model built.
+        """
         folder = Path(folder)
         check_manifest(folder)
         config = read_model_config(folder)
-        normalizer = read_normalizer(folder / NORMALIZATION_FILE, get_profile(config.profile).num_channels)
-        if config.adapter.enabled:
-            check_adapter_config(folder / ADAPTER_DIR / "adapter_config.json", config.adapter)
+        profile = get_profile(config.profile)
+        normalizer = read_normalizer(folder / NORMALIZATION_FILE, profile.num_channels)
+        adapter = check_adapter_config(folder / ADAPTER_DIR / "adapter_config.json", config.adapter)
+        base = base_model or config.base_model_name_or_path
+        offline = base_model is None
+        width = hidden_size(lm.config if lm is not None else base_model_config(base, offline))
+        projector = read_projector(folder, config, width, base)
         if lm is None:
-            lm, tokenizer = load_base_model(base_model or config.base_model_name_or_path, offline=base_model is None)
-        if config.adapter.enabled:
+            lm, tokenizer = load_base_model(base, offline=offline)
+        if adapter is not None:
             from peft import PeftModel
 
+            check_lora(folder / ADAPTER_DIR, lm, adapter, base)
             lm = PeftModel.from_pretrained(lm, str(folder / ADAPTER_DIR), is_trainable=False)
         model = cls(config, lm, tokenizer, normalizer)
-        try:
-            model.projector.load_state_dict(read_safetensors(folder / PROJECTOR_FILE))
-        except RuntimeError as error:  # tensors of another shape or name than config.json's projector
-            detail = str(error).splitlines()[-1].strip()
-            raise CheckpointError(f"{folder / PROJECTOR_FILE}: does not fit the projector of {CONFIG_FILE} "
-                                  f"({detail}).") from None  # fmt: skip
+        model.projector.load_state_dict(projector)
         return model.eval()
 
 
@@ -307,67 +322,80 @@ def required_files(config: ModelConfig) -> list[str]:
 
 
 def read_model_config(folder: Path) -> ModelConfig:
-    """Read and check ``config.json``; CheckpointError if the folder or any required file is missing."""
-    if not (folder / CONFIG_FILE).is_file():
+    """Read and check ``config.json`` (types, ranges, names, format version); CheckpointError
+    naming the file and field, or the first required file that is missing."""
+    path = folder / CONFIG_FILE
+    if not path.is_file():
         raise CheckpointError(f"{folder}: not a sensor2text checkpoint (missing {CONFIG_FILE}).")
+    data = read_json(path, "model config")
     try:
-        data = json.loads((folder / CONFIG_FILE).read_text())
-    except json.JSONDecodeError as exc:
-        raise CheckpointError(f"{folder / CONFIG_FILE}: invalid JSON ({exc.msg}, line {exc.lineno}).") from None
-    config = from_dict(ModelConfig, data, str(folder / CONFIG_FILE))
+        config = from_dict(ModelConfig, data, str(path))
+    except ConfigError as exc:  # a check inside a section names the field but not the file
+        raise CheckpointError(str(exc) if str(path) in str(exc) else f"{path}: {exc}") from None
+    check_model_config(config, path)
     missing = [f for f in required_files(config) if not (folder / f).is_file()]
     if missing:
         expected = ", ".join(required_files(config))
         raise CheckpointError(f"{folder}: checkpoint is missing {missing[0]}; expected {expected}.")
+    if not config.adapter.enabled and (folder / ADAPTER_DIR).exists():
+        raise CheckpointError(f"{path}: adapter.enabled is false, but the checkpoint has an {ADAPTER_DIR}/ folder; "
+                              "expected true (its LoRA would be ignored) or no adapter folder.")  # fmt: skip
     return config
+
+
+def check_model_config(config: ModelConfig, path: Path) -> None:
+    """Values of ``config.json`` that its types do not decide: sizes, names, the template."""
+    from sensor2text.models.projectors import PROJECTORS
+    from sensor2text.models.prompts import GLOVE_PLACEHOLDER
+
+    if config.format_version != FORMAT_VERSION:
+        raise CheckpointError(f"{path}: format_version is {config.format_version}; this version of sensor2text "
+                              f"reads {FORMAT_VERSION} (a newer checkpoint needs a newer sensor2text).")  # fmt: skip
+    for name in ("num_frames", "max_new_tokens"):
+        if getattr(config, name) < 1:
+            raise CheckpointError(f"{path}: {name} is {getattr(config, name)}; expected at least 1.")
+    try:
+        get_profile(config.profile)
+    except ValueError as exc:
+        raise CheckpointError(f"{path}: profile: {exc}.") from None
+    if config.projector.type not in PROJECTORS:
+        raise CheckpointError(f"{path}: projector.type is {config.projector.type!r}; expected one of "
+                              f"{', '.join(PROJECTORS)}.")  # fmt: skip
+    if config.template_text.count(GLOVE_PLACEHOLDER) != 1:
+        raise CheckpointError(f"{path}: template_text must hold {GLOVE_PLACEHOLDER} exactly once, where the "
+                              "glove's soft prompt goes.")  # fmt: skip
+
+
+def read_projector(folder: Path, config: ModelConfig, width: int, base: str) -> dict[str, torch.Tensor]:
+    """The projector's tensors, once their names and shapes are those of the projector that
+    ``config.json`` describes for a base LM of ``width`` (checked from the header first)."""
+    profile = get_profile(config.profile)
+    with torch.device("meta"):  # shapes only, nothing allocated
+        expected = build_projector(config.projector, profile.num_channels, config.num_frames, width,
+                                   profile.hand_slices)  # fmt: skip
+    path = folder / PROJECTOR_FILE
+    against = f"the projector of {CONFIG_FILE} on base model {base} (hidden size {width})"
+    check_shapes(path, module_shapes(expected), against)
+    return read_tensors(path)
 
 
 def read_safetensors(path: Path) -> dict[str, torch.Tensor]:
     """The tensors of a safetensors file; CheckpointError naming the file if it is missing or corrupt."""
-    from safetensors.torch import load_file
-
-    try:
-        return load_file(path)
-    except Exception as exc:  # safetensors raises its own error types for a corrupt header
-        raise CheckpointError(f"{path}: not a valid safetensors file ({exc}).") from None
-
-
-def _read_json(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise CheckpointError(f"{path}: not valid JSON ({exc}).") from None
-    if not isinstance(data, dict):
-        raise CheckpointError(f"{path}: expected a JSON object, got {type(data).__name__}.")
-    return data
+    return read_tensors(path)
 
 
 def read_normalizer(path: Path, channels: int) -> Normalizer:
     """The trained normaliser; CheckpointError naming the file and field for a wrong key, count,
     a non-finite value or a standard deviation that is not positive."""
-    data = _read_json(path)
-    if set(data) != {"mean", "std"}:
-        raise CheckpointError(f"{path}: expected exactly the keys mean and std, got {', '.join(sorted(data))}.")
-    for key in ("mean", "std"):
-        values = data[key]
-        if not isinstance(values, list) or len(values) != channels:
-            count = len(values) if isinstance(values, list) else type(values).__name__
-            raise CheckpointError(f"{path}: {key} has {count} values; expected {channels}, one per channel.")
-        if not all(isinstance(v, (int, float)) and np.isfinite(v) for v in values):
-            raise CheckpointError(f"{path}: {key} holds a value that is not a finite number.")
-    if min(data["std"]) <= 0:
-        raise CheckpointError(f"{path}: std holds {min(data['std'])}; every standard deviation must be positive.")
-    return Normalizer(mean=[float(v) for v in data["mean"]], std=[float(v) for v in data["std"]])
+    return Normalizer(**check_normalizer(read_json(path, "normalisation (mean and std per channel)"), channels,
+                                         str(path)))  # fmt: skip
 
 
-def check_adapter_config(path: Path, adapter: AdapterConfig) -> None:
-    """peft's adapter config must be the LoRA that ``config.json`` describes (rank, alpha, modules)."""
-    data = _read_json(path)
-    expected = {"peft_type": "LORA", "r": adapter.r, "lora_alpha": adapter.lora_alpha}
-    for key, value in expected.items():
-        if data.get(key) != value:
-            raise CheckpointError(f"{path}: {key} is {data.get(key)!r}; config.json's adapter expects {value!r}.")
-    modules = sorted(data.get("target_modules") or [])
-    if adapter.target_modules is not None and modules != sorted(adapter.target_modules):
-        raise CheckpointError(f"{path}: target_modules {data.get('target_modules')!r} differ from config.json's "
-                              f"{adapter.target_modules!r}.")  # fmt: skip
+def check_adapter_config(path: Path, adapter: AdapterConfig) -> dict | None:
+    """peft's adapter config must be the LoRA that ``config.json`` describes (rank, alpha,
+    modules); returns it (None when the adapter is disabled)."""
+    if not adapter.enabled:
+        return None
+    lora = check_lora_config(path, adapter.r, adapter.lora_alpha, adapter.target_modules, CONFIG_FILE)
+    check_lora_rank(path.parent, lora)
+    return lora

@@ -92,18 +92,52 @@ def load_base_model(name_or_path: str = EMBEDDED_MODEL_NAME, offline: bool = Fal
     try:
         tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=offline)
         model = AutoModelForCausalLM.from_pretrained(path, use_safetensors=True, local_files_only=offline)
-    except OSError as exc:
-        where = "in the local Hugging Face cache (a checkpoint never downloads)" if offline else "reachable"
-        raise Sensor2TextError(
-            f"Could not load base model '{name_or_path}': expected a local folder with "
-            f"config.json and safetensors weights, '{EMBEDDED_MODEL_NAME}', or a hub id {where} "
-            f"({str(exc).splitlines()[0]})."
-        ) from None
+    except (OSError, ValueError) as exc:  # not found (OSError), or not a valid hub id (HFValidationError)
+        raise base_model_not_found(name_or_path, offline, exc) from None
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     model.requires_grad_(False)
     model.eval()
     return model, tokenizer
+
+
+def base_model_config(name_or_path: str, offline: bool = False):
+    """The transformers config of a base LM (what :func:`load_base_model` would load), read
+    without its weights: a checkpoint's tensor shapes are checked against it first."""
+    from transformers import AutoConfig
+
+    try:
+        return AutoConfig.from_pretrained(resolve_base_model(name_or_path), local_files_only=offline)
+    except (OSError, ValueError) as exc:
+        raise base_model_not_found(name_or_path, offline, exc) from None
+
+
+def hidden_size(config) -> int:
+    """The embedding width of a transformers config (of its text model, for multimodal ones)."""
+    return config.get_text_config().hidden_size
+
+
+def base_model_not_found(name: str, offline: bool, exc: Exception) -> Sensor2TextError:
+    """One sentence: what was tried for ``name`` and how to give a base model instead."""
+    detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if not offline:
+        return Sensor2TextError(
+            f"Could not load base model '{name}': expected a local folder with config.json and safetensors "
+            f"weights, '{EMBEDDED_MODEL_NAME}', or a reachable hub id ({detail})."
+        )
+    from huggingface_hub.constants import HF_HUB_CACHE
+
+    if Path(name).is_dir():
+        tried = f"the folder holds no loadable model: config.json, tokenizer and safetensors weights ({detail})"
+    elif Path(name).is_absolute() or name.startswith((".", "~")):
+        tried = "no such folder"
+    else:
+        tried = f"no local folder of that name, and not in the Hugging Face cache {HF_HUB_CACHE}"
+    return Sensor2TextError(
+        f"base model '{name}' named by the checkpoint could not be loaded: {tried}; loading a "
+        f"checkpoint never downloads. Give the base model with --base-model FOLDER (a local copy), "
+        f"--base-model {EMBEDDED_MODEL_NAME}, or --base-model {name} to download it."
+    )
 
 
 def set_adapter_base(path: Path, name: str) -> None:

@@ -30,7 +30,15 @@ def design_class(name: str):
 
 def design_of(folder: str | Path) -> str:
     """The design that wrote a checkpoint folder, from its marker file."""
+    from sensor2text.models.manifest import interrupted_save
+
     folder = resolve_checkpoint(folder)
+    if (old := interrupted_save(folder)) is not None:
+        raise CheckpointError(f"{folder}: not found; a save into it was interrupted and left the previous "
+                              f"checkpoint in {old} (rename it back, or save again).")  # fmt: skip
+    if folder.is_file():
+        raise CheckpointError(f"{folder}: is a file; expected a checkpoint folder or the name of a shipped "
+                              f"checkpoint ({', '.join(shipped_checkpoints())}).")  # fmt: skip
     if not folder.is_dir():
         raise CheckpointError(f"{folder}: checkpoint folder not found; expected a folder or a shipped "
                               f"checkpoint ({', '.join(shipped_checkpoints())}).")  # fmt: skip

@@ -47,6 +47,7 @@ from sensor2text.glove.handshape import HandWords, parse_caption
 from sensor2text.glove.schema import get_profile
 from sensor2text.labels import LabelSet, parse_label_sets
 from sensor2text.models.base import DescribeOptions, Describer, Description
+from sensor2text.models.checks import check_lora, check_lora_config, check_lora_rank, read_json
 from sensor2text.models.composer import (
     MEANING_MARKER,
     SHORT_ANSWER_TOKENS,
@@ -419,36 +420,72 @@ class Stepwise(Describer):
 
     @classmethod
     def from_pretrained(cls, folder: str | Path, base_model: str | None = None) -> Stepwise:
-        """Load a stepwise checkpoint folder; ``base_model`` replaces the base LM its stages name."""
-        from peft import PeftModel
+        """Load a stepwise checkpoint folder; ``base_model`` replaces the base LM its stages name.
 
+        Every file is checked first (manifest, stepwise.json, the adapters' configs and headers,
+        the hands stage), then the base LM is loaded and each LoRA's tensors checked against it
+        before it is applied."""
         from sensor2text.models.lm import load_base_model
         from sensor2text.models.registry import load_checkpoint
 
         folder = Path(folder)
         check_manifest(folder)
-        try:
-            data = json.loads((folder / STEPWISE_FILE).read_text())
-        except json.JSONDecodeError as exc:
-            raise CheckpointError(f"{folder / STEPWISE_FILE}: invalid JSON ({exc.msg}, line {exc.lineno}).") from None
-        config = from_dict(StepwiseConfig, data, str(folder / STEPWISE_FILE))
-        if not (folder / COMPOSER_DIR / "adapter_model.safetensors").is_file():
-            raise CheckpointError(f"{folder}: stepwise checkpoint is missing {COMPOSER_DIR}/adapter_model.safetensors.")
-        knowledge = folder / KNOWLEDGE_DIR
-        if (config.knowledge_corpus or knowledge.is_dir()) and not (knowledge / "adapter_model.safetensors").is_file():
-            raise CheckpointError(f"{folder}: stepwise checkpoint is missing {KNOWLEDGE_DIR}/adapter_model.safetensors "
-                                  f"(its {STEPWISE_FILE} declares a knowledge corpus).")  # fmt: skip
+        config = read_stepwise_config(folder)
+        adapters = stage_adapters(folder, config)
         if (folder / FINGERS_DIR).is_dir():
             hands = FingerReader.from_pretrained(folder / FINGERS_DIR)
             named = config.base_model
         else:
             hands = load_checkpoint(folder / HANDS_DIR, base_model)
             named = hands.config.base_model_name_or_path
-        lm, tokenizer = load_base_model(base_model or named, offline=base_model is None)
-        if (knowledge / "adapter_model.safetensors").is_file():
-            lm = PeftModel.from_pretrained(lm, str(knowledge)).merge_and_unload()
-        lm = PeftModel.from_pretrained(lm, str(folder / COMPOSER_DIR), is_trainable=False).eval()
+        base = base_model or named
+        lm, tokenizer = load_base_model(base, offline=base_model is None)
+        from peft import PeftModel  # imported once there is a model to adapt (it takes seconds)
+
+        for adapter, lora in adapters.items():
+            check_lora(folder / adapter, lm, lora, base)
+            if adapter == KNOWLEDGE_DIR:  # merged under the composer's own LoRA
+                lm = PeftModel.from_pretrained(lm, str(folder / adapter)).merge_and_unload()
+            else:
+                lm = PeftModel.from_pretrained(lm, str(folder / adapter), is_trainable=False).eval()
+        knowledge = folder / KNOWLEDGE_DIR
         return cls(config, hands, lm, tokenizer, knowledge if knowledge.is_dir() else None, folder)
+
+
+def read_stepwise_config(folder: Path) -> StepwiseConfig:
+    """``stepwise.json``, checked (types, sizes, profile, format version); CheckpointError naming it."""
+    path = folder / STEPWISE_FILE
+    try:
+        config = from_dict(StepwiseConfig, read_json(path, "stepwise config"), str(path))
+        get_profile(config.profile)
+    except (ConfigError, ValueError) as exc:
+        raise CheckpointError(str(exc) if str(path) in str(exc) else f"{path}: {exc}") from None
+    if config.format_version != 1:
+        raise CheckpointError(f"{path}: format_version is {config.format_version}; this version of sensor2text "
+                              "reads 1 (a newer checkpoint needs a newer sensor2text).")  # fmt: skip
+    for name in ("max_new_tokens", "answer_tokens"):
+        if getattr(config, name) < 1:
+            raise CheckpointError(f"{path}: {name} is {getattr(config, name)}; expected at least 1.")
+    if (folder / FINGERS_DIR).is_dir() and not config.base_model:
+        raise CheckpointError(f"{path}: base_model is empty; a finger-word checkpoint names the composer's base LM.")
+    return config
+
+
+def stage_adapters(folder: Path, config: StepwiseConfig) -> dict[str, dict]:
+    """``{adapter folder: its LoRA config}`` in the order they are applied (knowledge, then the
+    composer), each config and safetensors header checked; CheckpointError naming a missing file."""
+    knowledge = folder / KNOWLEDGE_DIR
+    if (config.knowledge_corpus or knowledge.is_dir()) and not (knowledge / "adapter_model.safetensors").is_file():
+        raise CheckpointError(f"{folder}: stepwise checkpoint is missing {KNOWLEDGE_DIR}/adapter_model.safetensors "
+                              f"(its {STEPWISE_FILE} declares a knowledge corpus).")  # fmt: skip
+    if not (folder / COMPOSER_DIR / "adapter_model.safetensors").is_file():
+        raise CheckpointError(f"{folder}: stepwise checkpoint is missing {COMPOSER_DIR}/adapter_model.safetensors.")
+    adapters = {}
+    for name in (KNOWLEDGE_DIR, COMPOSER_DIR):
+        if (folder / name / "adapter_model.safetensors").is_file():
+            adapters[name] = check_lora_config(folder / name / "adapter_config.json")
+            check_lora_rank(folder / name, adapters[name])
+    return adapters
 
 
 def _outlines(left: str, right: str) -> tuple:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import math
+import os
 import shlex
 import sys
 import time
@@ -115,6 +116,22 @@ def run_steps(accelerator, model, optimizer, scheduler, loader, val_loader, cfg:
     return prior_minutes + (time.time() - started) / 60
 
 
+def prepare_run_dir(cfg: RunConfig) -> Path:
+    """The run folder (``training.output_dir``), created now: a path that cannot hold the run is
+    refused before anything is trained, not when the checkpoint is saved."""
+    run_dir = Path(cfg.training.output_dir)
+    blocking = next((p for p in [run_dir, *run_dir.parents] if p.exists() and not p.is_dir()), None)
+    if blocking is not None:
+        raise ConfigError(f"training.output_dir {run_dir}: {blocking} is a file; expected a folder for the run.")
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"training.output_dir {run_dir}: cannot be created ({exc.strerror}).") from None
+    if not os.access(run_dir, os.W_OK):
+        raise ConfigError(f"training.output_dir {run_dir}: not writable; expected a folder the run can write to.")
+    return run_dir
+
+
 def train(cfg: RunConfig, resume: bool = False, lm=None, tokenizer=None) -> Path:
     """Train projector + LoRA on ``cfg``; returns the saved checkpoint folder."""
     from accelerate import Accelerator
@@ -122,7 +139,7 @@ def train(cfg: RunConfig, resume: bool = False, lm=None, tokenizer=None) -> Path
 
     if cfg.data.view == "fingers":
         return train_finger_stepwise(cfg, lm, tokenizer)
-    run_dir = Path(cfg.training.output_dir)
+    run_dir = prepare_run_dir(cfg)
     accelerator = Accelerator(log_with="tensorboard", project_dir=str(run_dir / "logs"))
     set_seed(cfg.training.seed)
     label_sets = checked_label_sets(cfg)
@@ -170,8 +187,7 @@ def train_finger_stepwise(cfg: RunConfig, lm=None, tokenizer=None, log=print) ->
     """The finger-word stepwise design: finger reader, then composer; returns the checkpoint folder."""
     from sensor2text.training.fingers import fit_finger_stage
 
-    run_dir = Path(cfg.training.output_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
+    run_dir = prepare_run_dir(cfg)
     (run_dir / "run_config.yaml").write_text(to_yaml(cfg))
     torch.manual_seed(cfg.training.seed)
     reader, metrics = fit_finger_stage(cfg, log)
@@ -189,6 +205,7 @@ def train_composer_stage(cfg: RunConfig, hands_checkpoint: str | Path, lm=None, 
 
     if not cfg.composer.enabled:
         raise ConfigError("--hands-checkpoint trains the composer stage: set composer.enabled: true.")
+    run_dir = prepare_run_dir(cfg)
     hands = Sensor2Text.from_pretrained(hands_checkpoint)
     if sorted(hands.config.trained_classes) != sorted(cfg.data.classes):
         raise ConfigError(f"{hands_checkpoint}: hands model trained on other classes than data.classes.")
@@ -196,7 +213,6 @@ def train_composer_stage(cfg: RunConfig, hands_checkpoint: str | Path, lm=None, 
     base = (lm, tokenizer) if lm is not None else load_base_model(cfg.training.base_model)
     metrics = {"hands_checkpoint": str(hands_checkpoint)}
     model = add_composer(cfg, hands, label_sets, load_split(cfg, "validation"), base, metrics)
-    run_dir = Path(cfg.training.output_dir)
     model.save_pretrained(run_dir / CHECKPOINT_DIR, model_card=model_card(cfg, metrics, None))
     (run_dir / "run_config.yaml").write_text(to_yaml(cfg))
     print(f"saved {run_dir / CHECKPOINT_DIR}  {metrics}")

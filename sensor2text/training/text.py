@@ -155,6 +155,7 @@ def train_knowledge_adapter(base_model: str, out: str | Path, steps: int = 600, 
     to ``out``; returns its held-out report, with the base LM's alone beside it (unless not
     ``measure_base``: several minutes on a CPU, and the same for every adapter of one LM)."""
     from sensor2text.models.lm import load_base_model, set_adapter_base
+    from sensor2text.models.manifest import saving
 
     lm, tokenizer = load_base_model(base_model)
     started = time.time()
@@ -164,24 +165,27 @@ def train_knowledge_adapter(base_model: str, out: str | Path, steps: int = 600, 
     model = train_knowledge(lm, tokenizer, cfg, split, log=log, init_from=init_from)
     report = knowledge_report(model, tokenizer, split)
     log(f"with the adapter: {report}")
-    out = Path(out)
-    model.save_pretrained(out, safe_serialization=True, save_embedding_layers=False)
-    set_adapter_base(out / "adapter_config.json", base_model)
     card = {"corpus": corpus_note(split), "split": asdict(split), "accuracy": report, "base_lm_accuracy": base,
             "examples": len(build_corpus(split).examples), "steps": steps, "batch_size": 2 * cfg.batch_size,
             "base_model": base_model, "learning_rate": learning_rate, "r": r,
             "train_minutes": round((time.time() - started) / 60, 1),
             "continued_from": str(init_from) if init_from else None}  # fmt: skip
-    (out / "knowledge.json").write_text(json.dumps(card, indent=2) + "\n")
+    with saving(out) as partial:  # a temporary folder renamed into place, its manifest written last
+        model.save_pretrained(partial, safe_serialization=True, save_embedding_layers=False)
+        set_adapter_base(partial / "adapter_config.json", base_model)
+        (partial / "knowledge.json").write_text(json.dumps(card, indent=2) + "\n")
+        (partial / "README.md").write_text(_knowledge_readme(card, split, out, init_from))
+    return report
+
+
+def _knowledge_readme(card: dict, split: CorpusSplit, out, init_from) -> str:
+    """The model card of a knowledge adapter: what it was trained on, its card, the command."""
     flag = ("" if split.hold_out else " --all-sums") + (f" --init-from {init_from}" if init_from else "")
     flag += (f" --long-lists {split.long_lists}" if split.long_lists else "") + (" --worked" if split.worked else "")
-    (out / "README.md").write_text(
-        "# sensor2text text-knowledge adapter\n\nA LoRA on the base LM trained on text alone: "
-        f"{corpus_note(split)}. Stepwise checkpoints merge it under their composer (it stands "
-        "in for knowledge a larger LM already has).\n\n```json\n" + json.dumps(card, indent=2) + "\n```\n"
-        f"\nCommand: `sensor2text train-knowledge --out {out} --steps {steps}{flag}`\n"
-    )
-    return report
+    return ("# sensor2text text-knowledge adapter\n\nA LoRA on the base LM trained on text alone: "
+            f"{corpus_note(split)}. Stepwise checkpoints merge it under their composer (it stands "
+            "in for knowledge a larger LM already has).\n\n```json\n" + json.dumps(card, indent=2) + "\n```\n"
+            f"\nCommand: `sensor2text train-knowledge --out {out} --steps {card['steps']}{flag}`\n")  # fmt: skip
 
 
 def build_stepwise(cfg, hands, label_sets: dict[str, LabelSet], lm, tokenizer, log=print) -> Stepwise:

@@ -86,3 +86,25 @@ def test_reader_refuses_a_recording_too_short_to_hold_a_gesture():
         _reader().read([np.zeros((20, len(ONE_HAND.channels)), np.float32), np.zeros((2, len(ONE_HAND.channels)))])
     reader = _reader()
     assert reader.lm_modules() == [] and np.array_equal(reader.channel_scale(), np.ones(len(ONE_HAND.channels)))
+
+
+def test_a_damaged_reader_folder_is_named_before_it_is_built(tmp_path):
+    import json
+
+    from safetensors.torch import load_file, save_file
+
+
+    folder = tmp_path / "fingers"
+    _reader().save_pretrained(folder)
+    config = json.loads((folder / "fingers.json").read_text())
+    std = config["normalizer"]["std"]
+    (folder / "fingers.json").write_text(json.dumps({**config, "normalizer": {**config["normalizer"],
+                                                                               "std": [0.0] * len(std)}}))
+    with pytest.raises(CheckpointError, match="fingers.json: normalizer: std holds 0.0"):
+        FingerReader.from_pretrained(folder)
+    (folder / "fingers.json").write_text(json.dumps(config))
+    weights = load_file(folder / "fingers.safetensors")
+    name = sorted(weights)[0]
+    save_file({**weights, name: torch.zeros(*[s + 1 for s in weights[name].shape])}, folder / "fingers.safetensors")
+    with pytest.raises(CheckpointError, match=f"fingers.safetensors: tensor {name} has shape"):
+        FingerReader.from_pretrained(folder)

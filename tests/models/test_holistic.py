@@ -193,5 +193,5 @@ def test_a_checkpoint_naming_a_hub_model_never_reaches_the_network(tiny_checkpoi
     config["base_model_name_or_path"] = "no-such-org/no-such-model"
     (folder / "config.json").write_text(json.dumps(config))
     (folder / "manifest.json").unlink(missing_ok=True)
-    with pytest.raises(Sensor2TextError, match="no-such-org/no-such-model.*local Hugging Face cache"):
+    with pytest.raises(Sensor2TextError, match="no-such-org/no-such-model.*Hugging Face cache.*--base-model"):
         Sensor2Text.from_pretrained(folder)  # local_files_only: fails at once, no DNS retries

@@ -48,7 +48,8 @@ def test_a_projector_of_another_shape_is_a_clear_error_without_a_manifest(tiny_c
     config = json.loads((folder / "config.json").read_text())
     config["projector"]["hidden_dim"] += 8
     (folder / "config.json").write_text(json.dumps(config))
-    with pytest.raises(CheckpointError, match="projector.safetensors: does not fit the projector of config.json"):
+    expected = r"projector.safetensors: tensor net.0.weight has shape \[16, 368\]; the projector of config.json"
+    with pytest.raises(CheckpointError, match=expected):
         Sensor2Text.from_pretrained(folder)
 
 
@@ -74,7 +75,7 @@ def test_a_failed_save_leaves_the_old_checkpoint(tmp_path):
 
 @pytest.mark.parametrize("edit, message", [
     (lambda n: n.update(std=[0.0] * len(n["std"])), "std holds 0.0; every standard deviation must be positive"),
-    (lambda n: n.update(mean=[float("nan")] * len(n["mean"])), "mean holds a value that is not a finite number"),
+    (lambda n: n.update(mean=[float("nan")] * len(n["mean"])), "mean holds NaN; expected finite numbers"),
     (lambda n: n.update(extra=1), "expected exactly the keys mean and std"),
     (lambda n: n.update(mean=n["mean"][:3]), "mean has 3 values; expected 46"),
 ])  # fmt: skip
@@ -103,3 +104,44 @@ def test_an_adapter_config_that_is_not_the_checkpoints_lora_is_refused(tiny_chec
     path.write_text(json.dumps(values))
     with pytest.raises(CheckpointError, match=message):
         Sensor2Text.from_pretrained(folder)
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda m: m.update(version=7), "manifest version 7"),
+    (lambda m: m.update(files=list(m["files"])), "not a valid manifest; expected an object with a 'files' object"),
+    (lambda m: m["files"].update({"../x": {"bytes": 1, "sha256": "0"}}), "lists '../x', which is not a file inside"),
+    (lambda m: m["files"].update({"config.json": {"bytes": 1}}), "the entry of config.json needs 'bytes'"),
+])  # fmt: skip
+def test_a_manifest_that_is_not_one_this_version_wrote_is_named(tmp_path, edit, message):
+    folder = tmp_path / "ckpt"
+    with saving(folder) as partial:
+        (partial / "config.json").write_text("{}")
+    manifest = json.loads((folder / MANIFEST_FILE).read_text())
+    edit(manifest)
+    (folder / MANIFEST_FILE).write_text(json.dumps(manifest))
+    with pytest.raises(CheckpointError, match=f"manifest.json: {message}"):
+        check_manifest(folder)
+
+
+def test_a_save_over_a_checkpoint_swaps_it_whole(tmp_path):
+    folder = tmp_path / "ckpt"
+    for text in ("old", "new"):
+        with saving(folder) as partial:
+            (partial / "config.json").write_text(text)
+    assert (folder / "config.json").read_text() == "new" and check_manifest(folder)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ckpt"]
+
+
+def test_a_save_killed_between_two_renames_is_named_and_undone_by_the_next_save(tmp_path):
+    from sensor2text.models.registry import design_of
+
+    folder = tmp_path / "ckpt"
+    with saving(folder) as partial:
+        (partial / "config.json").write_text("old")
+    folder.rename(tmp_path / ".ckpt.old")  # as the fallback's first rename leaves it, killed there
+    with pytest.raises(CheckpointError, match=r"interrupted and left the previous checkpoint in .*\.ckpt\.old"):
+        design_of(folder)
+    with pytest.raises(RuntimeError):
+        with saving(folder):
+            raise RuntimeError("killed again, before the swap")
+    assert (folder / "config.json").read_text() == "old" and check_manifest(folder)

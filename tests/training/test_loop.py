@@ -237,3 +237,13 @@ def test_model_card_opens_with_hub_front_matter(tiny_lm_dir, tmp_path):
     embedded = yaml.safe_load(front_matter(load_run_config(None), {"accuracy": 0.9}).split("---\n")[1])
     assert embedded["base_model"] == "HuggingFaceTB/SmolLM2-135M-Instruct"
     assert embedded["metrics"] == {"accuracy": 0.9}
+
+
+@pytest.mark.parametrize("output", ["run", "run/sub"])
+def test_an_output_dir_that_cannot_be_a_folder_is_refused_before_training(tmp_path, output):
+    from sensor2text.training.loop import prepare_run_dir
+
+    (tmp_path / "run").write_text("a file")
+    cfg = load_run_config(None, [f"training.output_dir={tmp_path / output}"])
+    with pytest.raises(ConfigError, match=r"training.output_dir .*run is a file; expected a folder"):
+        prepare_run_dir(cfg)
