@@ -14,6 +14,7 @@ from pathlib import Path
 import yaml
 
 from sensor2text.errors import ConfigError
+from sensor2text.textfile import read_user_text
 
 # YAML 1.2's float syntax: digits with an optional point and an optional exponent of either sign
 # (YAML 1.1's resolver wants a point and a sign, so it reads ``1e-3`` and ``1e5`` as strings).
@@ -56,18 +57,5 @@ def read_yaml(path: str | Path, what: str = "file"):
     """The YAML value of the file at ``path`` (UTF-8, a byte-order mark allowed); ConfigError
     naming the file for a missing, unreadable, non-UTF-8 or invalid file (``what`` says what
     the file should have been, e.g. "config file")."""
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: {what} not found.") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{path}: a folder; expected a YAML {what}.") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the {what} ({exc.strerror or exc}).") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start} is 0x{data[exc.start]:02x}); "
-                          f"save the {what} as UTF-8.") from None  # fmt: skip
+    text = read_user_text(path, what, ConfigError)
     return parse_yaml(text, str(path))

@@ -24,10 +24,10 @@ def test_bad_yaml_names_the_file_and_line(text, message):
 def test_files_that_cannot_be_read_are_named(tmp_path):
     with pytest.raises(ConfigError, match="none.yaml: config file not found"):
         read_yaml(tmp_path / "none.yaml", "config file")
-    with pytest.raises(ConfigError, match="a folder; expected a YAML config file"):
+    with pytest.raises(ConfigError, match="a folder; expected a config file"):
         read_yaml(tmp_path, "config file")
     (tmp_path / "latin.yaml").write_bytes(b"a: caf\xe9\n")
-    with pytest.raises(ConfigError, match=r"latin.yaml: not UTF-8 text \(byte 6 is 0xe9\)"):
+    with pytest.raises(ConfigError, match=r"latin.yaml, line 1: not UTF-8 text \(byte 6 is 0xe9\)"):
         read_yaml(tmp_path / "latin.yaml")
     (tmp_path / "loop.yaml").symlink_to("loop.yaml")
     with pytest.raises(ConfigError, match=r"loop.yaml: cannot read the file \(Too many levels"):

@@ -22,8 +22,8 @@ from pathlib import Path
 import numpy as np
 
 from sensor2text.errors import RecordingError
-from sensor2text.glove.files import read_text
 from sensor2text.glove.schema import FIVE_DT_TWO_HAND, POWERGLOVE, DeviceProfile, validate_recording
+from sensor2text.textfile import read_user_text
 
 TSD_SUFFIX = ".tsd"
 SIGN_SUFFIX = ".sign"
@@ -56,7 +56,7 @@ def is_calibration(path: Path) -> bool:
 
 
 def _lines(path: Path) -> list[str]:
-    lines = [line.strip() for line in read_text(path).splitlines()]
+    lines = [line.strip() for line in read_user_text(path, "recording file", RecordingError).splitlines()]
     lines = [line for line in lines if line]
     if not lines:
         raise RecordingError(f"{path}: the file is empty; expected one frame per line.")

@@ -23,9 +23,9 @@ import numpy as np
 from sensor2text.errors import ConfigError, RecordingError
 from sensor2text.glove.auslan import SIGN_SUFFIX, TSD_SUFFIX, class_from_stem, is_calibration, read_auslan
 from sensor2text.glove.auslan import profile_for as auslan_profile_for
-from sensor2text.glove.files import read_text
 from sensor2text.glove.kinematics import two_hand_keypoints
 from sensor2text.glove.schema import SYNTHETIC_JOINTS, DeviceProfile, validate_recording
+from sensor2text.textfile import read_user_text
 
 # Optional first CSV column holding each frame's time in seconds.
 TIME_COLUMN = "time_s"
@@ -109,7 +109,7 @@ def _channel_columns(header: list[str], profile: DeviceProfile, source: str) -> 
 def read_csv(path: str | Path, profile: DeviceProfile = SYNTHETIC_JOINTS) -> np.ndarray:
     """Read a CSV recording into validated ``(T, C)`` float32 frames in ``profile`` order."""
     path = Path(path)
-    text = read_text(path)
+    text = read_user_text(path, "recording file", RecordingError)
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     if not lines:
         raise RecordingError(f"{path}: the file is empty; expected a header line and at least one frame.")
@@ -175,7 +175,8 @@ def iter_recordings(path: str | Path, profile: DeviceProfile = SYNTHETIC_JOINTS,
     path = Path(path)
     if not path.exists():
         if path.is_symlink():
-            read_text(path)  # says why the link leads nowhere (missing target, a loop)
+            # says why the link leads nowhere (a missing target, a loop)
+            read_user_text(path, "recording file", RecordingError)
         raise RecordingError(f"{path}: no such file or folder.")
     if path.is_dir() and is_hf_dataset(path):
         yield from _iter_hf(path, profile, split)

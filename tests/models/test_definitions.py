@@ -53,7 +53,7 @@ def test_missing_file_is_a_config_error(tmp_path):
 def test_non_utf8_file_is_named(tmp_path):
     path = tmp_path / "gestures.yaml"
     path.write_bytes(b"gestures:\n  - {name: caf\xe9, description: d}\n")
-    with pytest.raises(ConfigError, match="gestures.yaml: not UTF-8 text"):
+    with pytest.raises(ConfigError, match="gestures.yaml, line 2: not UTF-8 text"):
         load_definitions(path)
 
 
