@@ -1,8 +1,11 @@
-"""Reading a file a user handed over as text: one error naming the file for whatever the disk or
-the bytes do wrong (missing, a folder, unreadable, not UTF-8), never an OSError traceback."""
+"""Text files a user hands over or gets back: reading them with one error naming the file for
+whatever the disk or the bytes do wrong (missing, a folder, unreadable, not UTF-8), never an
+OSError traceback; writing them whole or not at all."""
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 from sensor2text.errors import Sensor2TextError
@@ -26,3 +29,29 @@ def read_user_text(path: str | Path, what: str, error: type[Sensor2TextError]) -
         line = data[: exc.start].count(b"\n") + 1
         raise error(f"{path}, line {line}: not UTF-8 text (byte {exc.start} is 0x{data[exc.start]:02x}); "
                     f"expected a UTF-8 {what}.") from None  # fmt: skip
+
+
+def write_text_atomic(target: str | Path, text: str) -> None:
+    """Write ``text`` to ``target`` whole or not at all: a temporary file beside it, synced, then
+    renamed, so a reader never sees it torn and two writers leave one of their files whole. The
+    file gets the permissions a plain new file would (the umask's), not the temporary file's
+    owner-only ones; a symbolic link is written through (its target replaced, the link kept)."""
+    path = Path(target).resolve()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=f".{path.name}.", delete=False)
+    try:
+        with handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+            os.chmod(handle.name, _new_file_mode())
+        os.replace(handle.name, path)
+    except BaseException:  # an error or a signal: no temporary file is left behind
+        Path(handle.name).unlink(missing_ok=True)
+        raise
+
+
+def _new_file_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask

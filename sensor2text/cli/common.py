@@ -6,8 +6,9 @@ import json
 import os
 import signal
 import sys
-import tempfile
 from pathlib import Path
+
+from sensor2text.textfile import write_text_atomic
 
 
 def quiet_libraries() -> None:
@@ -33,31 +34,13 @@ def write_json(target: str, data) -> None:
     """Write ``data`` as indented JSON to a file or, for ``-``, to stdout. The file is written
     whole or not at all (a temporary file beside it, synced, then renamed), so a reader never
     sees it torn, and two writers leave one of their files whole. It gets the permissions a
-    plain new file would (the umask's), not the temporary file's owner-only ones; a symbolic
-    link is written through (its target replaced, the link kept)."""
+    plain new file would (the umask's); a symbolic link is written through
+    (:func:`sensor2text.textfile.write_text_atomic`)."""
     text = json.dumps(data, indent=2) + "\n"
     if target == "-":
         sys.stdout.write(text)
         return
-    path = Path(target).resolve()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=f".{path.name}.", delete=False)
-    try:
-        with handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-            os.chmod(handle.name, _new_file_mode())
-        os.replace(handle.name, path)
-    except BaseException:  # an error or a signal: no temporary file is left behind
-        Path(handle.name).unlink(missing_ok=True)
-        raise
-
-
-def _new_file_mode() -> int:
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
+    write_text_atomic(target, text)
 
 
 def check_writable(target: str | None, flag: str = "--json", folder: bool = False) -> None:
@@ -123,6 +106,14 @@ def printable(text: str, newlines: bool = True) -> str:
     """``text`` without control characters (terminal escapes from a file's content), shown escaped
     (``\x1b``); newlines kept, or escaped too with ``newlines=False`` (a one-line error message)."""
     return "".join(c if c.isprintable() or (c == "\n" and newlines) else repr(c)[1:-1] for c in text)
+
+
+def rich_safe(value: str) -> str:
+    """Outside text (a file name, a label, the model's words) for a rich table or panel: control
+    characters escaped (:func:`printable`), markup brackets too, so ``[/]`` is shown, not parsed."""
+    from rich.markup import escape
+
+    return escape(printable(value))
 
 
 def stop_on_signals() -> None:

@@ -17,6 +17,7 @@ from sensor2text.cli.common import (
     load_model,
     printable,
     quiet_libraries,
+    rich_safe,
     stop_on_signals,
     write_json,
 )
@@ -165,14 +166,15 @@ def _print_descriptions(results: list[dict], trained: set[str]) -> None:
                   "description", "right?")  # fmt: skip
     for r in results:
         mark = {True: "[green]yes[/]", False: "[red]no[/]", None: "-"}[r["correct"]]
-        label = r["label"] or "?"
+        label = rich_safe(r["label"] or "?")
         if r["label"] and trained and r["label"] not in trained:
             label += " [yellow](unseen)[/]"
         reasoning = r["composer"].split("Meaning:")[0].strip() if stepwise else ""
         if "definition" in r:  # named after a gesture defined in words
             reasoning = f"defined in words: {r['definition'].split(':')[0]}"
-        steps = [r["left"], r["right"], reasoning] if stepwise else []
-        table.add_row(str(Path(*Path(r["path"]).parts[-2:])), label, *steps, r["description"], mark)
+        steps = [rich_safe(r["left"]), rich_safe(r["right"]), rich_safe(reasoning)] if stepwise else []
+        table.add_row(rich_safe(str(Path(*Path(r["path"]).parts[-2:]))), label, *steps, rich_safe(r["description"]),
+                      mark)  # fmt: skip
     Console(width=None if sys.stdout.isatty() else 200).print(table)  # piped output: don't wrap at 80
     for name, wanted in (("trained-class", True), ("unseen-class", False)):
         scored = [r["correct"] for r in results if r["correct"] is not None and (r["label"] in trained) == wanted]
@@ -237,8 +239,8 @@ def _print_report(report: dict) -> None:
     seen = {r["label"] for r in report["rows"] if r["seen"]}
     table = Table("class", "trained on", "n", "accuracy", "most common descriptions")
     for label, row in sorted(report["per_class"].items()):
-        table.add_row(label, "yes" if label in seen else "[yellow]no[/]", str(row["n"]), f"{row['accuracy']:.1%}",
-                      "; ".join(row["examples"]))  # fmt: skip
+        table.add_row(rich_safe(label), "yes" if label in seen else "[yellow]no[/]", str(row["n"]),
+                      f"{row['accuracy']:.1%}", rich_safe("; ".join(row["examples"])))  # fmt: skip
     Console().print(table)
     for name in ("seen", "unseen"):
         rows = [r for r in report["rows"] if r["seen"] == (name == "seen")]

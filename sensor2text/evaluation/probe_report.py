@@ -7,6 +7,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from sensor2text.evaluation.probe import ProbeResult
+from sensor2text.textfile import write_text_atomic
 
 # Label synonyms listed in the ranking table.
 RANKED_SHOWN = 15
@@ -73,8 +74,8 @@ def print_report(result: ProbeResult, labels: list[str] | None = None) -> None:
 
 
 def write_json(result: ProbeResult, path: str | Path) -> None:
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    Path(path).write_text(json.dumps(asdict(result), indent=2) + "\n")
+    """The probe's result as JSON, written whole or not at all."""
+    write_text_atomic(path, json.dumps(asdict(result), indent=2) + "\n")
 
 
 def plot_bars(result: ProbeResult, path: str | Path, top: int = 12) -> None:

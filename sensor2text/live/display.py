@@ -16,7 +16,7 @@ import threading
 import time
 from collections import deque
 
-from sensor2text.cli.common import printable
+from sensor2text.cli.common import printable, rich_safe
 
 # Descriptions kept on screen.
 SHOWN_DESCRIPTIONS = 8
@@ -73,13 +73,6 @@ class PrintSink:
         pass
 
 
-def _text(value: str) -> str:
-    """Outside text for the rich panel: control characters escaped, markup brackets too."""
-    from rich.markup import escape
-
-    return escape(printable(value))
-
-
 class LiveDisplay:
     """A rich ``Live`` panel: port and segmenter state, frame rate, bad frames, the text being
     generated, and the last descriptions with confidence and latency."""
@@ -100,7 +93,7 @@ class LiveDisplay:
 
     def __call__(self, event: dict) -> None:
         with self.lock:
-            self._apply({k: _text(v) if isinstance(v, str) else v for k, v in event.items()})
+            self._apply({k: rich_safe(v) if isinstance(v, str) else v for k, v in event.items()})
             self.live.update(self._render())
 
     def _apply(self, event: dict) -> None:

@@ -567,4 +567,21 @@ OUTPUT = [
 ]
 # fmt: on
 
-CASES = CONFIG + CLI + RECORDING + FOLDER + SYNTH + OUTPUT
+def _shown_literally(ws, run) -> str | None:
+    """The file name's markup brackets are printed as text, its escape character never reaches
+    the terminal."""
+    if "\x1b" in run.stdout:
+        return "an escape character from the file name reached the terminal"
+    if "[bold]" not in run.stdout.replace("\n", "").replace("│", "").replace(" ", ""):
+        return f"the file name's '[bold]' was not shown as text: {run.stdout[-300:]!r}"
+    return None
+
+
+# Text from outside (file names, labels, the model's words) in the printed tables
+SHOWN = [
+    Case("output: a file name with markup and an escape character", "small",
+         lambda ws: _recording(ws, _good_text(ws), name="fist-[bold]\x1b[31m.csv"), expect="works",
+         check=_shown_literally),  # fmt: skip
+]
+
+CASES = CONFIG + CLI + RECORDING + FOLDER + SYNTH + OUTPUT + SHOWN
