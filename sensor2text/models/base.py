@@ -149,6 +149,11 @@ class Describer:
         """Per-channel scale ``(C,)`` of the model's glove (the training standard deviations)."""
         raise NotImplementedError
 
+    def preferred_precision(self) -> str | None:
+        """The precision ``--precision auto`` should keep for this checkpoint whatever the machine
+        measures (e.g. the precision its shipped answers were made at), or None."""
+        return None
+
     def save_caches(self) -> None:
         """Keep what idle work built (e.g. the stepwise composer memo) for the next session."""
 

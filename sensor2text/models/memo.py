@@ -129,6 +129,18 @@ class ComposerMemo:
             pass
 
 
+def memo_precision(path: Path) -> str | None:
+    """The precision a checkpoint's memo file (:meth:`ComposerMemo.write`) was made at, when this
+    memo version can use it; None for no file or one that does not fit."""
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("version") != MEMO_VERSION or not data.get("entries"):
+        return None
+    return data.get("precision") if isinstance(data.get("precision"), str) else None
+
+
 def _parse_entries(data: dict) -> dict[tuple[str, str], Composed]:
     """The entries of a memo file's JSON (the rows :meth:`ComposerMemo._rows` writes)."""
     return {(e["left"], e["right"]): Composed(e["text"], list(e["tokens"]), list(e["probs"])) for e in data["entries"]}

@@ -205,8 +205,12 @@ def resolve_precision(precision: str, lm: nn.Module | None = None) -> str:
 def set_precision(model, precision: str) -> str:
     """Switch a loaded checkpoint's LMs to ``precision`` (``"fp32"`` leaves them as loaded).
 
-    Returns the precision used (``"auto"`` resolved by a measurement on the model's first LM).
+    Returns the precision used: ``"auto"`` keeps the model's :meth:`preferred_precision` when it
+    has one (a checkpoint's shipped composer answers were made at it), else is resolved by a
+    measurement on the model's first LM.
     """
+    if precision == AUTO and getattr(model, "preferred_precision", lambda: None)() in PRECISIONS:
+        precision = model.preferred_precision()
     precision = resolve_precision(precision, model.lm_modules()[0] if precision == AUTO else None)
     if precision != "fp32":
         for lm in model.lm_modules():

@@ -58,7 +58,7 @@ from sensor2text.models.composer import (
 from sensor2text.models.decoding import TokenHooks
 from sensor2text.models.fingers import FingerReader
 from sensor2text.models.manifest import check_manifest, saving
-from sensor2text.models.memo import CHECKPOINT_MEMO_FILE, Composed, ComposerMemo
+from sensor2text.models.memo import CHECKPOINT_MEMO_FILE, Composed, ComposerMemo, memo_precision
 
 STEPWISE_FILE = "stepwise.json"
 HANDS_DIR = "hands"
@@ -367,6 +367,14 @@ class Stepwise(Describer):
 
     def lm_modules(self) -> list:
         return [self.lm, *self.hands.lm_modules()]
+
+    def preferred_precision(self) -> str | None:
+        """The precision of the composer's answers the checkpoint carries (``composer_memo.json``):
+        at any other, none of them could be used and every caption pair would be composed again
+        (seconds each), which costs far more than a faster precision saves."""
+        if self.folder is None:
+            return None
+        return memo_precision(self.folder / CHECKPOINT_MEMO_FILE)
 
     def channel_scale(self) -> np.ndarray:
         """Per-channel scale ``(C,)``: the hands model's one-hand scale, for each hand."""

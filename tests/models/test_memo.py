@@ -1,7 +1,7 @@
 import json
 
 from sensor2text.models import memo
-from sensor2text.models.memo import Composed, ComposerMemo, cache_dir, memo_key
+from sensor2text.models.memo import Composed, ComposerMemo, cache_dir, memo_key, memo_precision
 
 PAIR = ("five: all fingers", "five: all fingers")
 
@@ -75,3 +75,15 @@ def test_a_checkpoint_memo_seeds_only_a_memo_of_its_precision_and_version(tmp_pa
     assert ComposerMemo().seed(tmp_path / "old.json", "fp32") == 0
     (tmp_path / "bad.json").write_text("[1, 2")
     assert ComposerMemo().seed(tmp_path / "bad.json", "fp32") == 0
+
+
+def test_memo_precision_reads_a_checkpoints_memo_file(tmp_path):
+    memo = ComposerMemo()
+    memo.put("a", "b", Composed(" Meaning: fist", [" Meaning", ":", " fist"], [0.9, 0.9, 0.8]))
+    memo.write(tmp_path / "composer_memo.json", "bf16")
+    assert memo_precision(tmp_path / "composer_memo.json") == "bf16"
+    assert memo_precision(tmp_path / "absent.json") is None
+    (tmp_path / "old.json").write_text('{"version": 1, "precision": "fp32", "entries": [{}]}')
+    assert memo_precision(tmp_path / "old.json") is None  # another memo version cannot be used
+    ComposerMemo().write(tmp_path / "empty.json", "fp32")
+    assert memo_precision(tmp_path / "empty.json") is None

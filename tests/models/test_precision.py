@@ -147,3 +147,17 @@ def test_auto_measures_once_per_machine_and_caches(tiny_lm_dir, tmp_path, monkey
 
 def test_decode_ms_times_a_real_decode_step(tiny_lm_dir):
     assert quantize.decode_ms(tiny_lora_lm(tiny_lm_dir), steps=2) > 0
+
+
+def test_auto_keeps_the_precision_of_a_checkpoints_shipped_answers(tiny_lm_dir, monkeypatch):
+    class Shipped(Describer):
+        def __init__(self, preferred):
+            self.lm, self.preferred = tiny_lora_lm(tiny_lm_dir), preferred
+
+        def preferred_precision(self):
+            return self.preferred
+
+    monkeypatch.setattr(quantize, "measured_precision", lambda lm: "bf16")  # this machine measures bf16 faster
+    assert set_precision(Shipped("fp32"), "auto") == "fp32"  # its memo was made at fp32: kept
+    assert set_precision(Shipped(None), "auto") == "bf16"  # nothing shipped: measured
+    assert set_precision(Shipped("fp32"), "int8") == "int8"  # an explicit choice wins
