@@ -4,8 +4,10 @@ OSError traceback; writing them whole or not at all."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from sensor2text.errors import Sensor2TextError
@@ -31,24 +33,40 @@ def read_user_text(path: str | Path, what: str, error: type[Sensor2TextError]) -
                     f"expected a UTF-8 {what}.") from None  # fmt: skip
 
 
-def write_text_atomic(target: str | Path, text: str) -> None:
-    """Write ``text`` to ``target`` whole or not at all: a temporary file beside it, synced, then
-    renamed, so a reader never sees it torn and two writers leave one of their files whole. The
-    file gets the permissions a plain new file would (the umask's), not the temporary file's
-    owner-only ones; a symbolic link is written through (its target replaced, the link kept)."""
+@contextlib.contextmanager
+def atomic_path(target: str | Path) -> Iterator[Path]:
+    """A temporary path beside ``target`` to write to; renamed onto ``target`` when the block ends
+    without an error, removed otherwise. So the file is written whole or not at all: a reader never
+    sees it torn, two writers leave one of their files whole, a signal or a full disk leaves the
+    earlier file. It gets the permissions a plain new file would (the umask's), not the temporary
+    file's owner-only ones; a symbolic link is written through (its target replaced, the link kept)."""
     path = Path(target).resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=f".{path.name}.", delete=False)
+    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    os.close(handle)
+    partial = Path(name)
     try:
-        with handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-            os.chmod(handle.name, _new_file_mode())
-        os.replace(handle.name, path)
+        yield partial
+        with partial.open("rb+") as written:
+            os.fsync(written.fileno())
+        os.chmod(partial, _new_file_mode())
+        os.replace(partial, path)
     except BaseException:  # an error or a signal: no temporary file is left behind
-        Path(handle.name).unlink(missing_ok=True)
+        partial.unlink(missing_ok=True)
         raise
+
+
+def write_text_atomic(target: str | Path, text: str) -> None:
+    """Write ``text`` to ``target`` whole or not at all (:func:`atomic_path`)."""
+    with atomic_path(target) as partial:
+        partial.write_text(text)
+
+
+def save_figure(fig, target: str | Path, dpi: int = 110) -> None:
+    """Save a matplotlib figure to ``target`` whole or not at all (:func:`atomic_path`), in the
+    format its suffix names; no suffix writes a PNG at exactly ``target``."""
+    with atomic_path(target) as partial:
+        fig.savefig(partial, dpi=dpi, format=Path(target).suffix[1:].lower() or "png")
 
 
 def _new_file_mode() -> int:

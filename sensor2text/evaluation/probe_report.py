@@ -7,7 +7,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from sensor2text.evaluation.probe import ProbeResult
-from sensor2text.textfile import write_text_atomic
+from sensor2text.textfile import save_figure, write_text_atomic
 
 # Label synonyms listed in the ranking table.
 RANKED_SHOWN = 15
@@ -100,6 +100,5 @@ def plot_bars(result: ProbeResult, path: str | Path, top: int = 12) -> None:
     ax.set_title(result.prompt)
     ax.legend()
     fig.tight_layout()
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110, format=Path(path).suffix[1:].lower() or "png")  # no suffix: PNG, at exactly ``path``
+    save_figure(fig, path)
     plt.close(fig)

@@ -26,6 +26,7 @@ from sensor2text.evaluation.zeroshot import (
     top_k_hits,
 )
 from sensor2text.labels import LabelSet, load_label_sets
+from sensor2text.textfile import save_figure, write_text_atomic
 
 
 @dataclass
@@ -176,8 +177,8 @@ def write_reports(report: dict, similarity: np.ndarray, truth: np.ndarray, class
     import matplotlib.pyplot as plt
 
     out.mkdir(parents=True, exist_ok=True)
-    (out / "report.json").write_text(json.dumps(report, indent=2) + "\n")
-    (out / "report.md").write_text(markdown_report(report))
+    write_text_atomic(out / "report.json", json.dumps(report, indent=2) + "\n")
+    write_text_atomic(out / "report.md", markdown_report(report))
     matrix = confusion_matrix(truth, similarity.argmax(1), len(classes))
     fig, ax = plt.subplots(figsize=(9, 8))
     ax.imshow(matrix, cmap="Blues")
@@ -186,7 +187,7 @@ def write_reports(report: dict, similarity: np.ndarray, truth: np.ndarray, class
     ax.set_xlabel("predicted (embedding scorer)")
     ax.set_ylabel("true")
     fig.tight_layout()
-    fig.savefig(out / "confusion.png", dpi=110)
+    save_figure(fig, out / "confusion.png")
     plt.close(fig)
     true_score = similarity[np.arange(len(truth)), truth]
     masked = similarity.copy()
@@ -196,7 +197,7 @@ def write_reports(report: dict, similarity: np.ndarray, truth: np.ndarray, class
     ax.set_xlabel("cosine similarity of the description")
     ax.legend()
     fig.tight_layout()
-    fig.savefig(out / "similarity.png", dpi=110)
+    save_figure(fig, out / "similarity.png")
     plt.close(fig)
 
 

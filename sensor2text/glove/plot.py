@@ -9,6 +9,7 @@ import numpy as np
 
 from sensor2text.glove.kinematics import two_hand_keypoints
 from sensor2text.glove.schema import SYNTHETIC_JOINTS, DeviceProfile
+from sensor2text.textfile import save_figure
 
 # Keypoint index pairs drawn as bones (21-point layout, per hand).
 BONES = [(0, 1), (1, 2), (2, 3), (3, 4)] + [
@@ -51,7 +52,6 @@ def plot_recording(frames: np.ndarray, profile: DeviceProfile, out: str | Path, 
             ax3.scatter(*points[offset : offset + 21].T, s=8, color=color)
         ax3.view_init(elev=60, azim=-90)
         ax3.set_title(f"hands at frame {frame} (blue left, red right; cm)")
-    Path(out).parent.mkdir(parents=True, exist_ok=True)
     fig.tight_layout()
-    fig.savefig(out, dpi=110, format=Path(out).suffix[1:].lower() or "png")  # no suffix: PNG, at exactly ``out``
+    save_figure(fig, out)
     plt.close(fig)

@@ -25,7 +25,7 @@ from sensor2text.glove.auslan import SIGN_SUFFIX, TSD_SUFFIX, class_from_stem, i
 from sensor2text.glove.auslan import profile_for as auslan_profile_for
 from sensor2text.glove.kinematics import two_hand_keypoints
 from sensor2text.glove.schema import SYNTHETIC_JOINTS, DeviceProfile, validate_recording
-from sensor2text.textfile import read_user_text
+from sensor2text.textfile import atomic_path, read_user_text
 
 # Optional first CSV column holding each frame's time in seconds.
 TIME_COLUMN = "time_s"
@@ -62,7 +62,8 @@ def write_csv(path: Path, frames: np.ndarray, profile: DeviceProfile = SYNTHETIC
     times = np.arange(frames.shape[0])[:, None] / rate
     header = ",".join([TIME_COLUMN, *profile.channels])
     path.parent.mkdir(parents=True, exist_ok=True)
-    np.savetxt(path, np.hstack([times, frames]), delimiter=",", header=header, comments="", fmt="%.4f")
+    with atomic_path(path) as partial:
+        np.savetxt(partial, np.hstack([times, frames]), delimiter=",", header=header, comments="", fmt="%.4f")
 
 
 def _parse_row(line: str, number: int, source: str) -> list[float]:
@@ -133,7 +134,8 @@ def write_keypoints_csv(path: Path, frames: np.ndarray, hand_scale: float = 1.0)
     """Write the 42 forward-kinematics keypoints ``(T, 42 * 3)`` of a synthetic recording."""
     keypoints = two_hand_keypoints(frames.astype(np.float64), hand_scale).reshape(len(frames), -1)
     names = [f"{hand}{k}_{axis}" for hand in ("l", "r") for k in range(21) for axis in "xyz"]
-    np.savetxt(path, keypoints, delimiter=",", header=",".join(names), comments="", fmt="%.3f")
+    with atomic_path(path) as partial:
+        np.savetxt(partial, keypoints, delimiter=",", header=",".join(names), comments="", fmt="%.3f")
 
 
 def is_hf_dataset(path: Path) -> bool:

@@ -166,6 +166,7 @@ def measured_precision(lm: nn.Module, cache_file=None) -> str:
     import json
 
     from sensor2text.models.lm import cache_dir
+    from sensor2text.textfile import write_text_atomic
 
     if not has_native_bf16():
         return "fp32"
@@ -183,8 +184,7 @@ def measured_precision(lm: nn.Module, cache_file=None) -> str:
         known[key] = {"fp32_ms": round(fp32_ms, 2), "bf16_ms": round(bf16_ms, 2),
                       "choice": "bf16" if fp32_ms >= AUTO_MIN_SPEEDUP * bf16_ms else "fp32"}  # fmt: skip
         try:
-            cache_file.parent.mkdir(parents=True, exist_ok=True)
-            cache_file.write_text(json.dumps(known, indent=2) + "\n")
+            write_text_atomic(cache_file, json.dumps(known, indent=2) + "\n")
         except OSError:
             pass  # an unwritable cache only means measuring again next time
     return known[key]["choice"]

@@ -30,6 +30,7 @@ from sensor2text.labels import LabelSet, with_finger_pairs
 from sensor2text.models.holistic import ModelConfig, Sensor2Text
 from sensor2text.models.lm import load_base_model
 from sensor2text.models.prompts import load_template
+from sensor2text.textfile import write_text_atomic
 from sensor2text.training.data import batches_forever, checked_label_sets, hand_view, load_split, make_loaders
 from sensor2text.training.state import load_training_state, prune_states, save_training_state, saved_states
 from sensor2text.training.steps import optimize
@@ -161,7 +162,7 @@ def train(cfg: RunConfig, resume: bool = False, lm=None, tokenizer=None) -> Path
         accelerator.print(f"resumed from {found[0]}")
     if accelerator.is_main_process:
         run_dir.mkdir(parents=True, exist_ok=True)
-        (run_dir / "run_config.yaml").write_text(to_yaml(cfg))
+        write_text_atomic(run_dir / "run_config.yaml", to_yaml(cfg))
     accelerator.init_trackers("sensor2text", config=_flat_hparams(cfg))
     minutes = run_steps(accelerator, model, optimizer, scheduler, loader, val_loader, cfg, start, prior_minutes)
     accelerator.wait_for_everyone()
@@ -188,7 +189,7 @@ def train_finger_stepwise(cfg: RunConfig, lm=None, tokenizer=None, log=print) ->
     from sensor2text.training.fingers import fit_finger_stage
 
     run_dir = prepare_run_dir(cfg)
-    (run_dir / "run_config.yaml").write_text(to_yaml(cfg))
+    write_text_atomic(run_dir / "run_config.yaml", to_yaml(cfg))
     torch.manual_seed(cfg.training.seed)
     reader, metrics = fit_finger_stage(cfg, log)
     base = (lm, tokenizer) if lm is not None else load_base_model(cfg.training.base_model)
@@ -214,7 +215,7 @@ def train_composer_stage(cfg: RunConfig, hands_checkpoint: str | Path, lm=None, 
     metrics = {"hands_checkpoint": str(hands_checkpoint)}
     model = add_composer(cfg, hands, label_sets, load_split(cfg, "validation"), base, metrics)
     model.save_pretrained(run_dir / CHECKPOINT_DIR, model_card=model_card(cfg, metrics, None))
-    (run_dir / "run_config.yaml").write_text(to_yaml(cfg))
+    write_text_atomic(run_dir / "run_config.yaml", to_yaml(cfg))
     print(f"saved {run_dir / CHECKPOINT_DIR}  {metrics}")
     return run_dir / CHECKPOINT_DIR
 
