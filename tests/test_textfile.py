@@ -16,7 +16,7 @@ def test_read_user_text_names_the_file_and_what_went_wrong(tmp_path):
     with pytest.raises(ConfigError, match="a folder; expected a config file"):
         read_user_text(tmp_path, "config file", ConfigError)
     (tmp_path / "latin.yaml").write_bytes(b"a: 1\nb: caf\xe9\n")
-    with pytest.raises(ConfigError, match=r"latin.yaml, line 2: not UTF-8 text \(byte 12 is 0xe9\)"):
+    with pytest.raises(ConfigError, match=r"latin.yaml, line 2: not UTF-8 text \(byte 11 is 0xe9\)"):
         read_user_text(tmp_path / "latin.yaml", "config file", ConfigError)
 
 
