@@ -1,6 +1,10 @@
+import importlib.machinery
 import json
 import os
 import signal
+import sys
+import time
+import types
 
 import pytest
 
@@ -38,12 +42,33 @@ def test_control_characters_from_user_data_are_not_printed():
 
 
 def test_sigterm_and_sighup_stop_like_ctrl_c():
-    saved = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGHUP)}
+    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     try:
         stop_on_signals()
         for sig in saved:
             with pytest.raises(KeyboardInterrupt):
                 os.kill(os.getpid(), sig)
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+
+
+def test_a_signal_during_an_import_waits_for_the_import(monkeypatch):
+    """torch's native start-up aborted the process when a KeyboardInterrupt was raised inside it."""
+    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    half_imported = types.ModuleType("half_imported")
+    half_imported.__spec__ = importlib.machinery.ModuleSpec("half_imported", None)
+    half_imported.__spec__._initializing = True
+    monkeypatch.setitem(sys.modules, "half_imported", half_imported)
+    try:
+        stop_on_signals()
+        os.kill(os.getpid(), signal.SIGTERM)
+        os.kill(os.getpid(), signal.SIGTERM)  # held once
+        time.sleep(0.1)  # still importing: nothing raised
+        with pytest.raises(KeyboardInterrupt):
+            half_imported.__spec__._initializing = False
+            time.sleep(2.0)
+        time.sleep(0.1)  # the second SIGTERM was not sent again
     finally:
         for sig, handler in saved.items():
             signal.signal(sig, handler)

@@ -159,10 +159,7 @@ def judge(case: Case, ws: Workspace, run: Run) -> tuple[str, str]:
             return "unclear", f"{errors[0]!r} does not name {missing}"
     elif case.expect == "stopped":
         numbers = [getattr(signal, name) for name in case.signals]
-        # -SIGINT too: CPython ends a process whose KeyboardInterrupt once escaped a PyRun_* call
-        # (pybind11's py::exec inside torch, say) by raising SIGINT at exit even after main()
-        # returned 130 -- after finalising (outputs flushed); a shell shows it as 130, like Ctrl-C
-        stopped = {0, 130, -signal.SIGINT} | {-n for n in numbers} | {128 + n for n in numbers}
+        stopped = {0, 130} | {-n for n in numbers} | {128 + n for n in numbers}
         if run.returncode not in stopped or errors:
             return "unclear", f"exit {run.returncode}, {len(errors)} error lines: {run.stderr.strip()[-300:]!r}"
     elif run.returncode != 0:
