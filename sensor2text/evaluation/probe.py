@@ -27,6 +27,7 @@ from sensor2text.errors import Sensor2TextError
 from sensor2text.inputs import calibrate_for_session
 from sensor2text.models.holistic import continuation_log_probs
 from sensor2text.models.prompts import GLOVE_PLACEHOLDER, PROMPTS_DIR, build_prompt
+from sensor2text.textfile import read_user_text
 
 # Probe templates shipped in prompts/probes/<name>.txt ({glove} optional: it goes first if absent).
 PROBES_DIR = PROMPTS_DIR / "probes"
@@ -100,7 +101,7 @@ def resolve_prompt(prompt: str | None, template: str | None) -> str:
         if not path.is_file():
             names = ", ".join(probe_template_names())
             raise Sensor2TextError(f"unknown probe template '{template}'; expected a file or one of: {names}.")
-        prompt = path.read_text().rstrip("\n")
+        prompt = read_user_text(path, "probe template", Sensor2TextError).rstrip("\n")
     if not prompt or not prompt.replace(GLOVE_PLACEHOLDER, "").strip():
         raise Sensor2TextError("the probe prompt is empty; give --prompt TEXT or --template NAME.")
     return prompt if GLOVE_PLACEHOLDER in prompt else f"{GLOVE_PLACEHOLDER} {prompt}"

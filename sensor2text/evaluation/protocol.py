@@ -60,12 +60,11 @@ class ZeroShotConfig:
 
 
 def load_zeroshot_config(path: str | Path) -> ZeroShotConfig:
-    import yaml
+    """The zero-shot protocol in a YAML file; ConfigError naming the file for a missing,
+    unreadable, non-UTF-8 or invalid file, or a bad field."""
+    from sensor2text.yamlfile import read_yaml
 
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"{path}: zero-shot config not found.")
-    return from_dict(ZeroShotConfig, yaml.safe_load(path.read_text()) or {}, str(path))
+    return from_dict(ZeroShotConfig, read_yaml(path, "zero-shot config") or {}, str(path))
 
 
 def check_protocol(cfg: ZeroShotConfig, model, label_sets: dict[str, LabelSet]) -> None:

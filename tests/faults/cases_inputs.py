@@ -44,6 +44,17 @@ def _set(ws, *items: str) -> list[str]:
     return ["train", *_tiny(ws, " ".join(items)), *items]
 
 
+def _zeroshot(ws, text: bytes) -> list[str]:
+    (ws.folder / "zs.yaml").write_bytes(text)
+    return ["evaluate", "--checkpoint", ws.checkpoint, "--data", str(ws.recordings), "--config",
+            str(ws.folder / "zs.yaml"), "--out-dir", str(ws.folder / "report")]  # fmt: skip
+
+
+def _probe_template(ws, text: bytes) -> list[str]:
+    (ws.folder / "mine.txt").write_bytes(text)
+    return ["probe", "--checkpoint", ws.checkpoint, "--gesture", "fist", "--template", str(ws.folder / "mine.txt")]
+
+
 def _good(ws) -> Path:
     """A good recording of the shared folder (class fist)."""
     return next(p for p in ws.recordings.rglob("fist-*.csv") if not p.name.endswith(".keypoints.csv"))
@@ -234,6 +245,12 @@ def _plot(ws, out: str, source=None) -> list[str]:
 
 # fmt: off
 CONFIG = [
+    Case("config: zero-shot config of invalid YAML", "traceback",
+         lambda ws: _zeroshot(ws, b"unseen_classes: [ten\n"), names=("zs.yaml", "line 2")),  # fmt: skip
+    Case("config: zero-shot config not UTF-8", "small",
+         lambda ws: _zeroshot(ws, b"unseen_classes: [t\xe9n]\n"), names=("zs.yaml", "UTF-8")),  # fmt: skip
+    Case("cli: probe template file not UTF-8", "small",
+         lambda ws: _probe_template(ws, b"The hand \xff {glove} means"), names=("mine.txt", "UTF-8")),  # fmt: skip
     Case("config: invalid YAML", "traceback", lambda ws: _config(ws, "training: [unclosed\n"), names=("run.yaml",)),
     Case("config: negative max_steps", "silent", lambda ws: _config(ws, "training:\n  max_steps: -5\n"),
          names=("training.max_steps",)),  # fmt: skip
