@@ -424,3 +424,19 @@ def test_base_model_override_finds_a_base_lm_that_moved(tiny_checkpoint, tiny_lm
     assert main(["generate", "--checkpoint", str(folder), "--input", recording, "--precision", "fp32",
                  "--base-model", tiny_lm_dir, "--json", "-"]) == 0  # fmt: skip
     assert len(json.loads(capsys.readouterr().out)) == 1
+
+
+def test_resume_needs_only_the_output_dir(tiny_lm_dir, tmp_path, capsys):
+    run = str(tmp_path / "run")
+    tiny = ["data.classes=[fist, wave]", "data.train_subjects=1", "data.val_subjects=0", "data.test_subjects=0",
+            "data.repetitions=1", "data.num_frames=8", "projector.hidden_dim=8", "projector.num_layers=1",
+            "training.batch_size=2", "training.save_every=1", f"training.base_model={tiny_lm_dir}"]  # fmt: skip
+    assert main(["train", "--output-dir", run, "--set", *tiny, "training.max_steps=1"]) == 0
+    capsys.readouterr()
+    assert main(["train", "--output-dir", run, "--resume", "--set", "training.max_steps=2"]) == 0
+    assert "resumed from" in capsys.readouterr().out
+
+
+def test_resume_of_a_run_never_started_says_so(tmp_path, capsys):
+    assert main(["train", "--output-dir", str(tmp_path / "nothing"), "--resume"]) == 2
+    assert "nothing/run_config.yaml not found" in capsys.readouterr().err
