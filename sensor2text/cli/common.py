@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -149,9 +150,8 @@ def importing() -> bool:
 
 def redeliver_after_imports(signum: int, poll_seconds: float = 0.01) -> None:
     """Send ``signum`` to this process again once no import is running (from a helper thread);
-    the same signal coming again meanwhile is sent once."""
-    import threading
-
+    the same signal coming again meanwhile is sent once (no import here: this runs inside a
+    signal handler, in the middle of another import)."""
     if signum in _HELD_SIGNALS:
         return
     _HELD_SIGNALS.add(signum)

@@ -59,15 +59,17 @@ def cmd_synth(args) -> None:
     print(f"wrote {len(records)} recordings ({len({r['subject'] for r in records})} subjects) to {args.out}")
 
 
-def resumed_config(args) -> Path | None:
-    """``--resume`` without ``--config``: the run config the run in ``--output-dir`` saved."""
-    if not args.resume:
+def resumed_config(resume: bool, overrides: list[str]) -> Path | None:
+    """``--resume`` without ``--config``: the run config saved by the run in
+    ``training.output_dir`` (``--output-dir``, ``--set`` or the default)."""
+    from sensor2text.config import load_run_config
+
+    if not resume:
         return None
-    if not args.output_dir:
-        raise Sensor2TextError("--resume needs --output-dir (the run to continue) or --config.")
-    saved = Path(args.output_dir) / "run_config.yaml"
+    run_dir = Path(load_run_config(None, overrides).training.output_dir)
+    saved = run_dir / "run_config.yaml"
     if not saved.is_file():
-        raise Sensor2TextError(f"--resume: {saved} not found (no run was started in {args.output_dir}); "
+        raise Sensor2TextError(f"--resume: {saved} not found (no run was started in {run_dir}); "
                                "pass --config to start one.")  # fmt: skip
     return saved
 
@@ -82,7 +84,7 @@ def cmd_train(args) -> None:
         overrides.append(f"training.output_dir={args.output_dir}")
     if args.base_model:
         overrides.append(f"training.base_model={args.base_model}")
-    cfg = load_run_config(args.config or resumed_config(args), overrides)
+    cfg = load_run_config(args.config or resumed_config(args.resume, overrides), overrides)
     check_writable(cfg.training.output_dir, "training.output_dir", folder=True)
     if args.hands_checkpoint:
         from sensor2text.training.loop import train_composer_stage

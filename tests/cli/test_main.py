@@ -437,6 +437,9 @@ def test_resume_needs_only_the_output_dir(tiny_lm_dir, tmp_path, capsys):
     assert "resumed from" in capsys.readouterr().out
 
 
-def test_resume_of_a_run_never_started_says_so(tmp_path, capsys):
+def test_resume_of_a_run_never_started_says_so(tmp_path, capsys, monkeypatch):
     assert main(["train", "--output-dir", str(tmp_path / "nothing"), "--resume"]) == 2
     assert "nothing/run_config.yaml not found" in capsys.readouterr().err
+    monkeypatch.chdir(tmp_path)  # no --output-dir: the default run folder
+    assert main(["train", "--resume"]) == 2
+    assert "runs/default/run_config.yaml not found" in capsys.readouterr().err
