@@ -204,10 +204,91 @@ def grounded_question(text: str, hands: tuple[HandWords, HandWords]) -> str:
     return text
 
 
+class GenerateWriter:
+    """How :func:`compose` has the LM write: transformers' ``generate`` on the whole text each time
+    (any batch, sampling too); ``hooks`` get the composer's tokens live."""
+
+    def __init__(self, lm, tokenizer, hooks=None, **generate_kwargs):
+        self.lm, self.tokenizer, self.hooks, self.generate_kwargs = lm, tokenizer, hooks, generate_kwargs
+
+    def write(self, texts: list[str], max_new_tokens: int, stop_strings: list[str] | None = None) -> list[str]:
+        """The composer's continuations of ``texts`` (up to a stop string when given)."""
+        live = self.hooks.kwargs if self.hooks else {}
+        stops = {"stop_strings": stop_strings} if stop_strings else {}
+        return continue_texts(self.lm, self.tokenizer, texts, max_new_tokens, **dict(self.generate_kwargs), **live,
+                              **stops)  # fmt: skip
+
+    def answer(self, questions: list[str], max_new_tokens: int) -> list[str]:
+        """The knowledge LM's answers (composer adapter off) to questions asked on their own."""
+        with self.lm.disable_adapter():
+            return continue_texts(self.lm, self.tokenizer, questions, max_new_tokens, stop_strings=[".", "\n"],
+                                  **dict(self.generate_kwargs), **(self.hooks.interrupt_kwargs if self.hooks else {}))
+
+
+class CachedWriter:
+    """How :func:`compose` has the LM write one prompt, greedily, fast: each text's KV cache is kept
+    between calls (:class:`sensor2text.models.greedy.GreedyContext`) and ``drafts`` (whole
+    continuations the caller expects, as ``[(text, written by the LM)]`` segments) are checked in
+    the same forward pass. Same output as :class:`GenerateWriter` with greedy decoding."""
+
+    def __init__(self, lm, tokenizer, prompt: str, hooks=None, drafts: list[list[tuple[str, bool]]] = (),
+                 contexts: tuple | None = None):  # fmt: skip
+        """``contexts``: the (composer, knowledge) :class:`GreedyContext` pair of an earlier writer on
+        the same LM, whose caches a new prompt reuses as far as it has the same tokens."""
+        from sensor2text.models.greedy import GreedyContext
+
+        self.tokenizer, self.hooks = tokenizer, hooks
+        self.composer, self.knowledge = contexts or (GreedyContext(lm), GreedyContext(lm, adapter=False))
+        self.composer.drafts = [self._draft(prompt, segments) for segments in drafts]
+
+    def _draft(self, prompt: str, segments: list[tuple[str, bool]]):
+        """A :class:`Draft` of ``prompt`` + the segments' text; the LM is asked where its segments start."""
+        from sensor2text.models.greedy import Draft
+
+        text, spans = prompt, []
+        for piece, by_lm in segments:
+            if by_lm:
+                spans.append((len(text), len(text) + len(piece)))
+            text += piece
+        encoded = self.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+        starts = [start for start, _ in encoded["offset_mapping"]]
+        by_lm = [any(a <= start < b for a, b in spans) for start in starts]
+        return Draft(list(encoded["input_ids"]), asked=by_lm[1:] + [True])
+
+    def _ids(self, text: str) -> list[int]:
+        return self.tokenizer(text, add_special_tokens=False).input_ids
+
+    def _interrupt(self):
+        return getattr(self.hooks, "interrupt", None) if self.hooks else None
+
+    def write(self, texts: list[str], max_new_tokens: int, stop_strings: list[str] | None = None) -> list[str]:
+        from sensor2text.models.greedy import continue_greedy
+
+        (text,) = texts
+        out = continue_greedy(self.composer, self.tokenizer, self._ids(text), max_new_tokens, stop_strings or [],
+                              on_text=self.hooks.emit if self.hooks else None, interrupt=self._interrupt())  # fmt: skip
+        if self.hooks:
+            self.hooks.probs.extend(out.probs)
+            self.hooks.interrupted = self.hooks.interrupted or out.interrupted
+        return [self.tokenizer.decode(out.ids, skip_special_tokens=True)]
+
+    def answer(self, questions: list[str], max_new_tokens: int) -> list[str]:
+        from sensor2text.models.greedy import continue_greedy
+
+        answers = []
+        for question in questions:
+            out = continue_greedy(self.knowledge, self.tokenizer, self._ids(question), max_new_tokens, [".", "\n"],
+                                  interrupt=self._interrupt())  # fmt: skip
+            if self.hooks:
+                self.hooks.interrupted = self.hooks.interrupted or out.interrupted
+            answers.append(self.tokenizer.decode(out.ids, skip_special_tokens=True))
+        return answers
+
+
 @torch.no_grad()
 def compose(lm, tokenizer, prompts: list[str], max_new_tokens: int, hooks=None, max_questions: int = 4,
             answer_tokens: int = ANSWER_TOKENS, hands: list[tuple[HandWords, HandWords]] | None = None,
-            **generate_kwargs) -> list[str]:  # fmt: skip
+            writer=None, answers: dict[str, str] | None = None, **generate_kwargs) -> list[str]:  # fmt: skip
     """Continue each composer prompt, reasoning in steps; returns the continuations.
 
     1. The LM continues the prompt until it asks a question: a count (``"counting pointer,
@@ -224,14 +305,17 @@ def compose(lm, tokenizer, prompts: list[str], max_new_tokens: int, hooks=None, 
     and the program writes the fingers, so the composer decodes none of them. ``hooks`` (live
     decoding of one prompt, :class:`sensor2text.models.decoding.TokenHooks`) sees every composer
     token and each answer word, so the live text never shows a guessed answer.
+
+    ``writer`` decodes (default :class:`GenerateWriter`; :class:`CachedWriter` for one prompt,
+    greedy). ``answers`` (question -> the knowledge LM's answer) is read before the LM is asked
+    and receives every new complete answer: an answer depends on its question alone.
     """
+    writer = writer or GenerateWriter(lm, tokenizer, hooks, **generate_kwargs)
     texts, active = [""] * len(prompts), list(range(len(prompts)))
-    live = hooks.kwargs if hooks else {}
     # grounded: the composer stops as soon as it opens a count, whose fingers the program writes
-    stops = {"stop_strings": [f" {REASONING_VERB}", f" {COUNTING_VERB}", *([f" {COUNTING_WORD}"] if hands else [])]}
+    stops = [f" {REASONING_VERB}", f" {COUNTING_VERB}", *([f" {COUNTING_WORD}"] if hands else [])]
     for _ in range(max_questions + 1):
-        outputs = continue_texts(lm, tokenizer, [prompts[i] + texts[i] for i in active], max_new_tokens,
-                                 **dict(generate_kwargs), **live, **stops)  # fmt: skip
+        outputs = writer.write([prompts[i] + texts[i] for i in active], max_new_tokens, stops)
         asked = []
         for i, out in zip(active, outputs):
             texts[i] += out
@@ -250,23 +334,51 @@ def compose(lm, tokenizer, prompts: list[str], max_new_tokens: int, hooks=None, 
                         hooks.emit(texts[i][len(shown) :])
                 asked.append(i)
             elif texts[i].rstrip().endswith((f" {REASONING_VERB}", f" {COUNTING_VERB}")):  # a verb, not a question
-                texts[i] += continue_texts(lm, tokenizer, [prompts[i] + texts[i]], max_new_tokens,
-                                           **dict(generate_kwargs), **live)[0]  # fmt: skip
+                texts[i] += writer.write([prompts[i] + texts[i]], max_new_tokens)[0]
         if not asked:
             break
-        with lm.disable_adapter():  # the answer comes from the LM's (text) knowledge, not the composer
-            # the clause starts with a space, tokenised as in the corpus examples
-            answers = continue_texts(lm, tokenizer, [" " + open_question(texts[i]) for i in asked], answer_tokens,
-                                     stop_strings=[".", "\n"], **dict(generate_kwargs),
-                                     **(hooks.interrupt_kwargs if hooks else {}))  # fmt: skip
+        # the clause starts with a space, tokenised as in the corpus examples
+        replies = ask(writer, [" " + open_question(texts[i]) for i in asked], answer_tokens, answers, hooks)
         if hooks and hooks.interrupted:  # a gesture waits: this unfinished answer is dropped
             break
-        for i, answer in zip(asked, answers):
+        for i, answer in zip(asked, replies):
             texts[i] = f"{texts[i].rstrip()} {final_answer(answer)}."
             if hooks:
                 hooks.emit(f" {final_answer(answer)}.")
         active = asked
     return texts
+
+
+def ask(writer, questions: list[str], max_new_tokens: int, answers: dict[str, str] | None, hooks=None) -> list[str]:
+    """The knowledge LM's answer to each question: from ``answers`` when known there, else asked
+    (and kept in ``answers`` unless the decoding was interrupted)."""
+    known = answers if answers is not None else {}
+    new = list(dict.fromkeys(q for q in questions if q not in known))
+    if new:
+        replies = dict(zip(new, writer.answer(new, max_new_tokens)))
+        if hooks and hooks.interrupted:
+            return [known.get(q, replies.get(q, "")) for q in questions]
+        known.update(replies)
+    return [known[q] for q in questions]
+
+
+def counted_draft(hands: tuple[HandWords, HandWords], answers: dict[str, str]) -> list[tuple[str, bool]] | None:
+    """What the composer writes when it counts both hands, as ``[(text, written by the LM)]``
+    segments (:class:`CachedWriter` drafts): each hand's count, the sum, the meaning. None
+    while an answer it needs is not in ``answers`` (question -> knowledge answer)."""
+    segments, counts = [], []
+    for hand in hands:
+        question = f" {COUNTING_WORD} {', '.join(hand.words('extended')) or 'none'} {COUNTING_VERB}"
+        if question not in answers:
+            return None
+        counts.append(final_answer(answers[question]))
+        fingers = question[len(COUNTING_WORD) + 1 :]  # " pointer, middle gives": the program writes them
+        segments += [(f" {COUNTING_WORD}", True), (fingers, False), (f" {counts[-1]}.", False)]
+    question = f" {counts[0]} and {counts[1]} {REASONING_VERB}"
+    if question not in answers:
+        return None
+    total = final_answer(answers[question])
+    return segments + [(question, True), (f" {total}.", False), (f" {MEANING_MARKER} {total}", True)]
 
 
 def _opens_count(text: str) -> bool:

@@ -44,6 +44,7 @@ class TokenHooks:
                 return torch.full((input_ids.shape[0],), hooks.interrupted, dtype=torch.bool)
 
         self.on_text = on_text
+        self.interrupt = interrupt
         self.probs: list[float] = []
         self.first_token_at: float | None = None
         self.interrupted = False

@@ -13,10 +13,16 @@ the checkpoint's composer, knowledge adapter, configuration and the precision, s
 checkpoint never reads a stale memo. Every entry is the LM's own output, made by the same code
 path as a live description (batch 1, the same stop rules); nothing is written by hand.
 
-A checkpoint may carry the memo of every pair of its captions (``composer_memo.json``, made by
-``sensor2text train`` at the end of training, fp32: what the stream's idle work would fill):
-loading seeds the memo from it when the precision and memo version match, so a new machine
-describes those pairs at once from the first time they are seen.
+The memo also keeps the **knowledge answers** (``answers``: question -> the knowledge LM's
+answer, e.g. ``" counting thumb, little gives"`` -> ``" two"``): an answer depends on its question
+alone, and a finger-word composer can ask only 68 questions (how many each of the 32 sets of
+extended fingers is, and the sums of those counts). With them known, a caption pair never seen
+costs one forward pass when the composer counts (:class:`sensor2text.models.composer.CachedWriter`).
+
+A checkpoint may carry the memo of every pair of its captions and every knowledge answer
+(``composer_memo.json``, made by ``sensor2text train`` at the end of training, fp32: what the
+stream's idle work would fill): loading seeds the memo from it when the precision and memo
+version match, so a new machine describes those pairs at once from the first time they are seen.
 """
 
 from __future__ import annotations
@@ -64,6 +70,7 @@ class ComposerMemo:
     def __init__(self, path: Path | None = None):
         self.path = path
         self.entries: dict[tuple[str, str], Composed] = {}
+        self.answers: dict[str, str] = {}  # question -> the knowledge LM's answer (it depends on nothing else)
         self.unsaved = 0
 
     @classmethod
@@ -99,11 +106,12 @@ class ComposerMemo:
             return 0
         new = {pair: composed for pair, composed in entries.items() if pair not in self.entries}
         self.entries.update(new)
+        self.answers = {**_parse_answers(data), **self.answers}
         return len(new)
 
     def write(self, path: Path, precision: str) -> None:
         """Write every entry, with the precision they were made at, to ``path`` (a checkpoint's memo)."""
-        data = {"version": MEMO_VERSION, "precision": precision, "entries": self._rows()}
+        data = {"version": MEMO_VERSION, "precision": precision, "entries": self._rows(), "answers": self.answers}
         Path(path).write_text(json.dumps(data, indent=1) + "\n")
 
     def load(self) -> None:
@@ -111,9 +119,10 @@ class ComposerMemo:
         if self.path is None or not self.path.is_file():
             return
         try:
-            self.entries = _parse_entries(json.loads(self.path.read_text()))
-        except (OSError, ValueError, KeyError, TypeError):
-            self.entries = {}
+            data = json.loads(self.path.read_text())
+            self.entries, self.answers = _parse_entries(data), _parse_answers(data)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            self.entries, self.answers = {}, {}
 
     def save(self) -> None:
         """Write the file (atomically); a cache that cannot be written is not an error."""
@@ -122,7 +131,7 @@ class ComposerMemo:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             partial = self.path.with_suffix(".tmp")
-            partial.write_text(json.dumps({"version": MEMO_VERSION, "entries": self._rows()}))
+            partial.write_text(json.dumps({"version": MEMO_VERSION, "entries": self._rows(), "answers": self.answers}))
             partial.replace(self.path)
             self.unsaved = 0
         except OSError:
@@ -144,3 +153,11 @@ def memo_precision(path: Path) -> str | None:
 def _parse_entries(data: dict) -> dict[tuple[str, str], Composed]:
     """The entries of a memo file's JSON (the rows :meth:`ComposerMemo._rows` writes)."""
     return {(e["left"], e["right"]): Composed(e["text"], list(e["tokens"]), list(e["probs"])) for e in data["entries"]}
+
+
+def _parse_answers(data: dict) -> dict[str, str]:
+    """The knowledge answers of a memo file's JSON (``answers``: question -> answer; none in older files)."""
+    answers = data.get("answers", {})
+    if not isinstance(answers, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in answers.items()):
+        raise ValueError("memo answers: expected question -> answer strings")
+    return answers

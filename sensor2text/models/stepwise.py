@@ -43,20 +43,28 @@ import yaml
 
 from sensor2text.config import from_dict
 from sensor2text.errors import CheckpointError, ConfigError
-from sensor2text.glove.handshape import HandWords, parse_caption
+from sensor2text.glove.handshape import CAPTION_WORDS, HandWords, parse_caption
 from sensor2text.glove.schema import get_profile
 from sensor2text.labels import LabelSet, parse_label_sets
 from sensor2text.models.base import DescribeOptions, Describer, Description
 from sensor2text.models.checks import check_lora, check_lora_config, check_lora_rank, read_json
 from sensor2text.models.composer import (
+    COUNTING_VERB,
+    COUNTING_WORD,
     MEANING_MARKER,
+    REASONING_VERB,
     SHORT_ANSWER_TOKENS,
+    CachedWriter,
+    ask,
     compose,
     compose_prompt,
+    counted_draft,
+    final_answer,
     parse_meaning,
 )
 from sensor2text.models.decoding import TokenHooks
 from sensor2text.models.fingers import FingerReader
+from sensor2text.models.greedy import GreedyContext
 from sensor2text.models.manifest import check_manifest, saving
 from sensor2text.models.memo import CHECKPOINT_MEMO_FILE, Composed, ComposerMemo, memo_precision
 
@@ -153,6 +161,7 @@ class Stepwise(Describer):
         self.memo: ComposerMemo | None = None
         self._memo_enabled = True
         self.matcher = None  # DefinitionMatcher of gestures defined in words (define_gestures)
+        self._contexts = None  # (precision, composer GreedyContext, knowledge GreedyContext), made on first use
 
     @property
     def knowledge_corpus(self) -> str:
@@ -287,9 +296,42 @@ class Stepwise(Describer):
         into the memo (what a checkpoint saves as ``composer_memo.json``); returns how many were new."""
         if not self._memo_enabled:
             return 0
+        self.remember_answers()
         missing = self._memo().missing(self.caption_pairs())
         self.compose_pairs(missing)
         return len(set(missing))
+
+    def knowledge_questions(self, answers: dict[str, str]) -> list[str]:
+        """The questions the composer can ask its knowledge LM about finger words: how many one
+        set of extended fingers is (32 sets), and the sum of every two counts among ``answers``."""
+        if not self.reads_fingers:
+            return []
+        counts = [f" {COUNTING_WORD} {', '.join(words) or 'none'} {COUNTING_VERB}"
+                  for words in finger_subsets(list(CAPTION_WORDS.values()))]  # fmt: skip
+        if any(question not in answers for question in counts):
+            return counts
+        results = list(dict.fromkeys(final_answer(answers[question]) for question in counts))
+        return counts + [f" {a} and {b} {REASONING_VERB}" for a in results for b in results]
+
+    def remember_answers(self, interrupt: Callable[[], bool] | None = None, limit: int | None = None) -> int:
+        """Ask the knowledge LM the :meth:`knowledge_questions` the memo has no answer to (at most
+        ``limit``, stopping when ``interrupt()`` turns True); returns how many were answered."""
+        if not self._memo_enabled or not self.reads_fingers:
+            return 0
+        answers, done = self._memo().answers, 0
+        hooks = TokenHooks(self.tokenizer, lambda text: None, interrupt)
+        while limit is None or done < limit:
+            missing = [q for q in self.knowledge_questions(answers) if q not in answers]
+            if not missing:
+                break
+            batch = missing if limit is None else missing[: limit - done]
+            writer = CachedWriter(self.lm, self.tokenizer, "", hooks, contexts=self._greedy_contexts())
+            ask(writer, batch, self.config.answer_tokens, answers, hooks)
+            if hooks.interrupted:
+                break
+            done += len(batch)
+            self.memo.unsaved += len(batch)
+        return done
 
     def disable_memo(self) -> None:
         """Compose every description anew (no remembered continuations)."""
@@ -333,16 +375,43 @@ class Stepwise(Describer):
             return known.text
         tokens, show, first_prob = [], hooks.on_text, len(hooks.probs)
         hooks.on_text = lambda text: (tokens.append(text), show(text))
+        hands = self._finger_words([(left, right)])
+        answers = memo.answers if memo is not None else {}
+        prompt = compose_prompt(self.config.compose_template, left, right)
+        drafts = self._drafts(hands[0] if hands else None, answers)
+        writer = CachedWriter(self.lm, self.tokenizer, prompt, hooks, drafts, self._greedy_contexts())
         try:
-            prompt = compose_prompt(self.config.compose_template, left, right)
             text = compose(self.lm, self.tokenizer, [prompt], max_new_tokens or self.config.max_new_tokens,
-                           hooks=hooks, answer_tokens=self.config.answer_tokens,
-                           hands=self._finger_words([(left, right)]))[0]  # fmt: skip
+                           hooks=hooks, answer_tokens=self.config.answer_tokens, hands=hands, writer=writer,
+                           answers=answers)[0]  # fmt: skip
         finally:
             hooks.on_text = show
         if memo is not None and not hooks.interrupted:  # an interrupted answer is incomplete: never kept
             memo.put(left, right, Composed(text, tokens, hooks.probs[first_prob:]))
         return text
+
+    def _greedy_contexts(self) -> tuple[GreedyContext, GreedyContext]:
+        """The composer's and the knowledge LM's KV caches, kept from one caption pair to the next
+        (a new pair reads only what differs from the last one, often just its right hand); new
+        ones when the precision changed."""
+        if self._contexts is None or self._contexts[0] != self.precision:
+            self._contexts = (self.precision, GreedyContext(self.lm), GreedyContext(self.lm, adapter=False))
+        return self._contexts[1:]
+
+    def _drafts(self, hands: tuple[HandWords, HandWords] | None, answers: dict[str, str]) -> list[list[tuple]]:
+        """What the composer may write for a caption pair (:class:`CachedWriter` drafts): the count of
+        both hands when the answers it needs are known, then each meaning of its training texts,
+        those of the most similar training hands first (a right guess saves a forward pass; a wrong
+        one changes nothing but the time)."""
+        counted = counted_draft(hands, answers) if hands is not None else None
+        meanings = [parse_meaning(target) for _, target in self.config.gesture_texts]
+        if hands is not None:
+            trained = self._finger_words(self.caption_pairs_trained())
+            distance = {}
+            for pair, meaning in zip(trained, meanings):
+                distance[meaning] = min(distance.get(meaning, 99), words_distance(hands, pair))
+            meanings = sorted(distance, key=distance.get)
+        return ([counted] if counted else []) + [[(f" {MEANING_MARKER} {m}", True)] for m in dict.fromkeys(meanings)]
 
     def warm_step(self, interrupt: Callable[[], bool] | None = None) -> bool:
         """Compose one caption pair the composer memo lacks (idle work of the live stream); when
@@ -354,6 +423,8 @@ class Stepwise(Describer):
         if not self._memo_enabled:
             return False
         memo = self._memo()
+        if self.remember_answers(interrupt, limit=1):  # a knowledge answer first: every new pair needs them
+            return True
         missing = memo.missing(self.caption_pairs())
         if missing:
             self.compose_live(*missing[0], TokenHooks(self.tokenizer, lambda text: None, interrupt))
@@ -494,6 +565,17 @@ def stage_adapters(folder: Path, config: StepwiseConfig) -> dict[str, dict]:
             adapters[name] = check_lora_config(folder / name / "adapter_config.json")
             check_lora_rank(folder / name, adapters[name])
     return adapters
+
+
+def words_distance(a: tuple[HandWords, HandWords], b: tuple[HandWords, HandWords]) -> int:
+    """How many finger states, contacts and motions differ between two pairs of hands."""
+    return sum(sum(x != y for x, y in zip(one.states, two.states)) + (one.touching != two.touching)
+               + (one.motion != two.motion) for one, two in zip(a, b))  # fmt: skip
+
+
+def finger_subsets(words: list[str]) -> list[list[str]]:
+    """Every subset of ``words`` (``2 ** len(words)``), each in the order of ``words``."""
+    return [[w for i, w in enumerate(words) if mask >> i & 1] for mask in range(2 ** len(words))]
 
 
 def _outlines(left: str, right: str) -> tuple:

@@ -234,3 +234,37 @@ def test_a_gesture_waiting_stops_the_knowledge_answer_too(monkeypatch):
 
     monkeypatch.setattr(composer, "continue_texts", fake_continue)
     assert composer.compose(FakeLM(), None, ["So:"], 24, hooks=hooks) == [" counting index, middle gives"]
+
+
+def test_cached_writer_composes_what_generate_composes(tiny_lm_dir):
+    """The live path (one KV cache across calls, drafts checked in one pass, answers remembered)
+    writes the text and token probabilities of the reference path, whether its drafts are right or not."""
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from sensor2text.glove.handshape import parse_caption
+    from sensor2text.models import composer
+    from sensor2text.models.decoding import TokenHooks
+
+    torch.manual_seed(0)
+    lora = LoraConfig(r=4, target_modules=["c_attn"], fan_in_fan_out=True, init_lora_weights=False)
+    lm = get_peft_model(AutoModelForCausalLM.from_pretrained(tiny_lm_dir), lora)
+    lm.eval()
+    tok = AutoTokenizer.from_pretrained(tiny_lm_dir)
+    hands = (parse_caption("extended: none; curled: thumb, pointer, middle, ring, little"),
+             parse_caption("extended: pointer, middle; curled: thumb, ring, little"))  # fmt: skip
+    prompt = f"Left hand: {hands[0].caption()}\nRight hand: {hands[1].caption()}\nSo:"
+    # a composer that counts: stop at "counting" as the trained one does, then whatever the LM says
+    reference_hooks = TokenHooks(tok, lambda text: None)
+    reference = composer.compose(lm, tok, [prompt], 6, hooks=reference_hooks, answer_tokens=3, hands=[hands])
+    answers = {}
+    for drafts in ([], [[(" Meaning: two", True)]], "counted"):
+        if drafts == "counted":  # every answer is known now: the draft of a count is complete
+            drafts = [composer.counted_draft(hands, answers) or [(" counting", True)]]
+        hooks = TokenHooks(tok, lambda text: None)
+        writer = composer.CachedWriter(lm, tok, prompt, hooks, drafts)
+        out = composer.compose(lm, tok, [prompt], 6, hooks=hooks, answer_tokens=3, hands=[hands], writer=writer,
+                               answers=answers)  # fmt: skip
+        assert out == reference
+        assert len(hooks.probs) == len(reference_hooks.probs)
+        assert max(abs(a - b) for a, b in zip(hooks.probs, reference_hooks.probs)) < 1e-4

@@ -87,3 +87,22 @@ def test_memo_precision_reads_a_checkpoints_memo_file(tmp_path):
     assert memo_precision(tmp_path / "old.json") is None  # another memo version cannot be used
     ComposerMemo().write(tmp_path / "empty.json", "fp32")
     assert memo_precision(tmp_path / "empty.json") is None
+
+
+def test_knowledge_answers_are_kept_and_seeded_with_the_pairs(tmp_path):
+    made = ComposerMemo(tmp_path / "cache.json")
+    made.put(*PAIR, Composed(" ten", [" ten"], [0.9]))
+    made.answers[" counting thumb gives"] = " one"
+    made.save()
+    again = ComposerMemo(tmp_path / "cache.json")
+    again.load()
+    assert again.answers == {" counting thumb gives": " one"}
+    made.write(tmp_path / memo.CHECKPOINT_MEMO_FILE, "fp32")
+    seeded = ComposerMemo()
+    seeded.answers[" counting none gives"] = " zero"
+    seeded.seed(tmp_path / memo.CHECKPOINT_MEMO_FILE, "fp32")
+    assert seeded.answers == {" counting thumb gives": " one", " counting none gives": " zero"}
+    (tmp_path / "bad.json").write_text(json.dumps({"version": memo.MEMO_VERSION, "entries": [], "answers": [1]}))
+    broken = ComposerMemo(tmp_path / "bad.json")
+    broken.load()
+    assert broken.answers == {} and broken.entries == {}

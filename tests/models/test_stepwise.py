@@ -236,3 +236,11 @@ def test_finger_view_trains_a_reader_and_composer_and_names_defined_gestures(tin
         novel = _outlines(d.steps["left"], d.steps["right"]) not in trained
         reasoned = bool(d.steps["composer"].split("Meaning:")[0].strip())
         assert ("definition" in d.steps) == (novel and not reasoned)
+
+
+def test_knowledge_questions_cover_every_set_of_extended_fingers_then_their_sums():
+    from sensor2text.models.stepwise import finger_subsets
+
+    subsets = finger_subsets(["thumb", "pointer", "middle", "ring", "little"])
+    assert len(subsets) == 32 and [] in subsets and ["thumb", "ring"] in subsets  # thumb-first order kept
+    assert len({tuple(s) for s in subsets}) == 32
