@@ -85,3 +85,29 @@ def test_an_interrupt_ends_the_continuation(lora_lm):
     ids = tokenizer(" one", add_special_tokens=False).input_ids
     out = continue_greedy(GreedyContext(lm), tokenizer, ids, 10, interrupt=lambda: True)
     assert out.interrupted and out.ids == []
+
+
+def test_several_drafts_are_read_as_a_tree_in_one_pass(lora_lm):
+    """A wrong guess and the right one, read together: the right branch is kept, the output is generate's."""
+    lm, tokenizer = lora_lm
+    ids = tokenizer(" one two", add_special_tokens=False).input_ids
+    expected = generated(lm, tokenizer, ids, 8)
+    wrong = [(t + 1) % len(tokenizer) for t in expected]
+    context = GreedyContext(lm)
+    context.drafts = [Draft(ids + expected[:2] + wrong[2:]), Draft(ids + wrong), Draft(ids + expected)]
+    assert continue_greedy(context, tokenizer, ids, 8).ids == expected
+    assert context.forward_passes == 1
+    # the branch kept joins the text; going on past it reads on from there
+    more = continue_greedy(context, tokenizer, ids + expected, 4).ids
+    assert more == generated(lm, tokenizer, ids + expected, 4)[: len(more)]
+
+
+def test_a_text_leaving_the_tree_keeps_what_it_shares(lora_lm):
+    lm, tokenizer = lora_lm
+    ids = tokenizer(" one two", add_special_tokens=False).input_ids
+    expected = generated(lm, tokenizer, ids, 6)
+    context = GreedyContext(lm)
+    context.drafts = [Draft(ids + expected), Draft(ids + [(t + 1) % len(tokenizer) for t in expected])]
+    continue_greedy(context, tokenizer, ids, 2)
+    other = ids + expected[:1] + tokenizer(" three", add_special_tokens=False).input_ids
+    assert continue_greedy(context, tokenizer, other, 5).ids == generated(lm, tokenizer, other, 5)
