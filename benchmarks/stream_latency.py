@@ -5,7 +5,10 @@
    for at least ``--seconds``; ``generate --stream``'s pipeline reads, segments and describes it with
    the checkpoint while frames keep arriving. Reports frames sent / received / dropped (sequence
    gaps of the binary format), and latency from the detected hold (the moment the segmenter cuts
-   the gesture) to the first generated token and to the full description, p50 and p95.
+   the gesture) to the first generated token and to the full description, p50 and p95, and their
+   ratio to the floor: the plain LM's ``generate`` of as many tokens as it writes for the
+   gestures of the script (stepwise: the composer's whole text), batch 1, measured in the same run
+   (under ``--load`` too).
 
     .venv/bin/python benchmarks/stream_latency.py --seconds 60              # default checkpoint, --precision auto
     .venv/bin/python benchmarks/stream_latency.py --seconds 60 --no-speculate --precision fp32  # the eager path
@@ -34,6 +37,7 @@ from functools import partial
 
 import numpy as np
 import torch
+from describe_latency import floor_ms  # noqa: E402  (benchmarks/, run as a script)
 
 from sensor2text.api import DEFAULT_CHECKPOINT
 from sensor2text.glove.schema import SYNTHETIC_JOINTS
@@ -101,6 +105,13 @@ def stream_run(model, seconds: float, seed: int, speculate: bool = True) -> dict
             "script": script}  # fmt: skip
 
 
+def written_texts(model, script) -> list[str]:
+    """What the LM writes for each scripted gesture (stepwise: the composer's whole text, reasoning
+    and answers included): the floor's token counts."""
+    described = model.describe([script.frames[start:end] for _, start, end in script.spans])
+    return [d.steps.get("composer", d.text) for d in described]
+
+
 def _matched(descriptions: list[dict], script) -> list[tuple[dict, str]]:
     """Each description with the scripted gesture under way when it was cut."""
     out = []
@@ -143,6 +154,8 @@ def main() -> None:
     busy = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if args.load else None
     try:
         result = stream_run(model, args.seconds, args.seed, speculate=not args.no_speculate)
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # the stream's, before the floor's LM
+        floor = float(np.percentile(floor_ms(model, written_texts(model, result["script"])), 50))
     finally:
         if busy is not None:
             busy.kill()
@@ -156,12 +169,13 @@ def main() -> None:
         print("\n| gesture | description | reason | described ahead | latency ms |\n|---|---|---|---|---|")
         for d, label in _matched(result["descriptions"], result["script"]):
             print(f"| {label} | {d['text']} | {d['reason']} | {d.get('speculated', False)} | {d['latency_ms']:.0f} |")
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak resident memory: {peak_mb:.0f} MB{' (a CPU-bound process beside it)' if args.load else ''}")
     print("\n| latency from the detected hold | p50 ms | p95 ms |\n|---|---|---|")
     for key, name in (("first_token_ms", "first token"), ("latency_ms", "full description")):
         values = [d[key] for d in result["descriptions"]]
-        print(f"| {name} | {np.percentile(values, 50):.0f} | {np.percentile(values, 95):.0f} |")
+        p50, p95 = np.percentile(values, 50), np.percentile(values, 95)
+        print(f"| {name} | {p50:.0f} ({p50 / floor:.2f}x floor) | {p95:.0f} ({p95 / floor:.2f}x floor) |")
+    print(f"| floor: plain `generate` of the description's tokens (+EOS), batch 1, same run | {floor:.0f} | - |")
 
 
 if __name__ == "__main__":
