@@ -10,6 +10,7 @@ import threading
 import time
 from pathlib import Path
 
+from sensor2text.progress import progress  # noqa: F401  (the commands' progress bars)
 from sensor2text.textfile import write_text_atomic
 
 
@@ -163,3 +164,4 @@ def redeliver_after_imports(signum: int, poll_seconds: float = 0.01) -> None:
         os.kill(os.getpid(), signum)
 
     threading.Thread(target=wait_and_resend, name="sensor2text-signal", daemon=True).start()
+

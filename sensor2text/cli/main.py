@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from functools import partial
 from pathlib import Path
 
 from sensor2text import __version__
@@ -16,6 +17,7 @@ from sensor2text.cli.common import (
     check_writable,
     load_model,
     printable,
+    progress,
     quiet_libraries,
     rich_safe,
     stop_on_signals,
@@ -135,8 +137,11 @@ def _fail_if_unreadable(args) -> None:
 def _describe(model, recordings, args) -> list:
     """Descriptions of ``recordings``, the model calibrated per session when it standardises sessions."""
     from sensor2text.inputs import by_session
+    from sensor2text.models.base import DescribeOptions
 
-    return by_session(model, recordings, model.describe, args.calibration)
+    with progress(len(recordings), "describing", args.quiet) as advance:
+        options = DescribeOptions(on_batch=advance)
+        return by_session(model, recordings, partial(model.describe, options=options), args.calibration)
 
 
 def cmd_generate(args) -> None:
@@ -225,7 +230,7 @@ def _evaluate_zeroshot(args, model) -> None:
     known = load_label_sets(cfg.labels)
     recordings = _with_label_sets(_read_recordings(model, args.data, args), known, args.data,
                                   f"the label sets '{cfg.labels}'")  # fmt: skip
-    report = run_zeroshot(cfg, model, recordings, args.out_dir, args.calibration)
+    report = run_zeroshot(cfg, model, recordings, args.out_dir, args.calibration, quiet=args.quiet)
     if args.json:
         write_json(args.json, report)
     print(markdown_report(report))
@@ -349,6 +354,7 @@ def _add_train_knowledge(sub) -> None:
     p.set_defaults(func=cmd_train_knowledge)
 
 
+QUIET_HELP = "no progress bar on stderr (results and errors are still printed)"
 GESTURES_HELP = ("gestures defined in words (YAML: name, synonyms, description), named when the glove shows a "
                  "hand shape never trained; finger-word checkpoints (configs/gestures/)")
 
@@ -368,6 +374,7 @@ def _add_generate(sub) -> None:
     p.add_argument("--calibration", help=CALIBRATION_HELP)
     add_stream_arguments(p)
     add_precision_argument(p, "auto")
+    p.add_argument("--quiet", action="store_true", help=QUIET_HELP)
     p.set_defaults(func=cmd_generate)
 
 
@@ -383,6 +390,7 @@ def _add_evaluate(sub) -> None:
     p.add_argument("--gestures", help=GESTURES_HELP)
     p.add_argument("--calibration", help=CALIBRATION_HELP)
     add_precision_argument(p, "fp32")
+    p.add_argument("--quiet", action="store_true", help=QUIET_HELP)
     p.set_defaults(func=cmd_evaluate)
 
 

@@ -26,6 +26,7 @@ from sensor2text.evaluation.zeroshot import (
     top_k_hits,
 )
 from sensor2text.labels import LabelSet, load_label_sets
+from sensor2text.progress import progress, stage
 from sensor2text.textfile import save_figure, write_text_atomic
 
 
@@ -76,10 +77,12 @@ def check_protocol(cfg: ZeroShotConfig, model, label_sets: dict[str, LabelSet]) 
     leak_check(cfg.unseen_classes, label_sets, trained, model.leak_texts)
 
 
-def run_zeroshot(cfg: ZeroShotConfig, model, recordings: list, out_dir: str | Path, calibration=None) -> dict:
+def run_zeroshot(cfg: ZeroShotConfig, model, recordings: list, out_dir: str | Path, calibration=None,
+                 quiet: bool = True) -> dict:  # fmt: skip
     """Score ``recordings`` (:class:`sensor2text.glove.recordings.Recording`, labelled) against every
     class in the label sets as a candidate; a ``session_norm`` model is calibrated per session
-    (:func:`sensor2text.inputs.by_session`, ``calibration`` as there).
+    (:func:`sensor2text.inputs.by_session`, ``calibration`` as there). Unless ``quiet``, stderr
+    shows a progress bar while describing and a line as each scorer starts.
 
     Only recordings of the protocol's training or unseen classes are scored; others (say "ten"
     when a protocol holds out named gestures) are dropped, as they are neither seen nor declared.
@@ -97,20 +100,26 @@ def run_zeroshot(cfg: ZeroShotConfig, model, recordings: list, out_dir: str | Pa
     candidates = [label_sets[c] for c in classes]
     truth = np.array([classes.index(label) for _, label, _ in items])
     seen = np.array([label not in cfg.unseen_classes for _, label, _ in items])
-    describe = lambda options: [d.text for d in by_session(model, kept, partial(model.describe, options=options),
-                                                           calibration)]  # fmt: skip
-    descriptions = describe(DescribeOptions())
+    def describe(what: str, **options) -> list[str]:
+        with progress(len(kept), what, quiet) as advance:
+            work = partial(model.describe, options=DescribeOptions(on_batch=advance, **options))
+            return [d.text for d in by_session(model, kept, work, calibration)]
+
+    descriptions = describe("describing")
     scorer = EmbeddingScorer(candidates, cfg.embedding_model, cfg.aggregate)
     scores = {"embedding": scorer(descriptions)}
-    samples = [describe(DescribeOptions(do_sample=True, temperature=cfg.temperature)) for _ in range(cfg.samples)]
+    samples = [describe(f"sample {i + 1}/{cfg.samples}", do_sample=True, temperature=cfg.temperature)
+               for i in range(cfg.samples)]  # fmt: skip
     if samples:
         runs = [scores["embedding"]] + [scorer(s) for s in samples]
         scores[f"embedding, greedy + {cfg.samples} samples"] = np.mean(runs, axis=0)
     if cfg.lm_scorer:
+        stage(f"zero-shot: LM log-likelihood of every label set, {len(items)} recordings", quiet)
         prompts = by_session(model, kept, model.label_prompts, calibration)
         scores["lm"] = lm_label_scores(model, prompts, candidates, cfg.aggregate)
     scores["text-only lm (baseline)"] = text_only_lm_scores(model, len(items), candidates, cfg.aggregate)
     if cfg.train_config:
+        stage(f"zero-shot: training the CNN+LSTM and contrastive baselines ({cfg.baseline_steps} steps each)", quiet)
         scores.update(trained_baselines(cfg, baseline_input(model, kept, calibration), classes, scorer.encoder,
                                         candidates))  # fmt: skip
     report = {"config": asdict(cfg), "classes": classes, "num_recordings": len(items),

@@ -35,6 +35,8 @@ class DescribeOptions:
     # Live decoding of one recording: called with each new piece of text as the LM writes it;
     # the description's ``confidence`` and ``timings["first_token_ms"]`` are filled in then.
     on_token: Callable[[str], None] | None = None
+    # Called after each batch with how many recordings it described (a progress bar's advance).
+    on_batch: Callable[[int], None] | None = None
 
     def __post_init__(self):
         if self.max_new_tokens is not None and self.max_new_tokens < 1:
@@ -86,7 +88,10 @@ class Describer:
             raise ValueError(f"describe: live token output (on_token) takes one recording, got {len(recordings)}.")
         descriptions = []
         for start in range(0, len(recordings), options.batch_size):
-            descriptions += self._describe_batch(list(recordings[start : start + options.batch_size]), options)
+            batch = list(recordings[start : start + options.batch_size])
+            descriptions += self._describe_batch(batch, options)
+            if options.on_batch is not None:
+                options.on_batch(len(batch))
         return descriptions
 
     def _describe_batch(self, recordings: list[np.ndarray], options: DescribeOptions) -> list[Description]:

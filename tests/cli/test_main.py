@@ -443,3 +443,24 @@ def test_resume_of_a_run_never_started_says_so(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)  # no --output-dir: the default run folder
     assert main(["train", "--resume"]) == 2
     assert "runs/default/run_config.yaml not found" in capsys.readouterr().err
+
+
+def test_generate_shows_progress_on_stderr_unless_quiet(tiny_checkpoint, synth_dir, capsys):
+    args = ["generate", "--checkpoint", tiny_checkpoint, "--input", str(synth_dir / "test"), "--json", "-"]
+    assert main(args) == 0
+    captured = capsys.readouterr()
+    assert "describing" in captured.err and "3/3" in captured.err  # one line in a log: the work's end
+    assert len(json.loads(captured.out)) == 3  # stdout stays the JSON alone
+    assert main([*args, "--quiet"]) == 0
+    assert "describing" not in capsys.readouterr().err
+
+
+def test_describe_reports_each_batch(tiny_checkpoint, synth_dir):
+    from sensor2text.api import load_model, read_csv
+    from sensor2text.models.base import DescribeOptions
+
+    model = load_model(tiny_checkpoint)
+    frames = [read_csv(path) for path in sorted((synth_dir / "test").rglob("*-0.csv"))]
+    done = []
+    model.describe(frames, DescribeOptions(batch_size=2, on_batch=done.append))
+    assert done == [2, 1]
