@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import types
 import typing
 from dataclasses import asdict, dataclass, field
@@ -340,6 +341,31 @@ def _sections(data, source: str) -> dict:
     return data
 
 
+# Fields of a run config that may name a file or folder: a relative one is read relative to the
+# config file when it is there, else relative to the working directory (the earlier rule, which the
+# shipped configs, written from the repository's root, still use). Output folders stay as written.
+RUN_CONFIG_PATHS = {"data": ("path", "labels", "hand_states"), "prompt": ("template",),
+                    "composer": ("template", "knowledge_adapter"), "training": ("base_model",)}  # fmt: skip
+
+
+def relative_to_file(value, folder: Path):
+    """``value`` (a relative path in a config file in ``folder``) as found from ``folder``, when
+    something is there; else ``value`` unchanged (read from the working directory)."""
+    if not isinstance(value, str) or not value or Path(value).is_absolute():
+        return value
+    candidate = folder / value
+    return os.path.normpath(candidate) if candidate.exists() else value
+
+
+def _relative_to(data: dict, folder: Path, fields: dict[str, tuple[str, ...]]) -> dict:
+    """``data`` (config sections) with the path ``fields`` resolved by :func:`relative_to_file`."""
+    out = dict(data)
+    for section, names in fields.items():
+        if isinstance(out.get(section), dict):
+            out[section] = {k: relative_to_file(v, folder) if k in names else v for k, v in out[section].items()}
+    return out
+
+
 def load_run_config(path: str | Path | None = None, overrides: list[str] = ()) -> RunConfig:
     """Read a YAML run config (``None`` = defaults) and apply ``section.key=value`` overrides.
 
@@ -351,6 +377,8 @@ def load_run_config(path: str | Path | None = None, overrides: list[str] = ()) -
         section, name, value = _parse_override(item)
         data = {**data, section: {**data.get(section, {}), name: value}}
         overridden |= {section, f"{section}.{name}"}
+    if path is not None:
+        data = _relative_to(data, Path(path).parent, RUN_CONFIG_PATHS)
     try:
         return from_dict(RunConfig, data, "")
     except ConfigError as error:

@@ -137,3 +137,29 @@ def test_config_choices_match_what_builds_them():
     from sensor2text.models.projectors import PROJECTORS
 
     assert set(PROJECTOR_TYPES) == set(PROJECTORS) and CONVENTIONS == COUNTING_CONVENTIONS
+
+
+def test_a_config_reads_its_paths_relative_to_its_own_folder(tmp_path, monkeypatch):
+    from sensor2text.config import load_run_config
+
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "labels.yaml").write_text("fist: [fist]\n")
+    (folder / "run.yaml").write_text("data: {labels: labels.yaml, hand_states: not_here.yaml}\n")
+    monkeypatch.chdir(tmp_path)  # the working directory is not the config's folder
+    cfg = load_run_config(folder / "run.yaml")
+    assert cfg.data.labels == str(folder / "labels.yaml")
+    assert cfg.data.hand_states == "not_here.yaml"  # nothing beside the config: read as written
+
+
+def test_a_zero_shot_config_refuses_a_missing_train_config_at_once(tmp_path, monkeypatch):
+    from sensor2text.errors import ConfigError
+    from sensor2text.evaluation.protocol import load_zeroshot_config
+
+    (tmp_path / "train.yaml").write_text("training: {max_steps: 2}\n")
+    (tmp_path / "zs.yaml").write_text("unseen_classes: [count_10]\ntrain_config: train.yaml\n")
+    (tmp_path / "copied.yaml").write_text("unseen_classes: [count_10]\ntrain_config: configs/gone.yaml\n")
+    monkeypatch.chdir("/")
+    assert load_zeroshot_config(tmp_path / "zs.yaml").train_config == str(tmp_path / "train.yaml")
+    with pytest.raises(ConfigError, match="copied.yaml: train_config 'configs/gone.yaml' is not a file"):
+        load_zeroshot_config(tmp_path / "copied.yaml")

@@ -63,9 +63,22 @@ class ZeroShotConfig:
 def load_zeroshot_config(path: str | Path) -> ZeroShotConfig:
     """The zero-shot protocol in a YAML file; ConfigError naming the file for a missing,
     unreadable, non-UTF-8 or invalid file, or a bad field."""
+    import os
+
+    from sensor2text.config import relative_to_file
     from sensor2text.yamlfile import read_yaml
 
-    return from_dict(ZeroShotConfig, read_yaml(path, "zero-shot config") or {}, str(path))
+    data = read_yaml(path, "zero-shot config") or {}
+    if isinstance(data, dict):  # paths relative to the config file when found there (else to the working directory)
+        data = {k: relative_to_file(v, Path(path).parent) if k in ZEROSHOT_PATHS else v for k, v in data.items()}
+    cfg = from_dict(ZeroShotConfig, data, str(path))
+    if cfg.train_config and not Path(cfg.train_config).is_file():
+        raise ConfigError(f"{path}: train_config '{cfg.train_config}' is not a file (looked in the config's folder "
+                          f"{Path(path).parent} and the working directory {os.getcwd()}).")  # fmt: skip
+    return cfg
+
+
+ZEROSHOT_PATHS = ("labels", "embedding_model", "train_config")
 
 
 def check_protocol(cfg: ZeroShotConfig, model, label_sets: dict[str, LabelSet]) -> None:
