@@ -1,5 +1,5 @@
-"""Plots (matplotlib, Agg): channel heatmap of a recording plus, for the synthetic joint-angle
-glove, the two-hand skeleton from forward kinematics at the most flexed-away frame."""
+"""Plots (matplotlib, Agg): channel heatmaps of a recording (one per unit) plus, for the synthetic
+joint-angle glove, the two-hand skeleton from forward kinematics at the most flexed-away frame."""
 
 from __future__ import annotations
 
@@ -24,34 +24,64 @@ def peak_frame(frames: np.ndarray) -> int:
     return int(np.argmax(np.abs(frames - frames[0]).sum(axis=1)))
 
 
+UNIT_NAMES = {"deg": "degrees", "m": "metres", "turn": "turns", "1": "unitless (0-1)"}
+
+
+def unit_groups(profile: DeviceProfile) -> dict[str, list[int]]:
+    """``{unit: [channel index]}`` in the profile's channel order: one heatmap (one colour scale) each."""
+    groups: dict[str, list[int]] = {}
+    for index, unit in enumerate(profile.units):
+        groups.setdefault(unit, []).append(index)
+    return groups
+
+
 def plot_recording(frames: np.ndarray, profile: DeviceProfile, out: str | Path, title: str = "") -> None:
-    """Write a PNG: heatmap ``(channels x frames)`` and, for joint angles, the skeleton."""
+    """Write a PNG of a recording ``(T, C)``: one heatmap per unit (channels x time, its own colour
+    scale and labelled colour bar); for joint angles, the two hands' skeleton (forward kinematics,
+    cm) at the frame farthest from the first, marked on the heatmap."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     skeleton = profile.name == SYNTHETIC_JOINTS.name
+    groups = unit_groups(profile)
+    frame = peak_frame(frames)
     fig = plt.figure(figsize=(14 if skeleton else 9, 7))
-    ax = fig.add_subplot(1, 2 if skeleton else 1, 1)
-    image = ax.imshow(frames.T, aspect="auto", cmap="viridis", interpolation="nearest")
-    ax.set_yticks(range(profile.num_channels), profile.channels, fontsize=5)
+    grid = fig.add_gridspec(len(groups), 2 if skeleton else 1, height_ratios=[len(c) for c in groups.values()])
     rate = profile.sample_rate_hz
-    ax.set_xlabel(f"frame ({rate:g} Hz)" if rate else "frame")
-    units = profile.units[0] if len(set(profile.units)) == 1 else "units per channel: see the profile"
-    ax.set_title(f"{title}  channels ({units})")
-    fig.colorbar(image, ax=ax, fraction=0.04)
+    for row, (unit, channels) in enumerate(groups.items()):
+        ax = fig.add_subplot(grid[row, 0])
+        image = ax.imshow(frames[:, channels].T, aspect="auto", cmap="viridis", interpolation="nearest")
+        ax.set_yticks(range(len(channels)), [profile.channels[i] for i in channels], fontsize=5)
+        ax.set_ylabel("channel")
+        fig.colorbar(image, ax=ax, fraction=0.04).set_label(UNIT_NAMES.get(unit, unit))
+        if skeleton:  # the frame the hands are drawn at
+            ax.axvline(frame, color="white", linestyle="--", linewidth=1, label=f"frame {frame}, drawn at right")
+        if row == 0:
+            ax.set_title(f"{title}  {profile.name}".strip())
+            if skeleton:
+                ax.legend(loc="upper right", fontsize=7, framealpha=0.6)
+        if row == len(groups) - 1:
+            ax.set_xlabel(f"frame (at {rate:g} Hz: {len(frames) / rate:.2f} s in all)" if rate else "frame")
     if skeleton:
-        frame = peak_frame(frames)
-        points = two_hand_keypoints(frames[frame : frame + 1].astype(np.float64))[0]
-        ax3 = fig.add_subplot(1, 2, 2, projection="3d")
-        for offset, color in ((0, "tab:blue"), (21, "tab:red")):
-            for a, b in BONES:
-                xs, ys, zs = zip(points[offset + a], points[offset + b])
-                ax3.plot(xs, ys, zs, color=color)
-            ax3.scatter(*points[offset : offset + 21].T, s=8, color=color)
-        ax3.view_init(elev=60, azim=-90)
-        ax3.set_title(f"hands at frame {frame} (blue left, red right; cm)")
+        _plot_hands(fig.add_subplot(grid[:, 1], projection="3d"), frames, frame)
     fig.tight_layout()
     save_figure(fig, out)
     plt.close(fig)
+
+
+def _plot_hands(ax, frames: np.ndarray, frame: int) -> None:
+    """Both hands' 21 keypoints and bones at ``frame`` on a 3-D axis (cm), with a legend."""
+    points = two_hand_keypoints(frames[frame : frame + 1].astype(np.float64))[0]
+    for offset, color, name in ((0, "tab:blue", "left hand"), (21, "tab:red", "right hand")):
+        for a, b in BONES:
+            xs, ys, zs = zip(points[offset + a], points[offset + b])
+            ax.plot(xs, ys, zs, color=color)
+        ax.scatter(*points[offset : offset + 21].T, s=8, color=color, label=name)
+    ax.set_xlabel("x (cm)")
+    ax.set_ylabel("y (cm)")
+    ax.set_zlabel("z (cm)")
+    ax.legend(loc="upper right", fontsize=8)
+    ax.view_init(elev=60, azim=-90)
+    ax.set_title(f"hands at frame {frame} (the dashed line)")
