@@ -2,7 +2,8 @@
 
 For each k, a checkpoint is trained from ``configs/fingers_smollm2.yaml`` without ``count_k``
 (finger reader and composer; the shipped knowledge adapter, which never saw a sum making ten),
-then describes the held-out test subjects' ``count_k`` recordings. Resumable: a run whose
+then describes the held-out test subjects' ``count_k`` recordings (``count_10``, which the config
+never trains, is the shipped checkpoint's own fold: it was trained from that config). Resumable: a run whose
 checkpoint exists is not trained again. One CPU-heavy job: run it alone.
 
     .venv/bin/python benchmarks/protocol_b_fingers.py --data runs/heldout/test --runs runs/protocol-b
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from sensor2text.api import DEFAULT_CHECKPOINT
 from sensor2text.config import load_run_config
 from sensor2text.glove.recordings import iter_recordings
 from sensor2text.models.registry import load_checkpoint
@@ -28,6 +30,8 @@ def run_without(count: int, runs: Path) -> Path:
     if (folder / CHECKPOINT_DIR / "manifest.json").is_file():
         return folder / CHECKPOINT_DIR
     base = load_run_config(CONFIG)
+    if f"count_{count}" not in base.data.classes:  # the config never trains it: its shipped checkpoint is this fold
+        return Path(DEFAULT_CHECKPOINT)
     classes = [c for c in base.data.classes if c != f"count_{count}"]
     cfg = load_run_config(CONFIG, [f"data.classes=[{', '.join(classes)}]", f"training.output_dir={folder}",
                                    "composer.remember_pairs=false"])  # fmt: skip

@@ -10,7 +10,9 @@ Conditions, all with the same finger reader and the same recordings:
 - ``random lm``: an LM of the same architecture with random weights (seed 0), both adapters applied.
 
 Prints a Markdown table of synonym-match accuracy per data folder and class group (n recordings).
-The composer memo is off (every description is decoded).
+Each condition starts from an empty composer memo in memory (nothing from the disk cache or the
+checkpoint's ``composer_memo.json``, no remembered knowledge answers): each distinct caption pair
+is composed once, at batch 1, by that condition's LM, as ``describe`` does.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from collections import defaultdict
 import torch
 
 from sensor2text.glove.recordings import iter_recordings
+from sensor2text.models.memo import ComposerMemo
 from sensor2text.models.registry import load_checkpoint
 
 
@@ -74,7 +77,7 @@ def main() -> None:
     rows = []
     for condition in args.conditions:
         model = load_checkpoint(args.checkpoint)
-        model.disable_memo()
+        model.memo = ComposerMemo()  # in memory, empty: every pair composed by this condition's LM
         {"shipped": lambda m: None, "lora off": lora_off, "random lm": random_lm}[condition](model)
         for folder in args.data:
             for group, (right, n) in accuracy_by_group(model, folder).items():
