@@ -170,3 +170,24 @@ def test_a_last_line_cut_short_is_left_out_with_a_note(tmp_path, rng, capsys, cu
     assert "fist-0.csv: the last line was cut short" in capsys.readouterr().err
     (tmp_path / "fist-0.csv").write_text(text.rstrip("\n"))  # whole, only the line end missing: kept
     assert len(read_csv(tmp_path / "fist-0.csv")) == len(frames)
+
+
+def test_a_synth_folder_is_a_dataset_with_a_card_classlabels_and_two_configs(tmp_path, monkeypatch):
+    from datasets import load_dataset, load_from_disk
+
+    from sensor2text.glove.recordings import iter_recordings, save_synthetic
+    from sensor2text.glove.synth import SynthSpec, generate
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    spec = SynthSpec(seed=0, train_subjects=1, val_subjects=0, test_subjects=0, repetitions=1,
+                     classes=("fist", "count_2"))  # fmt: skip
+    save_synthetic(list(generate(spec)), tmp_path)
+    card = (tmp_path / "README.md").read_text()
+    assert card.startswith("---\nlicense: cc0-1.0") and "degrees at 100 Hz" in card and "fist: fist" in card
+    frames = load_dataset(str(tmp_path), cache_dir=str(tmp_path / "cache"))["train"]
+    assert "left_thumb_cmc_flex" in frames.column_names and frames.num_rows > 0  # recordings only, a row per frame
+    keypoints = load_dataset(str(tmp_path), name="keypoints", cache_dir=str(tmp_path / "cache"))["train"]
+    assert keypoints.num_columns == 126
+    saved = load_from_disk(str(tmp_path / "hf"))["train"]
+    assert saved.features["label"].names == ["count_2", "fist"] and saved.info.license == "cc0-1.0"
+    assert sorted(r.label for r in iter_recordings(tmp_path / "hf")) == ["count_2", "fist"]
