@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from sensor2text.config import RunConfig, to_yaml
-from sensor2text.errors import ConfigError
+from sensor2text.errors import ConfigError, Sensor2TextError
 from sensor2text.glove.schema import Normalizer, get_profile, resample
 from sensor2text.labels import LabelSet, with_finger_pairs
 from sensor2text.models.holistic import ModelConfig, Sensor2Text
@@ -133,11 +133,27 @@ def prepare_run_dir(cfg: RunConfig) -> Path:
     return run_dir
 
 
+def check_launch(cfg: RunConfig, env=os.environ) -> None:
+    """Refuse the launches that would silently train otherwise than asked (Sensor2TextError):
+    ``accelerate launch --cpu --num_processes N`` starts **one** process (accelerate's simple
+    launcher, whatever N; it only sets MASTER_ADDR), and the finger-word design trains in one
+    process (several would each train and write the same checkpoint)."""
+    world = int(env.get("WORLD_SIZE", "1") or 1)
+    if env.get("ACCELERATE_USE_CPU", "").lower() == "true" and "MASTER_ADDR" in env and "WORLD_SIZE" not in env:
+        raise Sensor2TextError(
+            "accelerate launch --cpu starts one process whatever --num_processes says; for N CPU processes "
+            "run: ACCELERATE_USE_CPU=true torchrun --nproc_per_node N training/train.py --config ...")
+    if world > 1 and cfg.data.view == "fingers":
+        raise Sensor2TextError(f"data.view fingers trains in one process (WORLD_SIZE is {world}); run it without "
+                               "torchrun / accelerate launch.")  # fmt: skip
+
+
 def train(cfg: RunConfig, resume: bool = False, lm=None, tokenizer=None) -> Path:
     """Train projector + LoRA on ``cfg``; returns the saved checkpoint folder."""
     from accelerate import Accelerator
     from accelerate.utils import set_seed
 
+    check_launch(cfg)
     if cfg.data.view == "fingers":
         return train_finger_stepwise(cfg, lm, tokenizer)
     run_dir = prepare_run_dir(cfg)

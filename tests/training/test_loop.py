@@ -247,3 +247,18 @@ def test_an_output_dir_that_cannot_be_a_folder_is_refused_before_training(tmp_pa
     cfg = load_run_config(None, [f"training.output_dir={tmp_path / output}"])
     with pytest.raises(ConfigError, match=r"training.output_dir .*run is a file; expected a folder"):
         prepare_run_dir(cfg)
+
+
+def test_launches_that_would_train_otherwise_than_asked_are_refused():
+    from sensor2text.config import load_run_config
+    from sensor2text.errors import Sensor2TextError
+    from sensor2text.training.loop import check_launch
+
+    holistic, fingers = load_run_config(None), load_run_config(None, ["data.view=fingers", "composer.enabled=true"])
+    one_process_of_two = {"ACCELERATE_USE_CPU": "True", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": "29500"}
+    with pytest.raises(Sensor2TextError, match="starts one process whatever --num_processes"):
+        check_launch(holistic, one_process_of_two)
+    with pytest.raises(Sensor2TextError, match="trains in one process"):
+        check_launch(fingers, {"WORLD_SIZE": "2", "RANK": "0", "MASTER_ADDR": "127.0.0.1"})
+    check_launch(holistic, {"ACCELERATE_USE_CPU": "true", "WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1"})  # torchrun
+    check_launch(fingers, {})  # a plain run
