@@ -13,6 +13,7 @@ import sys
 from functools import partial
 
 from sensor2text.glove.schema import SYNTHETIC_JOINTS
+from sensor2text.live.lsl import SCHEME as LSL_SCHEME
 
 
 def add_stream_arguments(p: argparse.ArgumentParser) -> None:
@@ -143,6 +144,7 @@ def check_stream_args(args, url: str = "") -> None:
     scheme, a malformed URL, a file), --window/--hop, --min-hold, --max-gestures, --record."""
     from sensor2text.cli.common import check_writable
     from sensor2text.errors import Sensor2TextError
+    from sensor2text.live.lsl import check_lsl_url
     from sensor2text.live.ports import check_port
 
     if not (math.isfinite(args.min_hold) and args.min_hold > 0):
@@ -150,7 +152,9 @@ def check_stream_args(args, url: str = "") -> None:
     if args.max_gestures is not None and args.max_gestures < 1:
         raise ValueError(f"--max-gestures must be at least 1, got {args.max_gestures}")
     options = _options(args, url)
-    if url:
+    if url.startswith(LSL_SCHEME):
+        check_lsl_url(url)
+    elif url:
         check_port(options)
     if args.record:
         check_writable(args.record, "--record")
@@ -221,11 +225,16 @@ def _attach_memo(model, args) -> bool:
 def cmd_stream(args, model) -> None:
     """``generate --stream URL``: describe a live glove until Ctrl-C."""
     from sensor2text.inputs import calibrate_for_session
+    from sensor2text.live.lsl import LslSource
     from sensor2text.live.stream import PortSource
 
     options = _options(args, args.stream)
     calibrate_for_session(model, args.calibration, command="generate --stream")
-    _serve(model, args, options, lambda pipeline: PortSource(options, pipeline), f"sensor2text: {args.stream}")
+    if args.stream.startswith(LSL_SCHEME):
+        source = lambda pipeline: LslSource(args.stream, pipeline)  # noqa: E731
+    else:
+        source = lambda pipeline: PortSource(options, pipeline)  # noqa: E731
+    _serve(model, args, options, source, f"sensor2text: {args.stream}")
 
 
 def cmd_replay(args) -> None:

@@ -366,7 +366,8 @@ def _add_generate(sub) -> None:
     p.add_argument("--split", help="only this split of a folder or dataset")
     p.add_argument("--subjects", nargs="+", help="only recordings in these subject folders (tctodd7, adam1 ...)")
     p.add_argument("--json", help="write one object per recording to this file ('-' = stdout)")
-    p.add_argument("--stream", metavar="PORT", help="live glove: /dev/ttyUSB0, COM3, socket://HOST:PORT, loop://")
+    p.add_argument("--stream", metavar="PORT",
+                   help="live glove: /dev/ttyUSB0, COM3, socket://HOST:PORT, loop://, or lsl://NAME (an LSL outlet)")
     p.add_argument("--baud", type=int, default=115200, help="serial baud rate (--stream)")
     p.add_argument("--wire", default="csv", choices=["csv", "binary"], help="wire format of the glove (--stream)")
     p.add_argument("--read-timeout", type=float, default=0.01, help="seconds one port read waits for bytes (--stream)")

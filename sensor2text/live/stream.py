@@ -77,9 +77,11 @@ class StreamOptions:
 
     def __post_init__(self):
         scheme = self.url.split("://", 1)[0] if "://" in self.url else None
-        if scheme is not None and importlib.util.find_spec(f"serial.urlhandler.protocol_{scheme}") is None:
+        if (scheme not in (None, "lsl")
+                and importlib.util.find_spec(f"serial.urlhandler.protocol_{scheme}") is None):  # fmt: skip
             raise ValueError(f"stream: unknown port URL scheme '{scheme}://' in {self.url}; expected a device "
-                             "(/dev/ttyUSB0, COM3) or socket://HOST:PORT, rfc2217://, loop://.")  # fmt: skip
+                             "(/dev/ttyUSB0, COM3), socket://HOST:PORT, rfc2217://, loop:// or "
+                             "lsl://NAME.")  # fmt: skip
         if not (math.isfinite(self.read_timeout_s) and self.read_timeout_s > 0):
             raise ValueError(f"stream: --read-timeout must be a positive number of seconds, got {self.read_timeout_s}")
         if not self.baudrate > 0:
