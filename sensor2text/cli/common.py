@@ -10,7 +10,6 @@ import threading
 import time
 from pathlib import Path
 
-from sensor2text.progress import progress  # noqa: F401  (the commands' progress bars)
 from sensor2text.textfile import write_text_atomic
 
 

@@ -17,7 +17,6 @@ from sensor2text.cli.common import (
     check_writable,
     load_model,
     printable,
-    progress,
     quiet_libraries,
     rich_safe,
     stop_on_signals,
@@ -33,6 +32,7 @@ from sensor2text.cli.live import (
 )
 from sensor2text.errors import Sensor2TextError
 from sensor2text.models.lm import EMBEDDED_MODEL_NAME
+from sensor2text.progress import progress
 
 CHECKPOINT_HELP = ("a checkpoint folder, or the name of a shipped one (smollm2-135m-fingers, "
                    "smollm2-135m-stepwise, smollm2-135m-synth, smollm2-135m-auslan-hq); "

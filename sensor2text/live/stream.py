@@ -38,6 +38,7 @@ import numpy as np
 from sensor2text.errors import Sensor2TextError
 from sensor2text.glove.schema import DeviceProfile
 from sensor2text.live.governor import ThreadGovernor
+from sensor2text.live.lsl import SCHEME as LSL_SCHEME
 from sensor2text.live.ports import read_available
 from sensor2text.live.segment import HoldOptions, HoldSegmenter, Segment, WindowSegmenter
 from sensor2text.live.wire import FrameStats, make_parser
@@ -77,7 +78,7 @@ class StreamOptions:
 
     def __post_init__(self):
         scheme = self.url.split("://", 1)[0] if "://" in self.url else None
-        if (scheme not in (None, "lsl")
+        if (scheme not in (None, LSL_SCHEME.removesuffix("://"))
                 and importlib.util.find_spec(f"serial.urlhandler.protocol_{scheme}") is None):  # fmt: skip
             raise ValueError(f"stream: unknown port URL scheme '{scheme}://' in {self.url}; expected a device "
                              "(/dev/ttyUSB0, COM3), socket://HOST:PORT, rfc2217://, loop:// or "

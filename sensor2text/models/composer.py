@@ -31,6 +31,7 @@ from sensor2text.assets import PROMPTS_DIR
 from sensor2text.errors import ConfigError
 from sensor2text.glove.handshape import HandWords
 from sensor2text.labels import NUMBER_WORDS, LabelSet
+from sensor2text.models.greedy import Draft, GreedyContext, continue_greedy
 
 MEANING_MARKER = "Meaning:"
 # The word that ends a reasoning clause ("two and five make") before its answer.
@@ -66,6 +67,16 @@ def caption_number(caption: str) -> str | None:
     return head if head in NUMBER_WORDS else None
 
 
+def count_clause(fingers: list[str]) -> str:
+    """The question counting a hand's extended fingers: ``"counting pointer, middle gives"``."""
+    return f"{COUNTING_WORD} {', '.join(fingers) or 'none'} {COUNTING_VERB}"
+
+
+def sum_clause(a: str, b: str) -> str:
+    """The question adding two counts: ``"two and three make"``."""
+    return f"{a} and {b} {REASONING_VERB}"
+
+
 def compose_prompt(template: str, left: str, right: str) -> str:
     return template.format(left=left, right=right)
 
@@ -80,7 +91,7 @@ def gesture_target(left: str, right: str, meaning: str) -> list[tuple[str, bool]
     a, b = caption_number(left), caption_number(right)
     if a is None or b is None:
         return [(f" {MEANING_MARKER} {meaning}", True)]
-    return [(f" {a} and {b} {REASONING_VERB}", True), (f" {meaning}", False),
+    return [(f" {sum_clause(a, b)}", True), (f" {meaning}", False),
             (f". {MEANING_MARKER} {meaning}", True)]  # fmt: skip
 
 
@@ -117,10 +128,10 @@ def counting_target(left: HandWords, right: HandWords, meaning: str) -> list[tup
     for hand in (left, right):
         extended = hand.words("extended")
         counts.append(len(extended))
-        segments += [(f"{lead} {COUNTING_WORD} {', '.join(extended) or 'none'} {COUNTING_VERB}", True),
+        segments += [(f"{lead} {count_clause(extended)}", True),
                      (f" {NUMBER_WORDS[len(extended)]}", False)]  # fmt: skip
         lead = "."
-    segments += [(f". {NUMBER_WORDS[counts[0]]} and {NUMBER_WORDS[counts[1]]} {REASONING_VERB}", True),
+    segments += [(f". {sum_clause(NUMBER_WORDS[counts[0]], NUMBER_WORDS[counts[1]])}", True),
                  (f" {meaning}", False), (f". {MEANING_MARKER} {meaning}", True)]  # fmt: skip
     return segments
 
@@ -198,7 +209,7 @@ def grounded_question(text: str, hands: tuple[HandWords, HandWords]) -> str:
     answers = [c.rsplit(" ", 1)[-1] for c in head.split(". ") if c.strip().startswith(f"{COUNTING_WORD} ")]
     if clause.startswith(f"{COUNTING_WORD} ") and len(answers) < len(hands):
         extended = hands[len(answers)].words("extended")
-        return f"{head}{COUNTING_WORD} {', '.join(extended) or 'none'} {COUNTING_VERB}"
+        return f"{head}{count_clause(extended)}"
     if clause.endswith(f" {REASONING_VERB}") and len(answers) == len(hands):
         return f"{head}{' and '.join(answers)} {REASONING_VERB}"
     return text
@@ -235,16 +246,12 @@ class CachedWriter:
                  contexts: tuple | None = None):  # fmt: skip
         """``contexts``: the (composer, knowledge) :class:`GreedyContext` pair of an earlier writer on
         the same LM, whose caches a new prompt reuses as far as it has the same tokens."""
-        from sensor2text.models.greedy import GreedyContext
-
         self.tokenizer, self.hooks = tokenizer, hooks
         self.composer, self.knowledge = contexts or (GreedyContext(lm), GreedyContext(lm, adapter=False))
         self.composer.drafts = [self._draft(prompt, segments) for segments in drafts]
 
     def _draft(self, prompt: str, segments: list[tuple[str, bool]]):
         """A :class:`Draft` of ``prompt`` + the segments' text; the LM is asked where its segments start."""
-        from sensor2text.models.greedy import Draft
-
         text, spans = prompt, []
         for piece, by_lm in segments:
             if by_lm:
@@ -262,8 +269,6 @@ class CachedWriter:
         return getattr(self.hooks, "interrupt", None) if self.hooks else None
 
     def write(self, texts: list[str], max_new_tokens: int, stop_strings: list[str] | None = None) -> list[str]:
-        from sensor2text.models.greedy import continue_greedy
-
         (text,) = texts
         out = continue_greedy(self.composer, self.tokenizer, self._ids(text), max_new_tokens, stop_strings or [],
                               on_text=self.hooks.emit if self.hooks else None, interrupt=self._interrupt())  # fmt: skip
@@ -273,8 +278,6 @@ class CachedWriter:
         return [self.tokenizer.decode(out.ids, skip_special_tokens=True)]
 
     def answer(self, questions: list[str], max_new_tokens: int) -> list[str]:
-        from sensor2text.models.greedy import continue_greedy
-
         answers = []
         for question in questions:
             out = continue_greedy(self.knowledge, self.tokenizer, self._ids(question), max_new_tokens, [".", "\n"],
@@ -368,13 +371,13 @@ def counted_draft(hands: tuple[HandWords, HandWords], answers: dict[str, str]) -
     while an answer it needs is not in ``answers`` (question -> knowledge answer)."""
     segments, counts = [], []
     for hand in hands:
-        question = f" {COUNTING_WORD} {', '.join(hand.words('extended')) or 'none'} {COUNTING_VERB}"
+        question = f" {count_clause(hand.words('extended'))}"
         if question not in answers:
             return None
         counts.append(final_answer(answers[question]))
         fingers = question[len(COUNTING_WORD) + 1 :]  # " pointer, middle gives": the program writes them
         segments += [(f" {COUNTING_WORD}", True), (fingers, False), (f" {counts[-1]}.", False)]
-    question = f" {counts[0]} and {counts[1]} {REASONING_VERB}"
+    question = f" {sum_clause(*counts)}"
     if question not in answers:
         return None
     total = final_answer(answers[question])

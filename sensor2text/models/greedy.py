@@ -71,8 +71,7 @@ def draft_tree(drafts: list[Draft], ids: list[int], budget: int) -> list[Node]:
         if len(draft.ids) <= len(ids) or draft.ids[: len(ids)] != ids:
             continue
         tail = draft.ids[len(ids) :]
-        new = sum(1 for _ in _missing_nodes(tail, children))
-        if len(nodes) + new > budget:
+        if len(nodes) + _new_nodes(tail, children) > budget:
             continue
         parent = -1
         for depth, token in enumerate(tail):
@@ -84,13 +83,14 @@ def draft_tree(drafts: list[Draft], ids: list[int], budget: int) -> list[Node]:
     return nodes
 
 
-def _missing_nodes(tail: list[int], children: dict[tuple[int, int], int]):
+def _new_nodes(tail: list[int], children: dict[tuple[int, int], int]) -> int:
+    """How many tokens of ``tail`` the trie (``children``: (parent, token) -> node) lacks."""
     parent = -1
     for i, token in enumerate(tail):
         if (parent, token) not in children:
-            yield from range(len(tail) - i)
-            return
+            return len(tail) - i
         parent = children[(parent, token)]
+    return 0
 
 
 class GreedyContext:
@@ -231,7 +231,7 @@ def _select_positions(cache, keep: torch.Tensor) -> bool:
     if not layers or not all(hasattr(layer, "keys") and hasattr(layer, "values") for layer in layers):
         return False
     for layer in layers:
-        if getattr(layer, "keys", None) is not None and layer.keys.numel():
+        if layer.keys is not None and layer.keys.numel():
             layer.keys = layer.keys.index_select(-2, keep)
             layer.values = layer.values.index_select(-2, keep)
     return True
@@ -271,13 +271,12 @@ def continue_greedy(context: GreedyContext, tokenizer, ids: list[int], max_new_t
     """Greedy continuation of ``ids`` until EOS, a stop string or ``max_new_tokens`` (as
     ``generate(do_sample=False, stop_strings=...)``); ``on_text`` receives each new piece of text."""
     out = Continuation([], [])
-    shown = ""
+    shown, whole = "", tokenizer.decode(ids) if stop_strings else ""  # whole: the text up to the last token
     while len(out.ids) < max_new_tokens:
         if interrupt is not None and interrupt():
             out.interrupted = True
             break
         token, prob = context.choice(ids + out.ids)
-        last_token_start = len(tokenizer.decode(ids + out.ids))
         out.ids.append(token)
         out.probs.append(prob)
         if token == tokenizer.eos_token_id:
@@ -286,6 +285,8 @@ def continue_greedy(context: GreedyContext, tokenizer, ids: list[int], max_new_t
         if on_text is not None and len(text) > len(shown):
             on_text(text[len(shown) :])
             shown = text
-        if stop_strings and ends_on_stop(tokenizer.decode(ids + out.ids), last_token_start, list(stop_strings)):
-            break
+        if stop_strings:
+            last_token_start, whole = len(whole), tokenizer.decode(ids + out.ids)
+            if ends_on_stop(whole, last_token_start, list(stop_strings)):
+                break
     return out

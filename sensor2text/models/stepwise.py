@@ -49,18 +49,17 @@ from sensor2text.labels import LabelSet, parse_label_sets
 from sensor2text.models.base import DescribeOptions, Describer, Description
 from sensor2text.models.checks import check_lora, check_lora_config, check_lora_rank, read_json
 from sensor2text.models.composer import (
-    COUNTING_VERB,
-    COUNTING_WORD,
     MEANING_MARKER,
-    REASONING_VERB,
     SHORT_ANSWER_TOKENS,
     CachedWriter,
     ask,
     compose,
     compose_prompt,
+    count_clause,
     counted_draft,
     final_answer,
     parse_meaning,
+    sum_clause,
 )
 from sensor2text.models.decoding import TokenHooks
 from sensor2text.models.fingers import FingerReader
@@ -306,12 +305,11 @@ class Stepwise(Describer):
         set of extended fingers is (32 sets), and the sum of every two counts among ``answers``."""
         if not self.reads_fingers:
             return []
-        counts = [f" {COUNTING_WORD} {', '.join(words) or 'none'} {COUNTING_VERB}"
-                  for words in finger_subsets(list(CAPTION_WORDS.values()))]  # fmt: skip
+        counts = [f" {count_clause(words)}" for words in finger_subsets(list(CAPTION_WORDS.values()))]
         if any(question not in answers for question in counts):
             return counts
         results = list(dict.fromkeys(final_answer(answers[question]) for question in counts))
-        return counts + [f" {a} and {b} {REASONING_VERB}" for a in results for b in results]
+        return counts + [f" {sum_clause(a, b)}" for a in results for b in results]
 
     def remember_answers(self, interrupt: Callable[[], bool] | None = None, limit: int | None = None) -> int:
         """Ask the knowledge LM the :meth:`knowledge_questions` the memo has no answer to (at most

@@ -154,7 +154,7 @@ def train_knowledge_adapter(base_model: str, out: str | Path, steps: int = 600, 
     adapter ``init_from``) and save it (peft safetensors, a ``knowledge.json`` card and a README)
     to ``out``; returns its held-out report, with the base LM's alone beside it (unless not
     ``measure_base``: several minutes on a CPU, and the same for every adapter of one LM)."""
-    from sensor2text.models.lm import adapter_card, load_base_model, set_adapter_base
+    from sensor2text.models.lm import adapter_front_matter, load_base_model, set_adapter_base
     from sensor2text.models.manifest import saving
 
     lm, tokenizer = load_base_model(base_model)
@@ -174,8 +174,8 @@ def train_knowledge_adapter(base_model: str, out: str | Path, steps: int = 600, 
         model.save_pretrained(partial, safe_serialization=True, save_embedding_layers=False)
         set_adapter_base(partial / "adapter_config.json", base_model)
         (partial / "knowledge.json").write_text(json.dumps(card, indent=2) + "\n")
-        header = adapter_card(base_model).split("\n---\n", 1)[0] + "\n---\n\n"  # the card's front matter
-        (partial / "README.md").write_text(header + _knowledge_readme(card, split, out, init_from))
+        readme = adapter_front_matter(base_model) + "\n" + _knowledge_readme(card, split, out, init_from)
+        (partial / "README.md").write_text(readme)
     return report
 
 
