@@ -2,9 +2,9 @@
 
     .venv/bin/python training/train.py --config configs/synthetic_smollm2.yaml --output-dir runs/smollm2-synth
 
-On GPUs, the same script under accelerate:
+In N processes (GPUs, or CPUs over gloo; see ``sensor2text.training.launch``):
 
-    accelerate launch training/train.py --config configs/synthetic_smollm2.yaml --output-dir runs/gpu
+    accelerate launch --num_processes 2 training/train.py --config configs/synthetic_smollm2.yaml --output-dir runs/two
 
 Identical to ``sensor2text train``; any flag of that command works here.
 """

@@ -78,6 +78,7 @@ def resumed_config(resume: bool, overrides: list[str]) -> Path | None:
 
 def cmd_train(args) -> None:
     from sensor2text.config import load_run_config
+    from sensor2text.training.launch import requested_processes, run_processes
     from sensor2text.training.loop import train
 
     quiet_libraries()
@@ -88,12 +89,26 @@ def cmd_train(args) -> None:
         overrides.append(f"training.base_model={args.base_model}")
     cfg = load_run_config(args.config or resumed_config(args.resume, overrides), overrides)
     check_writable(cfg.training.output_dir, "training.output_dir", folder=True)
-    if args.hands_checkpoint:
+    if processes := requested_processes(args.processes):
+        check_processes(cfg, processes, args.hands_checkpoint)
+        run_processes(processes)
+    elif args.hands_checkpoint:
         from sensor2text.training.loop import train_composer_stage
 
         train_composer_stage(cfg, args.hands_checkpoint)
     else:
         train(cfg, resume=args.resume)
+
+
+def check_processes(cfg, processes: int, hands_checkpoint: str | None) -> None:
+    """Before any process starts: only the holistic and hands designs train in several processes,
+    with a batch that splits evenly (ConfigError / Sensor2TextError otherwise)."""
+    from sensor2text.training.launch import check_splits
+
+    if cfg.data.view == "fingers" or hands_checkpoint:
+        what = "data.view fingers" if cfg.data.view == "fingers" else "--hands-checkpoint (the composer stage)"
+        raise Sensor2TextError(f"{what} trains in one process; run it without --processes / accelerate launch.")
+    check_splits(cfg.training.batch_size, processes)
 
 
 def cmd_train_knowledge(args) -> None:
@@ -332,6 +347,8 @@ def _add_train(sub) -> None:
     p.add_argument("--base-model", help="shortcut for training.base_model: a hub id (gpt2), a folder, or the default")
     p.add_argument("--resume", action="store_true", help="continue from the latest saved state")
     p.add_argument("--hands-checkpoint", help="stepwise configs: reuse this trained hands model, train the composer")
+    p.add_argument("--processes", type=int, metavar="N",
+                   help="train in N processes on this machine (gloo on CPUs; each step's batch split between them)")
     p.set_defaults(func=cmd_train)
 
 

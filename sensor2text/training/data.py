@@ -137,8 +137,9 @@ def make_loaders(cfg: RunConfig, train_items, val_items, normalizer: Normalizer,
                "augment_shift": data.augment_shift}
     dataset = WindowDataset(train_items, normalizer, data.num_frames, label_sets, **augment)
     drop_last = len(dataset) > cfg.training.batch_size
+    shuffle = torch.Generator().manual_seed(cfg.training.seed)  # its own: the same order in any number of processes
     loader = torch.utils.data.DataLoader(dataset, batch_size=cfg.training.batch_size, shuffle=True,
-                                         collate_fn=collate, drop_last=drop_last)  # fmt: skip
+                                         collate_fn=collate, drop_last=drop_last, generator=shuffle)  # fmt: skip
     if not (cfg.training.eval_every and val_items):
         return loader, None
     val_set = WindowDataset(val_items, normalizer, data.num_frames, label_sets)

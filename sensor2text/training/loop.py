@@ -1,4 +1,5 @@
-"""Training loop with accelerate: CPU by default, the same code under ``accelerate launch`` on GPUs.
+"""Training loop with accelerate: one CPU process by default; the same code in N processes on CPUs
+or GPUs (``--processes N``, ``accelerate launch``, ``torchrun``: :mod:`sensor2text.training.launch`).
 
 Run folder layout (``training.output_dir``)::
 
@@ -32,6 +33,7 @@ from sensor2text.models.lm import load_base_model
 from sensor2text.models.prompts import load_template
 from sensor2text.textfile import write_text_atomic
 from sensor2text.training.data import batches_forever, checked_label_sets, hand_view, load_split, make_loaders
+from sensor2text.training.launch import check_splits, on_cpu, world_size
 from sensor2text.training.state import load_training_state, prune_states, save_training_state, saved_states
 from sensor2text.training.steps import optimize
 from sensor2text.training.text import add_composer
@@ -134,30 +136,36 @@ def prepare_run_dir(cfg: RunConfig) -> Path:
 
 
 def check_launch(cfg: RunConfig, env=os.environ) -> None:
-    """Refuse the launches that would silently train otherwise than asked (Sensor2TextError):
-    ``accelerate launch --cpu --num_processes N`` starts **one** process (accelerate's simple
-    launcher, whatever N; it only sets MASTER_ADDR), and the finger-word design trains in one
-    process (several would each train and write the same checkpoint)."""
-    world = int(env.get("WORLD_SIZE", "1") or 1)
-    if env.get("ACCELERATE_USE_CPU", "").lower() == "true" and "MASTER_ADDR" in env and "WORLD_SIZE" not in env:
-        raise Sensor2TextError(
-            "accelerate launch --cpu starts one process whatever --num_processes says; for N CPU processes "
-            "run: ACCELERATE_USE_CPU=true torchrun --nproc_per_node N training/train.py --config ...")
+    """Refuse a multi-process launch that would train otherwise than asked (Sensor2TextError): the
+    finger-word design trains in one process (several would each train and write the same
+    checkpoint); a batch that does not split evenly into the processes (ConfigError)."""
+    world = world_size(env)
     if world > 1 and cfg.data.view == "fingers":
         raise Sensor2TextError(f"data.view fingers trains in one process (WORLD_SIZE is {world}); run it without "
-                               "torchrun / accelerate launch.")  # fmt: skip
+                               "--processes, torchrun or accelerate launch.")  # fmt: skip
+    if world > 1:
+        check_splits(cfg.training.batch_size, world)
+
+
+def make_accelerator(run_dir: Path):
+    """The run's Accelerator: tensorboard logs in ``run_dir/logs``; batches split between processes
+    (each step trains on ``training.batch_size`` recordings whatever the number of processes);
+    gloo between CPU processes on a machine without GPUs (see :mod:`sensor2text.training.launch`)."""
+    from accelerate import Accelerator, DataLoaderConfiguration
+
+    return Accelerator(cpu=world_size() > 1 and on_cpu(), log_with="tensorboard", project_dir=str(run_dir / "logs"),
+                       dataloader_config=DataLoaderConfiguration(split_batches=True))  # fmt: skip
 
 
 def train(cfg: RunConfig, resume: bool = False, lm=None, tokenizer=None) -> Path:
     """Train projector + LoRA on ``cfg``; returns the saved checkpoint folder."""
-    from accelerate import Accelerator
     from accelerate.utils import set_seed
 
     check_launch(cfg)
     if cfg.data.view == "fingers":
         return train_finger_stepwise(cfg, lm, tokenizer)
     run_dir = prepare_run_dir(cfg)
-    accelerator = Accelerator(log_with="tensorboard", project_dir=str(run_dir / "logs"))
+    accelerator = make_accelerator(run_dir)
     set_seed(cfg.training.seed)
     label_sets = checked_label_sets(cfg)
     train_items, val_items = load_split(cfg, "train"), load_split(cfg, "validation")
@@ -172,6 +180,10 @@ def train(cfg: RunConfig, resume: bool = False, lm=None, tokenizer=None) -> Path
     loader, val_loader = make_loaders(cfg, train_items, val_items, normalizer, label_sets)
     optimizer, scheduler = make_optimizer(model, cfg, cfg.training.max_steps)
     model, optimizer, loader, scheduler = accelerator.prepare(model, optimizer, loader, scheduler)
+    if accelerator.num_processes > 1:  # each process its own augmentation draws (the shuffle stays shared)
+        torch.manual_seed(cfg.training.seed + accelerator.process_index)
+        accelerator.print(f"{accelerator.num_processes} processes ({accelerator.distributed_type.value}): "
+                          f"{cfg.training.batch_size // accelerator.num_processes} recordings each per step")
     start, prior_minutes = 0, 0.0
     if resume and (found := latest_state(run_dir)):
         start, prior_minutes = load_training_state(found[0], accelerator.unwrap_model(model), optimizer, scheduler)

@@ -255,10 +255,9 @@ def test_launches_that_would_train_otherwise_than_asked_are_refused():
     from sensor2text.training.loop import check_launch
 
     holistic, fingers = load_run_config(None), load_run_config(None, ["data.view=fingers", "composer.enabled=true"])
-    one_process_of_two = {"ACCELERATE_USE_CPU": "True", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": "29500"}
-    with pytest.raises(Sensor2TextError, match="starts one process whatever --num_processes"):
-        check_launch(holistic, one_process_of_two)
     with pytest.raises(Sensor2TextError, match="trains in one process"):
         check_launch(fingers, {"WORLD_SIZE": "2", "RANK": "0", "MASTER_ADDR": "127.0.0.1"})
-    check_launch(holistic, {"ACCELERATE_USE_CPU": "true", "WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1"})  # torchrun
+    with pytest.raises(ConfigError, match="training.batch_size 16: does not split into 3 processes"):
+        check_launch(holistic, {"WORLD_SIZE": "3"})
+    check_launch(holistic, {"WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1"})  # torchrun
     check_launch(fingers, {})  # a plain run
