@@ -86,7 +86,8 @@ def add_record_parser(sub) -> None:
                                       "(no checkpoint needed)")  # fmt: skip
     p.add_argument("--stream", required=True, metavar="URL", help="the glove: a serial port or pyserial URL")
     p.add_argument("--profile", required=True,
-                   help=f"the glove's channels: {', '.join(PROFILES)}, or flex-N (N bend sensors)")  # fmt: skip
+                   help=f"the glove's channels: {', '.join(PROFILES)}, flex-N (N bend sensors), or a glove profile "
+                        "file from calibrate-glove (takes are then written calibrated)")  # fmt: skip
     p.add_argument("--out", required=True, help="session folder for <gesture>-<take>.csv, e.g. data/mine/train/alice1")
     p.add_argument("--gestures", nargs="+", required=True, metavar="NAME", help="gestures to cue, in order")
     p.add_argument("--takes", type=int, default=3, help="rounds through the gestures")
@@ -126,17 +127,85 @@ def cmd_record(args) -> None:
         raise
     finally:
         source.stop()
-    print(f"{len(written)} takes in {args.out} ({buffer.stats.bad} bad frames skipped); train on them with "
-          f"data.path set to the folder above the session folder", file=sys.stderr)  # fmt: skip
+    layout = profile.in_units().name if profile.calibration else profile.name
+    print(f"{len(written)} takes in {args.out} ({buffer.stats.bad} bad frames skipped); train on them with data.path "
+          f"set to the folder above the session folder and data.profile {layout}", file=sys.stderr)  # fmt: skip
 
 
 def _profile(name: str):
-    from sensor2text.glove.schema import get_profile
+    """A ``--profile`` value: a profile name or a glove profile file (calibrate-glove)."""
+    from sensor2text.glove.calibration import resolve_profile
 
     try:
-        return get_profile(name)
+        return resolve_profile(name)
     except ValueError as error:
         raise ValueError(f"--profile {name}: {error}") from None
+
+
+def stream_profile(args, model):
+    """What the glove of ``generate --stream`` sends: ``--profile`` (a calibrated glove's file, or a
+    profile name), else the checkpoint's profile. Sensor2TextError when it is not what the
+    checkpoint reads."""
+    from sensor2text.errors import Sensor2TextError
+
+    if not getattr(args, "profile", None):
+        return model.profile
+    glove = _profile(args.profile)
+    reads = glove.in_units().name if glove.calibration else glove.name
+    if reads != model.profile.name:
+        raise Sensor2TextError(f"--profile {args.profile}: the glove's frames are {reads}; the checkpoint reads "
+                               f"{model.profile.name}.")  # fmt: skip
+    return glove
+
+
+def add_calibrate_parser(sub) -> None:
+    from sensor2text.glove.schema import PROFILES
+
+    p = sub.add_parser("calibrate-glove", help="measure a new glove (hand open, fist, every finger) into a glove "
+                                               "profile file for --profile")  # fmt: skip
+    p.add_argument("--stream", required=True, metavar="URL", help="the glove: a serial port or pyserial URL")
+    p.add_argument("--profile", required=True,
+                   help=f"the glove's channels: {', '.join(PROFILES)} or flex-N (N bend sensors)")  # fmt: skip
+    p.add_argument("--out", required=True, help="the glove profile file to write, e.g. gloves/alice.yaml")
+    p.add_argument("--seconds", type=float, default=3.0, help="length of each phase (open, fist, every finger)")
+    p.add_argument("--pause", type=float, default=2.0, help="seconds to get ready before each phase (not measured)")
+    p.add_argument("--baud", type=int, default=115200, help="serial baud rate")
+    p.add_argument("--wire", default="csv", choices=["csv", "binary"], help="wire format of the glove")
+    p.add_argument("--read-timeout", type=float, default=0.01, help="seconds one port read waits for bytes")
+    p.set_defaults(func=cmd_calibrate)
+
+
+def cmd_calibrate(args) -> None:
+    """``calibrate-glove``: cue the phases, measure each, write the glove profile file."""
+    from sensor2text.cli.common import check_writable, printable
+    from sensor2text.glove.calibration import PHASES, measure, save_glove_profile
+    from sensor2text.live.ports import check_port
+    from sensor2text.live.record import FrameBuffer, measure_phases
+    from sensor2text.live.stream import PortSource, StreamOptions
+
+    for flag, value in (("--seconds", args.seconds), ("--pause", args.pause)):
+        if not (math.isfinite(value) and value >= 0) or (flag == "--seconds" and value == 0):
+            raise ValueError(f"calibrate-glove: {flag} must be a positive number of seconds, got {value}")
+    check_writable(args.out, "--out")
+    profile = _profile(args.profile)
+    if profile.calibration:
+        raise ValueError(f"--profile {args.profile}: give the glove's layout (e.g. flex-5), not a calibrated file.")
+    options = StreamOptions(url=args.stream, baudrate=args.baud, wire_format=args.wire,
+                            read_timeout_s=args.read_timeout)  # fmt: skip
+    check_port(options)
+    events = lambda event: print(printable(" ".join(f"{k}={v}" for k, v in event.items())), file=sys.stderr)
+    buffer = FrameBuffer(profile, events, port=args.stream)
+    source = PortSource(options, buffer)
+    source.start()
+    try:
+        phases, rate = measure_phases(buffer, PHASES, args.seconds, args.pause, say=lambda t: print(t, flush=True))
+    finally:
+        source.stop()
+    rate = round(rate, 1)
+    measured = measure(phases, profile)
+    save_glove_profile(args.out, profile, measured, profile.sample_rate_hz or rate)
+    print(f"saved {args.out}: {measured['frames']} frames, about {rate:g} a second; use it with --profile {args.out} "
+          f"(record, generate --stream); models read it as {profile.in_units().name}", file=sys.stderr)  # fmt: skip
 
 
 def check_stream_args(args, url: str = "") -> None:
@@ -190,7 +259,7 @@ def _serve(model, args, options, make_source, title: str, live: bool = True) -> 
     )
     from sensor2text.live.wire import FrameStats
 
-    profile = model.profile
+    profile = stream_profile(args, model)
     rate = profile.sample_rate_hz or 100.0
     warm = _attach_memo(model, args)
     sink = _sink(args, title)

@@ -24,6 +24,7 @@ from sensor2text.cli.common import (
 )
 from sensor2text.cli.live import (
     CALIBRATION_HELP,
+    add_calibrate_parser,
     add_precision_argument,
     add_record_parser,
     add_replay_parser,
@@ -388,6 +389,8 @@ def _add_generate(sub) -> None:
     p.add_argument("--baud", type=int, default=115200, help="serial baud rate (--stream)")
     p.add_argument("--wire", default="csv", choices=["csv", "binary"], help="wire format of the glove (--stream)")
     p.add_argument("--read-timeout", type=float, default=0.01, help="seconds one port read waits for bytes (--stream)")
+    p.add_argument("--profile", help="--stream: a glove profile file from calibrate-glove (the glove's frames are "
+                                     "calibrated before the checkpoint reads them); default: the checkpoint's profile")
     p.add_argument("--gestures", help=GESTURES_HELP)
     p.add_argument("--calibration", help=CALIBRATION_HELP)
     add_stream_arguments(p)
@@ -485,6 +488,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_simulate_parser(sub)
     add_replay_parser(sub, str(DEFAULT_CHECKPOINT))
     add_record_parser(sub)
+    add_calibrate_parser(sub)
     _add_evaluate(sub)
     _add_probe(sub)
     _add_plot(sub)

@@ -39,9 +39,28 @@ DEFAULT_NUM_FRAMES = 32
 ONE_HAND_SUFFIX = "/hand"
 # Smallest standard deviation used when normalising, so constant channels do not blow up.
 MIN_STD = 1e-3
+# Profile-name suffix of a glove's channels after its calibration (sensor2text calibrate-glove):
+# each channel a fraction of its calibrated range, 0 = the hand open, 1 = the fist.
+UNIT_SUFFIX = "/unit"
+# How far past its calibrated range a calibrated channel may read (a tighter fist than at calibration).
+UNIT_RANGE = (-1.0, 2.0)
 # Fewest frames a recording may have to be described: 4 frames are 40 ms at 100 Hz (the shortest
 # AUSLAN PowerGlove sign has 6); fewer hold no gesture, and describing them would only guess.
 MIN_RECORDING_FRAMES = 4
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Per channel, the raw value with the hand open (``open``) and in a fist (``fist``), as
+    ``sensor2text calibrate-glove`` measured them on one glove; either may be the larger."""
+
+    open: tuple[float, ...]
+    fist: tuple[float, ...]
+
+    def apply(self, frames: np.ndarray) -> np.ndarray:
+        """Raw frames ``(..., C)`` -> each channel's share of the way from open (0) to fist (1), float32."""
+        open_, fist = np.asarray(self.open, np.float32), np.asarray(self.fist, np.float32)
+        return ((np.asarray(frames, np.float32) - open_) / (fist - open_)).astype(np.float32)
 
 
 @dataclass(frozen=True)
@@ -59,10 +78,24 @@ class DeviceProfile:
     sample_rate_hz: float | None
     hand_slices: tuple[tuple[int, int], ...] = field(default=())
     description: str = ""
+    calibration: Calibration | None = None  # a calibrated glove's (a glove profile file's): see in_units
 
     @property
     def num_channels(self) -> int:
         return len(self.channels)
+
+    def in_units(self) -> DeviceProfile:
+        """The profile of this glove's frames after calibration, ``<name>/unit``: the same channels,
+        each in units of its calibrated range (what a model trained on calibrated recordings reads)."""
+        return DeviceProfile(
+            name=f"{self.name}{UNIT_SUFFIX}",
+            channels=self.channels,
+            units=("1",) * self.num_channels,
+            valid_range=UNIT_RANGE,
+            sample_rate_hz=self.sample_rate_hz,
+            hand_slices=self.hand_slices,
+            description=f"Calibrated (0 = hand open, 1 = fist): {self.description}",
+        )
 
     def one_hand(self) -> DeviceProfile:
         """The profile of one hand of this glove (hands must share a channel layout), ``<name>/hand``."""
@@ -139,14 +172,17 @@ def flex_profile(num_sensors: int, sample_rate_hz: float | None = None) -> Devic
 
 def get_profile(name: str) -> DeviceProfile:
     """Look up a device profile by name (``flex-N`` builds a generic N-sensor glove; a
-    ``/hand`` suffix gives one hand of a two-hand profile)."""
+    ``/hand`` suffix gives one hand of a two-hand profile, ``/unit`` its channels after
+    calibration). A glove profile file is read by :func:`sensor2text.glove.calibration.resolve_profile`."""
     if name.endswith(ONE_HAND_SUFFIX):
         return get_profile(name[: -len(ONE_HAND_SUFFIX)]).one_hand()
+    if name.endswith(UNIT_SUFFIX):
+        return get_profile(name[: -len(UNIT_SUFFIX)]).in_units()
     if name in PROFILES:
         return PROFILES[name]
     if name.startswith("flex-") and name[5:].isdigit():
         return flex_profile(int(name[5:]))
-    known = ", ".join([*PROFILES, "flex-N"])
+    known = ", ".join([*PROFILES, "flex-N", "<profile>/unit"])
     raise ValueError(f"unknown device profile '{name}'; expected one of: {known}")
 
 

@@ -93,7 +93,8 @@ class LslSource(threading.Thread):
         for sample in np.asarray(samples, dtype=np.float32):
             if np.isfinite(sample).all():
                 self.pipeline.stats.good += 1
-                frames.append(sample)
+                calibration = self.pipeline.profile.calibration
+                frames.append(calibration.apply(sample) if calibration else sample)
             else:
                 self.pipeline.stats.reject("non-finite value", f"LSL sample {sample[:4]}...")
         return frames

@@ -72,9 +72,20 @@ class FrameBuffer:
             try:
                 frames.append(self.frames.get(timeout=timeout_s))
             except queue.Empty:
-                raise Sensor2TextError(f"record: no frames from {self.port or 'the glove'} for {timeout_s:g} s "
+                raise Sensor2TextError(f"no frames from {self.port or 'the glove'} for {timeout_s:g} s "
                                        f"({self._why()}); check --wire, --baud and the port.") from None  # fmt: skip
         return np.stack(frames).astype(np.float32)
+
+    def take_for(self, seconds: float, timeout_s: float = NO_FRAMES_TIMEOUT_S) -> np.ndarray:
+        """Every frame that arrives in the next ``seconds``, ``(N, C)`` (a glove of unknown rate);
+        with none by then, waits up to ``timeout_s`` for one (Sensor2TextError after that)."""
+        end, frames = time.monotonic() + seconds, []
+        while (left := end - time.monotonic()) > 0:
+            try:
+                frames.append(self.frames.get(timeout=left))
+            except queue.Empty:
+                pass
+        return np.stack(frames).astype(np.float32) if frames else self.take(1, timeout_s)
 
     def _why(self) -> str:
         bad = f"{self.stats.bad} bad frames, the last {self.stats.last_error}" if self.stats.bad else "no bad frames"
@@ -136,6 +147,21 @@ def record_session(buffer: FrameBuffer, out: str | Path, gestures: list[str], ta
             written.append(path)
             say(f"saved {path} ({len(frames)} frames)")
     return written
+
+
+def measure_phases(buffer: FrameBuffer, phases, seconds: float, pause: float,
+                   say: Callable[[str], None] = print) -> tuple[dict[str, np.ndarray], float]:  # fmt: skip
+    """Cue each ``(name, cue)`` phase (calibrate-glove), drop ``pause`` seconds of getting ready,
+    then keep ``seconds`` of frames: ``({name: (N, C)}, frames a second measured)``."""
+    measured, kept_seconds = {}, 0.0
+    for name, cue in phases:
+        say(f"get ready: {cue}")
+        buffer.drop_for(pause)
+        say(f"now ({seconds:g} s): {cue}")
+        started = time.monotonic()
+        measured[name] = buffer.take_for(seconds)
+        kept_seconds += time.monotonic() - started
+    return measured, sum(len(f) for f in measured.values()) / kept_seconds
 
 
 def write_take(path: Path, frames: np.ndarray, profile: DeviceProfile) -> None:

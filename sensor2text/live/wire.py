@@ -93,11 +93,28 @@ def check_frame(values: list[float] | np.ndarray, profile: DeviceProfile) -> str
 
 
 def make_parser(wire_format: str, profile: DeviceProfile, stats: FrameStats | None = None):
-    """A :class:`CsvParser` or :class:`BinaryParser` by name."""
+    """A :class:`CsvParser` or :class:`BinaryParser` by name; a calibrated glove's frames come out
+    calibrated (:class:`CalibratedParser`)."""
     parsers = {"csv": CsvParser, "binary": BinaryParser}
     if wire_format not in parsers:
         raise ValueError(f"stream: unknown wire format '{wire_format}'; expected one of {WIRE_FORMATS}")
-    return parsers[wire_format](profile, stats)
+    parser = parsers[wire_format](profile, stats)
+    return CalibratedParser(parser, profile.calibration) if profile.calibration else parser
+
+
+class CalibratedParser:
+    """A parser whose raw frames (checked against the glove's raw range) come out as each
+    channel's share of the way from open hand (0) to fist (1)."""
+
+    def __init__(self, parser, calibration):
+        self.parser, self.calibration = parser, calibration
+        self.stats = parser.stats
+
+    def feed(self, data: bytes) -> list[np.ndarray]:
+        return [self.calibration.apply(frame) for frame in self.parser.feed(data)]
+
+    def reset(self) -> None:
+        self.parser.reset()
 
 
 class CsvParser:

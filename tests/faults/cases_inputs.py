@@ -379,7 +379,34 @@ CLI = [
          names=("adapter.target_modules",)),  # fmt: skip
     Case("cli: --set prompt template missing", "traceback", lambda ws: _set(ws, "prompt.template=nope"),
          names=("nope",)),  # fmt: skip
+    Case("cli: train --processes 0", "traceback", lambda ws: [*_set(ws), "--processes", "0"], names=("--processes",)),
+    Case("cli: train --processes 2, a batch of 3", "silent",
+         lambda ws: [*_set(ws, "training.batch_size=3"), "--processes", "2"], names=("training.batch_size",)),
+    Case("cli: record --profile glove file without fist", "traceback",
+         lambda ws: _record_with_glove(ws, "profile: flex-3\nopen: [1, 2, 3]\n"), names=("glove.yaml", "fist")),
+    Case("cli: record --profile glove file, two values for three channels", "traceback",
+         lambda ws: _record_with_glove(ws, "profile: flex-3\nopen: [1, 2]\nfist: [4, 5, 6]\n"),
+         names=("glove.yaml", "open")),  # fmt: skip
+    Case("cli: calibrate-glove --seconds 0", "traceback",
+         lambda ws: ["calibrate-glove", "--stream", "loop://", "--profile", "flex-3", "--out",
+                     str(ws.folder / "g.yaml"), "--seconds", "0"], names=("--seconds",)),  # fmt: skip
+    Case("cli: calibrate-glove --profile a calibrated file", "silent",
+         lambda ws: ["calibrate-glove", "--stream", "loop://", "--profile", _glove_file(ws), "--out",
+                     str(ws.folder / "g.yaml")], names=("glove.yaml", "layout")),  # fmt: skip
+    Case("cli: generate --stream --profile of a glove the checkpoint cannot read", "silent",
+         lambda ws: ["generate", "--checkpoint", ws.checkpoint, "--stream", "loop://", "--profile", _glove_file(ws),
+                     "--max-gestures", "1"], names=("glove.yaml", "flex-3/unit")),  # fmt: skip
 ]
+
+
+def _glove_file(ws, text: str = "profile: flex-3\nopen: [1, 2, 3]\nfist: [4, 5, 6]\n") -> str:
+    (ws.folder / "glove.yaml").write_text(text)
+    return str(ws.folder / "glove.yaml")
+
+
+def _record_with_glove(ws, text: str) -> list[str]:
+    return ["record", "--stream", "loop://", "--profile", _glove_file(ws, text), "--out", str(ws.folder / "s"),
+            "--gestures", "fist"]  # fmt: skip
 
 RECORDING = [
     Case("recording: UTF-8 byte-order mark", "small", lambda ws: _recording(ws, "\ufeff" + _good_text(ws)),

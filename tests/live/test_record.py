@@ -147,3 +147,72 @@ def test_the_timeout_names_the_port_and_its_last_error():
     buffer.stats.reject("channels", "5 values, expected 3")
     with pytest.raises(Sensor2TextError, match=r"no frames from /dev/ttyGLOVE .*channels: 5 values.*no such file"):
         buffer.take(1, timeout_s=0.01)
+
+
+class PhasedBuffer:
+    """A buffer whose every ``take_for`` returns the next canned phase (no glove, no clock)."""
+
+    def __init__(self, phases):
+        self.phases, self.dropped = list(phases), []
+
+    def drop_for(self, seconds):
+        self.dropped.append(seconds)
+
+    def take_for(self, seconds):
+        return self.phases.pop(0)
+
+
+def test_calibration_phases_are_cued_in_order_with_a_pause_before_each():
+    from sensor2text.glove.calibration import PHASES
+    from sensor2text.live.record import measure_phases
+
+    said = []
+    canned = [np.full((10, 3), v, np.float32) for v in (1.0, 2.0, 3.0)]
+    phases, rate = measure_phases(PhasedBuffer(canned), PHASES, 0.5, 0.25, say=said.append)
+    assert list(phases) == ["open", "fist", "move"] and phases["fist"][0, 0] == 2.0 and rate > 0
+    assert said[0].startswith("get ready: open your hand") and said[1].startswith("now (0.5 s): open your hand")
+    assert len(said) == 6
+
+
+def test_calibrating_a_glove_whose_sensor_never_moves_names_the_channel_and_writes_nothing(tmp_path, capsys):
+    url = _glove(["500,500,500"] * 3000)
+    out = tmp_path / "alice.yaml"
+    code = main(["calibrate-glove", "--stream", url, "--profile", "flex-3", "--out", str(out),
+                 "--seconds", "0.2", "--pause", "0"])  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == 2 and "channel 'flex_0' reads the same with the hand open and in a fist" in captured.err
+    assert "now (0.2 s): make a tight fist" in captured.out and "Traceback" not in captured.err
+    assert not out.exists()
+
+
+def test_recording_with_a_glove_profile_file_writes_calibrated_takes(tmp_path, capsys):
+    from sensor2text.glove.calibration import save_glove_profile
+    from sensor2text.glove.schema import get_profile
+
+    glove = tmp_path / "alice.yaml"
+    save_glove_profile(glove, PROFILE, {"open": [100, 100, 100], "fist": [300, 300, 300]}, None)
+    url = _glove(["200,100,300"] * 400)
+    out = tmp_path / "train" / "alice1"
+    code = main(["record", "--stream", url, "--profile", str(glove), "--out", str(out), "--gestures", "fist",
+                 "--takes", "1", "--seconds", "0.1", "--pause", "0"])  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "data.profile flex-3/unit" in captured.err
+    [recording] = iter_recordings(out, get_profile("flex-3/unit"))
+    np.testing.assert_allclose(recording.frames, np.tile([0.5, 0.0, 1.0], (10, 1)))
+
+
+def test_a_stream_profile_must_calibrate_to_what_the_checkpoint_reads(tmp_path):
+    from types import SimpleNamespace
+
+    from sensor2text.cli.live import stream_profile
+    from sensor2text.glove.calibration import save_glove_profile
+    from sensor2text.glove.schema import get_profile
+
+    glove = tmp_path / "alice.yaml"
+    save_glove_profile(glove, PROFILE, {"open": [100, 100, 100], "fist": [300, 300, 300]}, 50.0)
+    model = SimpleNamespace(profile=get_profile("flex-3/unit"))
+    assert stream_profile(SimpleNamespace(profile=str(glove)), model).calibration is not None
+    assert stream_profile(SimpleNamespace(profile=None), model) is model.profile
+    with pytest.raises(Sensor2TextError, match="the glove's frames are flex-3/unit; the checkpoint reads flex-5"):
+        stream_profile(SimpleNamespace(profile=str(glove)), SimpleNamespace(profile=get_profile("flex-5")))

@@ -86,6 +86,20 @@ def test_binary_wrong_channel_count_and_nan_are_bad():
     assert parser.stats.reasons == {"channels": 1, "nan": 1}
 
 
+@pytest.mark.parametrize("wire_format", ["csv", "binary"])
+def test_a_calibrated_glove_sends_frames_from_open_0_to_fist_1_and_bad_frames_stay_bad(wire_format):
+    import dataclasses
+
+    from sensor2text.glove.schema import Calibration
+
+    glove = dataclasses.replace(FLEX5, calibration=Calibration((100.0,) * 5, (300.0, 300.0, 300.0, 300.0, 50.0)))
+    parser = make_parser(wire_format, glove)
+    encode = (lambda i, v: encode_csv(v)) if wire_format == "csv" else encode_binary
+    frames = parser.feed(encode(0, np.array([100, 200, 300, 100, 75.0])) + encode(1, [1, 2, np.nan, 4, 5]))
+    assert len(frames) == 1 and frames[0].tolist() == [0.0, 0.5, 1.0, 0.0, 0.5]  # the last sensor reversed
+    assert parser.stats.good == 1 and parser.stats.reasons == {"nan": 1}
+
+
 def test_unknown_wire_format():
     with pytest.raises(ValueError, match="unknown wire format 'json'"):
         make_parser("json", FLEX5)
