@@ -447,6 +447,32 @@ def _add_push(sub) -> None:
     p.set_defaults(func=cmd_push)
 
 
+def _add_auslan_dataset(sub) -> None:
+    p = sub.add_parser("auslan-dataset", help="write an AUSLAN set (auslan_hq, auslan_powerglove) as a Hugging Face "
+                                              "DatasetDict with its card")  # fmt: skip
+    p.add_argument("--data", required=True, help="the set's folder, e.g. ../shared/data/auslan_hq (read, never copied)")
+    p.add_argument("--out", required=True, help="folder to write (datasets.load_from_disk reads it; so does --data)")
+    p.add_argument("--split", action="append", metavar="NAME=SUBJECTS",
+                   help="a split and its subject folders, e.g. test=tctodd7 (repeat; default: one train split)")
+    p.set_defaults(func=cmd_auslan_dataset)
+
+
+def cmd_auslan_dataset(args) -> None:
+    from sensor2text.glove.auslan_dataset import parse_splits, save_auslan_dataset
+
+    splits = parse_splits(args.split)
+    check_writable(args.out, "--out", folder=True)
+    if Path(args.out).exists() and any(Path(args.out).iterdir()):
+        raise Sensor2TextError(f"--out {args.out}: the folder is not empty; give a new folder.")
+    unreadable = []
+    print(f"reading {args.data} ...", file=sys.stderr, flush=True)
+    dataset = save_auslan_dataset(args.data, args.out, splits, bad=unreadable)
+    for _, reason in unreadable:
+        print(f"skipped: {printable(reason, newlines=False)}", file=sys.stderr)
+    sizes = ", ".join(f"{split} {len(part)}" for split, part in dataset.items())
+    print(f"saved {args.out}: {sizes} recordings (datasets.load_from_disk, or --data {args.out})")
+
+
 def cmd_push(args) -> None:
     from sensor2text.assets import resolve_checkpoint
     from sensor2text.models.hub import push_checkpoint
@@ -493,6 +519,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_probe(sub)
     _add_plot(sub)
     _add_push(sub)
+    _add_auslan_dataset(sub)
     return parser
 
 
