@@ -196,6 +196,8 @@ class ComposerConfig:
     batch_size: int = help_field("Texts per step.", 16, at_least=1)
     learning_rate: float = help_field("Peak learning rate of the composer and knowledge LoRAs.", 2e-3, above=0)
     r: int = help_field("LoRA rank of the composer.", 8, at_least=1)
+    lora_dropout: float = help_field("Dropout on the composer and knowledge LoRAs' input.", 0.05, at_least=0,
+                                     at_most=1)  # fmt: skip
     max_new_tokens: int = help_field("Tokens the composer may generate (reasoning + meaning).", 16, at_least=1)
     seed: int = help_field("Seed of the composer's batch order.", 0, at_least=0)
     remember_pairs: bool = help_field("Compose every pair of the captions at the end of training and save the "

@@ -102,14 +102,14 @@ def cmd_train(args) -> None:
 
 
 def check_processes(cfg, processes: int, hands_checkpoint: str | None) -> None:
-    """Before any process starts: only the holistic and hands designs train in several processes,
-    with a batch that splits evenly (ConfigError / Sensor2TextError otherwise)."""
-    from sensor2text.training.launch import check_splits
+    """Before any process starts: batches that split evenly (ConfigError); the composer stage alone
+    (``--hands-checkpoint``) trains in one process (Sensor2TextError)."""
+    from sensor2text.training.loop import check_batches
 
-    if cfg.data.view == "fingers" or hands_checkpoint:
-        what = "data.view fingers" if cfg.data.view == "fingers" else "--hands-checkpoint (the composer stage)"
-        raise Sensor2TextError(f"{what} trains in one process; run it without --processes / accelerate launch.")
-    check_splits(cfg.training.batch_size, processes)
+    if hands_checkpoint:
+        raise Sensor2TextError("--hands-checkpoint (the composer stage alone) trains in one process; run it "
+                               "without --processes / accelerate launch.")  # fmt: skip
+    check_batches(cfg, processes)
 
 
 def cmd_train_knowledge(args) -> None:

@@ -21,6 +21,7 @@ from sensor2text.inputs import augment
 from sensor2text.models.fingers import FingerReader, FingerReaderConfig, finger_accuracy, loss, targets_of
 from sensor2text.models.stepwise import split_hands
 from sensor2text.training.data import load_split
+from sensor2text.training.launch import ALONE, Share
 from sensor2text.training.steps import optimize
 
 
@@ -32,8 +33,9 @@ def hand_examples(items, profile, convention: str) -> list[tuple[np.ndarray, Han
     return out
 
 
-def train_reader(cfg: RunConfig, train_items, log=print) -> FingerReader:
-    """Fit a finger reader on the hands of ``train_items`` (``cfg.fingers`` sets its size and steps)."""
+def train_reader(cfg: RunConfig, train_items, log=print, share: Share = ALONE) -> FingerReader:
+    """Fit a finger reader on the hands of ``train_items`` (``cfg.fingers`` sets its size and steps);
+    in several processes each trains on its ``share`` of every batch."""
     profile = get_profile(cfg.data.profile)
     examples = hand_examples(train_items, profile, cfg.data.convention)
     raw = torch.from_numpy(np.stack([resample(frames, cfg.data.num_frames) for frames, _ in examples]))
@@ -53,14 +55,16 @@ def train_reader(cfg: RunConfig, train_items, log=print) -> FingerReader:
     def step_loss(step: int) -> torch.Tensor:
         rows = torch.randint(len(examples), (cfg.fingers.batch_size,), generator=generator)
         windows = torch.stack([augment(raw[i], cfg.data.augment_gain, cfg.data.augment_offset) for i in rows])
-        return loss(reader((windows - mean) / std), {k: v[rows] for k, v in targets.items()})
+        mine = share.of(torch.arange(len(rows)))  # every process draws the whole batch, trains on its rows
+        return loss(reader((windows[mine] - mean) / std), {k: v[rows[mine]] for k, v in targets.items()})
 
     def after_step(done: int, value: float) -> None:
         if done % 200 == 0 or done == cfg.fingers.steps:
             log(f"fingers step {done}/{cfg.fingers.steps} loss {value:.4f} ({time.time() - started:.0f} s)")
 
     reader.train()
-    optimize(step_loss, optimizer, cfg.fingers.steps, scheduler=scheduler, after_step=after_step)
+    optimize(step_loss, optimizer, cfg.fingers.steps, scheduler=scheduler, backward=share.backward(reader.parameters()),
+             after_step=after_step)  # fmt: skip
     return reader.eval()
 
 
@@ -89,8 +93,9 @@ def held_out_shapes(cfg: RunConfig) -> list[tuple[str, list, str]]:
     return sets
 
 
-def fit_finger_stage(cfg: RunConfig, log=print) -> tuple[FingerReader, dict]:
-    """Train the reader on ``cfg``'s training split; report validation and held-out-shape accuracy."""
+def fit_finger_stage(cfg: RunConfig, log=print, share: Share = ALONE) -> tuple[FingerReader, dict]:
+    """Train the reader on ``cfg``'s training split (this process's ``share`` of each batch); report
+    validation and held-out-shape accuracy (the main process)."""
     if cfg.data.path is not None:
         raise ConfigError("data.view: fingers trains on the synthetic generator (its per-finger labels come "
                           "from the pose definitions); set data.path: null.")  # fmt: skip
@@ -99,8 +104,10 @@ def fit_finger_stage(cfg: RunConfig, log=print) -> tuple[FingerReader, dict]:
         raise ConfigError(f"data.classes: {unknown[0]} has no synthetic pose definition.")
     started = time.time()
     profile = get_profile(cfg.data.profile)
-    reader = train_reader(cfg, load_split(cfg, "train"), log)
+    reader = train_reader(cfg, load_split(cfg, "train"), log, share)
     metrics = {"fingers_train_minutes": round((time.time() - started) / 60, 2)}
+    if not share.main:
+        return reader, metrics
     validation = load_split(cfg, "validation")
     if validation:
         metrics["fingers_validation"] = reader_report(reader, validation, profile, cfg.data.convention)

@@ -10,8 +10,10 @@
   starts the N processes itself (:func:`run_processes`).
 - ``sensor2text train --processes N``: the same start, asked for directly.
 
-Splitting is by batch (``split_batches``): N processes share each step's ``training.batch_size``
-recordings, so N processes train what one process trains, up to the order of float additions.
+Splitting is by batch: N processes share each step's batch, so N processes train what one process
+trains, up to the order of float additions. The holistic design lets accelerate split its
+loader (``split_batches``); the finger-word design's stages, which draw their batches from a
+seeded generator, draw the same batch in every process and each trains on its :class:`Share`.
 """
 
 from __future__ import annotations
@@ -19,11 +21,64 @@ from __future__ import annotations
 import os
 import sys
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 from sensor2text.errors import ConfigError, Sensor2TextError
 
 LAUNCHED_BY_SENSOR2TEXT = "SENSOR2TEXT_LAUNCHED"
+
+
+@dataclass(frozen=True)
+class Share:
+    """This process's part of a data-parallel run: every process draws the same batch, trains on
+    the rows of its rank (:meth:`of`), and the gradients are averaged (:meth:`backward`)."""
+
+    rank: int = 0
+    world: int = 1
+
+    @property
+    def main(self) -> bool:
+        """The process that logs and writes."""
+        return self.rank == 0
+
+    def of(self, rows):
+        """This process's rows of a batch (every ``world``-th from ``rank``)."""
+        return rows[self.rank :: self.world]
+
+    def backward(self, parameters):
+        """A ``backward(loss)`` for :func:`sensor2text.training.steps.optimize`: the loss of this
+        share's rows, then each gradient averaged over the processes (a plain backward for one)."""
+        import torch
+
+        parameters = [p for p in parameters if p.requires_grad]
+
+        def backward(loss) -> None:
+            loss.backward()
+            if self.world > 1:
+                for p in parameters:
+                    grad = p.grad if p.grad is not None else torch.zeros_like(p)
+                    torch.distributed.all_reduce(grad)
+                    p.grad = grad / self.world
+
+        return backward
+
+
+# One process training alone (the default share of every training function).
+ALONE = Share()
+
+
+def join_processes() -> Share:
+    """This process's :class:`Share`: one process alone, or its rank in a launched run (the process
+    group joined now, over gloo: the finger-word design trains on CPU tensors)."""
+    import torch
+
+    world = world_size()
+    if world == 1:
+        return ALONE
+    if not torch.distributed.is_initialized():
+        torch.distributed.init_process_group("gloo")
+    return Share(torch.distributed.get_rank(), world)
 
 
 def world_size(env=os.environ) -> int:
@@ -83,10 +138,10 @@ def requested_processes(processes: int | None, env=os.environ) -> int | None:
     return simple_launcher_processes(env)
 
 
-def check_splits(batch_size: int, processes: int) -> None:
-    """ConfigError unless ``training.batch_size`` splits evenly into ``processes`` shares."""
+def check_splits(batch_size: int, processes: int, field: str = "training.batch_size") -> None:
+    """ConfigError unless the batch size ``field`` splits evenly into ``processes`` shares."""
     if batch_size % processes:
-        raise ConfigError(f"training.batch_size {batch_size}: does not split into {processes} processes; "
+        raise ConfigError(f"{field} {batch_size}: does not split into {processes} processes; "
                           f"expected a multiple of {processes}.")  # fmt: skip
 
 

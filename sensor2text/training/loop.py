@@ -25,7 +25,7 @@ import numpy as np
 import torch
 
 from sensor2text.config import RunConfig, to_yaml
-from sensor2text.errors import ConfigError, Sensor2TextError
+from sensor2text.errors import ConfigError
 from sensor2text.glove.schema import Normalizer, get_profile, resample
 from sensor2text.labels import LabelSet, with_finger_pairs
 from sensor2text.models.holistic import ModelConfig, Sensor2Text
@@ -33,7 +33,7 @@ from sensor2text.models.lm import load_base_model
 from sensor2text.models.prompts import load_template
 from sensor2text.textfile import write_text_atomic
 from sensor2text.training.data import batches_forever, checked_label_sets, hand_view, load_split, make_loaders
-from sensor2text.training.launch import check_splits, on_cpu, world_size
+from sensor2text.training.launch import check_splits, join_processes, on_cpu, world_size
 from sensor2text.training.state import load_training_state, prune_states, save_training_state, saved_states
 from sensor2text.training.steps import optimize
 from sensor2text.training.text import add_composer
@@ -136,15 +136,19 @@ def prepare_run_dir(cfg: RunConfig) -> Path:
 
 
 def check_launch(cfg: RunConfig, env=os.environ) -> None:
-    """Refuse a multi-process launch that would train otherwise than asked (Sensor2TextError): the
-    finger-word design trains in one process (several would each train and write the same
-    checkpoint); a batch that does not split evenly into the processes (ConfigError)."""
+    """Refuse a multi-process launch whose batches do not split evenly into the processes (ConfigError)."""
     world = world_size(env)
-    if world > 1 and cfg.data.view == "fingers":
-        raise Sensor2TextError(f"data.view fingers trains in one process (WORLD_SIZE is {world}); run it without "
-                               "--processes, torchrun or accelerate launch.")  # fmt: skip
     if world > 1:
-        check_splits(cfg.training.batch_size, world)
+        check_batches(cfg, world)
+
+
+def check_batches(cfg: RunConfig, processes: int) -> None:
+    """ConfigError unless every batch the run's design draws splits evenly into ``processes``."""
+    if cfg.data.view == "fingers":
+        check_splits(cfg.fingers.batch_size, processes, "fingers.batch_size")
+        check_splits(cfg.composer.batch_size, processes, "composer.batch_size")
+    else:
+        check_splits(cfg.training.batch_size, processes)
 
 
 def make_accelerator(run_dir: Path):
@@ -216,13 +220,22 @@ def train_finger_stepwise(cfg: RunConfig, lm=None, tokenizer=None, log=print) ->
     """The finger-word stepwise design: finger reader, then composer; returns the checkpoint folder."""
     from sensor2text.training.fingers import fit_finger_stage
 
+    share = join_processes()
     run_dir = prepare_run_dir(cfg)
-    write_text_atomic(run_dir / "run_config.yaml", to_yaml(cfg))
+    if share.main:
+        write_text_atomic(run_dir / "run_config.yaml", to_yaml(cfg))
+    else:
+        log = lambda *_: None  # noqa: E731 - one process logs
+    if share.world > 1:
+        log(f"{share.world} processes: {cfg.fingers.batch_size // share.world} hands and "
+            f"{cfg.composer.batch_size // share.world} texts each per step")  # fmt: skip
     torch.manual_seed(cfg.training.seed)
-    reader, metrics = fit_finger_stage(cfg, log)
+    reader, metrics = fit_finger_stage(cfg, log, share)
     base = (lm, tokenizer) if lm is not None else load_base_model(cfg.training.base_model)
     label_sets = with_finger_pairs(checked_label_sets(cfg))  # evaluation sets of finger pairs are named by total
-    model = add_composer(cfg, reader, label_sets, load_split(cfg, "validation"), base, metrics, log)
+    model = add_composer(cfg, reader, label_sets, load_split(cfg, "validation"), base, metrics, log, share)
+    if not share.main:  # the main process measures and writes
+        return run_dir / CHECKPOINT_DIR
     model.save_pretrained(run_dir / CHECKPOINT_DIR, model_card=finger_model_card(cfg, metrics))
     log(f"saved {run_dir / CHECKPOINT_DIR}  {metrics}")
     return run_dir / CHECKPOINT_DIR

@@ -42,6 +42,7 @@ from sensor2text.training.knowledge import (
     build_corpus,
     counting_probe,
 )
+from sensor2text.training.launch import ALONE, Share
 from sensor2text.training.steps import optimize
 
 
@@ -65,11 +66,25 @@ def _batch(tokenizer, pairs: list[tuple[str, str]]):
     return ids, mask, labels
 
 
+def trained_token_loss(model, tokenizer, batch: list[tuple], share: Share = ALONE) -> torch.Tensor:
+    """Mean cross-entropy over the trained tokens of ``batch`` (``[(prompt, segments)]``), of which
+    this process computes its ``share`` of rows: their summed loss over the whole batch's count of
+    trained tokens, times the processes, so that the averaged gradient is the whole batch's."""
+    ids, mask, labels = _batch(tokenizer, share.of(batch))
+    whole = labels if share.world == 1 else _batch(tokenizer, batch)[2]
+    total = int((whole[:, 1:] != -100).sum())
+    logits = model(input_ids=ids, attention_mask=mask).logits[:, :-1].float()
+    summed = torch.nn.functional.cross_entropy(logits.flatten(0, 1), labels[:, 1:].flatten(), ignore_index=-100,
+                                               reduction="sum")  # fmt: skip
+    return summed * share.world / max(total, 1)
+
+
 def train_text_lora(lm, tokenizer, examples: list[tuple], steps: int, batch_size: int, learning_rate: float,
-                    r: int, seed: int, log, name: str, init_from: str | Path | None = None):  # fmt: skip
+                    r: int, seed: int, log, name: str, init_from: str | Path | None = None, lora_dropout: float = 0.05,
+                    share: Share = ALONE):  # fmt: skip
     """Add a LoRA to ``lm`` (new, or the saved adapter ``init_from`` to go on training) and fit it
-    to ``[(prompt, segments)]`` examples (batches drawn with replacement, one-cycle schedule);
-    returns the peft model in eval mode."""
+    to ``[(prompt, segments)]`` examples (batches drawn with replacement, one-cycle schedule; in
+    several processes each trains on its ``share`` of every batch); returns the peft model in eval mode."""
     from peft import LoraConfig, PeftModel, get_peft_model
 
     rng = random.Random(seed)
@@ -78,21 +93,21 @@ def train_text_lora(lm, tokenizer, examples: list[tuple], steps: int, batch_size
     if init_from is not None:
         model = PeftModel.from_pretrained(lm, str(init_from), is_trainable=True)
     else:
-        model = get_peft_model(lm, LoraConfig(r=r, lora_alpha=2 * r, lora_dropout=0.05, task_type="CAUSAL_LM"))
+        model = get_peft_model(lm, LoraConfig(r=r, lora_alpha=2 * r, lora_dropout=lora_dropout, task_type="CAUSAL_LM"))
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=learning_rate)
     scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, learning_rate, total_steps=steps, pct_start=0.1)
     model.train()
     started = time.time()
 
     def step_loss(step: int) -> torch.Tensor:
-        ids, mask, labels = _batch(tokenizer, rng.choices(examples, k=batch_size))
-        return model(input_ids=ids, attention_mask=mask, labels=labels).loss
+        return trained_token_loss(model, tokenizer, rng.choices(examples, k=batch_size), share)
 
     def after_step(done: int, loss: float) -> None:
-        if done % 25 == 0 or done == steps:
+        if share.main and (done % 25 == 0 or done == steps):
             log(f"{name} step {done}/{steps} loss {loss:.4f} ({time.time() - started:.0f} s)")
 
-    optimize(step_loss, optimizer, steps, scheduler=scheduler, after_step=after_step)
+    optimize(step_loss, optimizer, steps, scheduler=scheduler, backward=share.backward(model.parameters()),
+             after_step=after_step)  # fmt: skip
     return model.eval()
 
 
@@ -102,17 +117,17 @@ def corpus_examples(corpus: Corpus) -> list[tuple]:
 
 
 def train_knowledge(lm, tokenizer, cfg: ComposerConfig, split: CorpusSplit = DEFAULT_SPLIT, log=print,
-                    init_from: str | Path | None = None):  # fmt: skip
+                    init_from: str | Path | None = None, share: Share = ALONE):  # fmt: skip
     """The text-knowledge LoRA on the declared corpus (:mod:`sensor2text.training.knowledge`)."""
     return train_text_lora(lm, tokenizer, corpus_examples(build_corpus(split)), cfg.knowledge_steps,
                            2 * cfg.batch_size, cfg.learning_rate, cfg.r, cfg.seed, log, "knowledge",
-                           init_from)  # fmt: skip
+                           init_from, cfg.lora_dropout, share)  # fmt: skip
 
 
-def train_composer(lm, tokenizer, cfg: ComposerConfig, texts: list[tuple], log=print):
+def train_composer(lm, tokenizer, cfg: ComposerConfig, texts: list[tuple], log=print, share: Share = ALONE):
     """The composer LoRA on gesture texts alone (answers masked); ``lm`` may carry merged knowledge."""
     return train_text_lora(lm, tokenizer, texts, cfg.max_steps, cfg.batch_size, cfg.learning_rate, cfg.r, cfg.seed,
-                           log, "composer")  # fmt: skip
+                           log, "composer", lora_dropout=cfg.lora_dropout, share=share)  # fmt: skip
 
 
 def knowledge_report(lm, tokenizer, split: CorpusSplit = DEFAULT_SPLIT, sample: int = 300) -> dict[str, float]:
@@ -189,19 +204,24 @@ def _knowledge_readme(card: dict, split: CorpusSplit, out, init_from) -> str:
             f"\nCommand: `sensor2text train-knowledge --out {out} --steps {card['steps']}{flag}`\n")  # fmt: skip
 
 
-def build_stepwise(cfg, hands, label_sets: dict[str, LabelSet], lm, tokenizer, log=print) -> Stepwise:
+def build_stepwise(cfg, hands, label_sets: dict[str, LabelSet], lm, tokenizer, log=print,
+                   share: Share = ALONE) -> Stepwise | None:  # fmt: skip
     """Train the composer stage of run config ``cfg`` on top of a trained hands model.
 
     With ``composer.arithmetic_corpus`` the LM first gets the knowledge adapter (reused from
     ``composer.knowledge_adapter`` or trained here), merged in; the composer LoRA goes on top.
+    In several processes each trains on its ``share``; only the main process goes on to measure
+    and build the model (the others get None).
     """
     template = load_compose_template(cfg.composer.template)
     texts = composer_texts(cfg, template, isinstance(hands, FingerReader), label_sets)
     knowledge_dir, report, note, worked = None, None, "", False
     if cfg.composer.arithmetic_corpus:
-        lm, knowledge_dir, report, note, worked = knowledge_lm(cfg, lm, tokenizer, log)
+        lm, knowledge_dir, report, note, worked = knowledge_lm(cfg, lm, tokenizer, log, share)
     answer_tokens = ANSWER_TOKENS if worked else SHORT_ANSWER_TOKENS
-    composer_lm = train_composer(lm, tokenizer, cfg.composer, texts, log=log)
+    composer_lm = train_composer(lm, tokenizer, cfg.composer, texts, log=log, share=share)
+    if not share.main:
+        return None
     if report is None:
         with composer_lm.disable_adapter():
             report = knowledge_report(composer_lm, tokenizer)
@@ -231,11 +251,14 @@ def composer_texts(cfg, template: str, fingers: bool, label_sets: dict[str, Labe
                          mirror=cfg.composer.mirror_texts)  # fmt: skip
 
 
-def add_composer(cfg: RunConfig, hands, label_sets, val_items, base, metrics: dict, log=print):
-    """Stage 2 of the stepwise design on a trained hands model; adds its validation accuracy to ``metrics``."""
-
+def add_composer(cfg: RunConfig, hands, label_sets, val_items, base, metrics: dict, log=print,
+                 share: Share = ALONE):  # fmt: skip
+    """Stage 2 of the stepwise design on a trained hands model; adds its validation accuracy to
+    ``metrics``. In several processes each trains on its ``share``; the others than the main get None."""
     started = time.time()
-    model = build_stepwise(cfg, hands, label_sets, *base, log=log)
+    model = build_stepwise(cfg, hands, label_sets, *base, log=log, share=share)
+    if model is None:
+        return None
     metrics["composer_train_minutes"] = round((time.time() - started) / 60, 2)
     if cfg.composer.remember_pairs:
         log(f"composer memo: {model.remember_caption_pairs()} caption pairs composed (saved with the checkpoint)")
@@ -244,7 +267,7 @@ def add_composer(cfg: RunConfig, hands, label_sets, val_items, base, metrics: di
     return model
 
 
-def knowledge_lm(cfg, lm, tokenizer, log=print):
+def knowledge_lm(cfg, lm, tokenizer, log=print, share: Share = ALONE):
     """``(lm with the knowledge adapter merged in, adapter folder, knowledge report, corpus note,
     worked)``; the report and note are the adapter card's (``knowledge.json``) when it has them;
     ``worked``: the adapter answers step by step (its card's split says so)."""
@@ -266,10 +289,10 @@ def knowledge_lm(cfg, lm, tokenizer, log=print):
         if (folder / "knowledge.json").is_file():
             card = json.loads((folder / "knowledge.json").read_text())
     else:
-        model = train_knowledge(lm, tokenizer, cfg.composer, log=log)
+        model = train_knowledge(lm, tokenizer, cfg.composer, log=log, share=share)
         folder = Path(tempfile.mkdtemp(prefix="sensor2text-knowledge-"))
         model.save_pretrained(folder, safe_serialization=True, save_embedding_layers=False)
-    report = card.get("accuracy") or knowledge_report(model, tokenizer)
+    report = card.get("accuracy") or (knowledge_report(model, tokenizer) if share.main else {})
     worked = bool(card.get("split", {}).get("worked", False))
     return model.merge_and_unload(), folder, report, card.get("corpus") or corpus_note(DEFAULT_SPLIT), worked
 

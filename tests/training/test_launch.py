@@ -61,8 +61,10 @@ def test_processes_refused_before_starting(tmp_path, capsys):
     assert main(["train", "--processes", "2", "--set", "training.batch_size=3", "--output-dir", str(tmp_path)]) == 2
     assert "training.batch_size 3: does not split into 2 processes" in capsys.readouterr().err
     assert main(["train", "--processes", "2", "--config", str(REPO / "configs/fingers_smollm2.yaml"),
-                 "--output-dir", str(tmp_path)]) == 2  # fmt: skip
-    assert "data.view fingers trains in one process" in capsys.readouterr().err
+                 "--set", "fingers.batch_size=9", "--output-dir", str(tmp_path)]) == 2  # fmt: skip
+    assert "fingers.batch_size 9: does not split into 2 processes" in capsys.readouterr().err
+    assert main(["train", "--processes", "2", "--hands-checkpoint", str(tmp_path), "--output-dir", str(tmp_path)]) == 2
+    assert "the composer stage alone) trains in one process" in capsys.readouterr().err
 
 
 def _run(argv: list[str], tmp_path: Path) -> subprocess.CompletedProcess:
@@ -116,3 +118,26 @@ def test_two_cpu_processes_train_what_one_process_trains(tiny_lm_dir, tmp_path, 
     assert one.keys() == both.keys()
     for name in one:
         torch.testing.assert_close(both[name], one[name], rtol=1e-4, atol=1e-5, msg=name)
+
+
+def test_two_cpu_processes_train_the_finger_word_design_as_one_does(tiny_lm_dir, tmp_path):
+    """Finger reader, knowledge and composer LoRAs: each process trains on its half of every batch
+    (drawn alike in both) and the gradients are averaged; one writer (no dropout anywhere)."""
+    lm_dir = _without_dropout(tiny_lm_dir, tmp_path / "lm")
+    settings = ["data.classes=[count_1, count_6, fist]", "data.train_subjects=1", "data.val_subjects=1",
+                "data.test_subjects=0", "data.repetitions=1", "data.num_frames=8", "data.view=fingers",
+                "fingers.steps=4", "fingers.hidden=4", "fingers.batch_size=8", "composer.enabled=true",
+                "composer.max_steps=3", "composer.batch_size=4", "composer.max_new_tokens=4",
+                "composer.knowledge_steps=2", "composer.lora_dropout=0", "composer.remember_pairs=false",
+                f"training.base_model={lm_dir}"]  # fmt: skip
+    train = [sys.executable, "-m", "sensor2text", "train", "--set", *settings]
+    _run([*train, "--output-dir", str(tmp_path / "one")], tmp_path)
+    two = _run([*train, "--output-dir", str(tmp_path / "two"), "--processes", "2"], tmp_path)
+    assert "2 processes: 4 hands and 2 texts each per step" in two.stdout
+    assert two.stdout.count("saved ") == 1 and two.stdout.count("composer step 3/3") == 1  # one writer, one log
+    for part in ("fingers/fingers.safetensors", "composer/adapter_model.safetensors",
+                 "knowledge/adapter_model.safetensors"):  # fmt: skip
+        one, both = load_file(tmp_path / "one/checkpoint" / part), load_file(tmp_path / "two/checkpoint" / part)
+        assert one.keys() == both.keys()
+        for name in one:
+            torch.testing.assert_close(both[name], one[name], rtol=1e-4, atol=1e-5, msg=f"{part}: {name}")

@@ -249,15 +249,15 @@ def test_an_output_dir_that_cannot_be_a_folder_is_refused_before_training(tmp_pa
         prepare_run_dir(cfg)
 
 
-def test_launches_that_would_train_otherwise_than_asked_are_refused():
+def test_launches_whose_batches_do_not_split_into_the_processes_are_refused():
     from sensor2text.config import load_run_config
-    from sensor2text.errors import Sensor2TextError
     from sensor2text.training.loop import check_launch
 
     holistic, fingers = load_run_config(None), load_run_config(None, ["data.view=fingers", "composer.enabled=true"])
-    with pytest.raises(Sensor2TextError, match="trains in one process"):
-        check_launch(fingers, {"WORLD_SIZE": "2", "RANK": "0", "MASTER_ADDR": "127.0.0.1"})
     with pytest.raises(ConfigError, match="training.batch_size 16: does not split into 3 processes"):
         check_launch(holistic, {"WORLD_SIZE": "3"})
+    with pytest.raises(ConfigError, match="fingers.batch_size 64: does not split into 3 processes"):
+        check_launch(fingers, {"WORLD_SIZE": "3"})
     check_launch(holistic, {"WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1"})  # torchrun
+    check_launch(fingers, {"WORLD_SIZE": "2"})
     check_launch(fingers, {})  # a plain run
