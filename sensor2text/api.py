@@ -64,12 +64,14 @@ def read_csv(path, profile: str = "synthetic-joints"):
 
 
 def probe(prompt: str | None = None, template: str | None = None, recording=None, gesture: str | None = None,
-          checkpoint: str | None = None, base_model: str | None = None, top_k: int = 20, seed: int = 0):  # fmt: skip
+          checkpoint: str | None = None, base_model: str | None = None, top_k: int = 20, seed: int = 0,
+          steer=None):  # fmt: skip
     """Next-token probabilities and label ranks for a gesture prompt, with and without the glove.
 
     ``recording`` is a ``(frames, channels)`` array or a CSV path; ``gesture`` synthesizes one
     recording of that class instead. Either needs a checkpoint (default: the shipped holistic one).
-    Returns a ``sensor2text.evaluation.probe.ProbeResult``.
+    ``steer`` = ``(SteerGlove, mode, strength)``: the base LM before and after the glove steers it
+    (no checkpoint). Returns a ``sensor2text.evaluation.probe.ProbeResult``.
     """
     from sensor2text.errors import Sensor2TextError
     from sensor2text.evaluation.probe import probe as _probe
@@ -82,6 +84,6 @@ def probe(prompt: str | None = None, template: str | None = None, recording=None
         recording, source = synthesize_gesture(gesture, seed), f"synthetic {gesture} (seed {seed})"
     elif isinstance(recording, (str, bytes)) or hasattr(recording, "__fspath__"):
         source, recording = str(recording), read_csv(recording)
-    if recording is not None and checkpoint is None:
+    if recording is not None and checkpoint is None and steer is None:
         checkpoint = str(HOLISTIC_CHECKPOINT)
-    return _probe(prompt, template, recording, checkpoint, base_model, top_k, source=source)
+    return _probe(prompt, template, recording, checkpoint, base_model, top_k, source=source, steer=steer)

@@ -76,6 +76,9 @@ def add_replay_parser(sub, default_checkpoint: str) -> None:
     p.add_argument("--calibration", help=CALIBRATION_HELP)
     add_stream_arguments(p)
     add_precision_argument(p, "auto")
+    from sensor2text.cli.steer import add_steer_arguments
+
+    add_steer_arguments(p)
     p.set_defaults(func=cmd_replay)
 
 
@@ -321,7 +324,12 @@ def cmd_replay(args) -> None:
         raise ValueError(f"replay: --speed must be 0 (as fast as possible) or a positive factor of real time, "
                          f"got {args.speed}")  # fmt: skip
     check_stream_args(args)
-    model = load_model(args.checkpoint, args.precision, args.base_model)
+    if args.steer:
+        from sensor2text.cli.steer import load_steered
+
+        model = load_steered(args)
+    else:
+        model = load_model(args.checkpoint, args.precision, args.base_model)
     frames, _ = read_recording(Path(args.file), model.profile)
     calibrate_for_session(model, args.calibration, default=Path(args.file).parent, command="replay")
     options = _options(args)

@@ -31,6 +31,7 @@ from sensor2text.cli.live import (
     add_simulate_parser,
     add_stream_arguments,
 )
+from sensor2text.cli.steer import add_steer_arguments, add_train_steer_parser, load_steered
 from sensor2text.errors import Sensor2TextError
 from sensor2text.models.lm import EMBEDDED_MODEL_NAME
 from sensor2text.progress import progress
@@ -169,7 +170,7 @@ def cmd_generate(args) -> None:
         from sensor2text.cli.live import check_stream_args
 
         check_stream_args(args, args.stream)  # before the model loads: a bad port or flag fails at once
-    model = load_model(args.checkpoint, args.precision, args.base_model)
+    model = load_steered(args) if args.steer else load_model(args.checkpoint, args.precision, args.base_model)
     _define_gestures(model, args.gestures)
     if args.stream:
         from sensor2text.cli.live import cmd_stream
@@ -313,8 +314,15 @@ def cmd_probe(args) -> None:
 
     quiet_libraries()
     check_image_path(args.plot, "--plot")
+    steer = None
+    if args.steer:
+        from sensor2text.steering.glove import SteerGlove
+
+        if args.checkpoint:
+            raise Sensor2TextError("probe: --steer steers the base LM (--base-model); leave out --checkpoint.")
+        steer = (SteerGlove.from_pretrained(args.steer), args.steer_mode, args.steer_strength)
     result = probe(args.prompt, args.template, args.recording, args.gesture, args.checkpoint, args.base_model,
-                   args.top_k, args.seed)  # fmt: skip
+                   args.top_k, args.seed, steer)  # fmt: skip
     print_report(result, args.labels)
     if args.json:
         write_json(result, args.json)
@@ -393,6 +401,7 @@ def _add_generate(sub) -> None:
                                      "calibrated before the checkpoint reads them); default: the checkpoint's profile")
     p.add_argument("--gestures", help=GESTURES_HELP)
     p.add_argument("--calibration", help=CALIBRATION_HELP)
+    add_steer_arguments(p)
     add_stream_arguments(p)
     add_precision_argument(p, "auto")
     p.add_argument("--quiet", action="store_true", help=QUIET_HELP)
@@ -428,6 +437,10 @@ def _add_probe(sub) -> None:
     p.add_argument("--labels", nargs="*", help="classes whose synonym ranks are listed per condition")
     p.add_argument("--json", help="write the full result to this file")
     p.add_argument("--plot", help="write a bar chart PNG")
+    p.add_argument("--steer", metavar="FOLDER", help="a steering glove model: show the base LM's next token "
+                                                    "before and after the glove steers it (no checkpoint)")
+    p.add_argument("--steer-mode", default="bow", choices=["bow", "pplm"], help="how the glove steers (--steer)")
+    p.add_argument("--steer-strength", type=float, default=6.0, help="bow: logit bonus of a class of weight 1")
     p.set_defaults(func=cmd_probe)
 
 
@@ -510,6 +523,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_synth(sub)
     _add_train(sub)
     _add_train_knowledge(sub)
+    add_train_steer_parser(sub)
     _add_generate(sub)
     add_simulate_parser(sub)
     add_replay_parser(sub, str(DEFAULT_CHECKPOINT))

@@ -173,15 +173,43 @@ def _calibrate_on_folder(model, source: str | None) -> None:
     calibrate_for_session(model, default=Path(source).parent, command="probe")
 
 
+@torch.no_grad()
+def steered_condition(lm, tokenizer, text: str, steer, recording: np.ndarray, top_k: int) -> tuple:
+    """The next-token distribution after ``text`` once the glove steers it: ``steer`` is
+    ``(SteerGlove, mode, strength)`` (mode ``bow``: the logit bonuses; ``pplm``: the perturbed past
+    fused with the plain distribution). Returns ``(Condition, probs (V,))``."""
+    from sensor2text.steering.bow import BagOfWordsSteering, class_words
+    from sensor2text.steering.pplm import PplmOptions, bag_vector, next_token_probs
+
+    glove, mode, strength = steer
+    ids = tokenizer(text, return_tensors="pt").input_ids
+    weights = torch.from_numpy(glove.weights([recording]))
+    words = class_words(tokenizer, glove.config.label_sets, glove.config.classes)
+    if mode == "bow":
+        logits = lm(input_ids=ids).logits[:, -1].float()
+        probs = BagOfWordsSteering(words, weights, strength, ids.shape[1])(ids, logits).softmax(-1)[0]
+    else:
+        bag = bag_vector(words, weights[0], lm.get_input_embeddings().num_embeddings)
+        probs = next_token_probs(lm, ids, bag, PplmOptions())
+    values, top = probs.topk(top_k)
+    tokens = [TokenProb(int(i), tokenizer.decode([int(i)]), float(v)) for v, i in zip(values, top)]
+    top_class = glove.config.classes[int(weights.argmax())]
+    return Condition(f"steered ({mode}; glove: {top_class})", tokens, []), probs
+
+
 def probe(prompt: str | None = None, template: str | None = None, recording: np.ndarray | None = None,
           checkpoint: str | None = None, base_model: str | None = None, top_k: int = 20,
-          label_sets: dict[str, list[str]] | None = None, source: str | None = None) -> ProbeResult:  # fmt: skip
-    """Run the probe (see the module docstring); ``recording (T, C)`` needs a ``checkpoint``."""
+          label_sets: dict[str, list[str]] | None = None, source: str | None = None,
+          steer=None) -> ProbeResult:  # fmt: skip
+    """Run the probe (see the module docstring); ``recording (T, C)`` needs a ``checkpoint``, or
+    ``steer`` = ``(SteerGlove, mode, strength)``: the base LM before and after the glove steers it."""
     from sensor2text.labels import load_label_sets
     from sensor2text.models.holistic import Sensor2Text
     from sensor2text.models.lm import EMBEDDED_MODEL_NAME, load_base_model
     from sensor2text.models.stepwise import is_stepwise
 
+    if steer is not None:
+        return _steered_probe(prompt, template, recording, base_model, top_k, label_sets, source, steer)
     text = resolve_prompt(prompt, template)
     if recording is not None and checkpoint is None:
         raise Sensor2TextError("a recording or gesture needs --checkpoint (the projector that reads it).")
@@ -213,3 +241,20 @@ def probe(prompt: str | None = None, template: str | None = None, recording: np.
         result.soft_tokens, result.typical_token_norm = inspect_soft_tokens(lm, tokenizer, soft)
     result.conditions = _fill_shown(runs, tokenizer)
     return result
+
+
+def _steered_probe(prompt, template, recording, base_model, top_k, label_sets, source, steer) -> ProbeResult:
+    """The frozen base LM's next token before (``text``) and after (``steered``) glove steering."""
+    from sensor2text.models.lm import EMBEDDED_MODEL_NAME, load_base_model
+    from sensor2text.steering.writer import load_steer_prompt
+
+    if recording is None:
+        raise Sensor2TextError("probe --steer needs --recording or --gesture (the glove that steers).")
+    text = resolve_prompt(prompt, template) if (prompt or template) else load_steer_prompt("person")
+    lm, tokenizer = load_base_model(base_model or EMBEDDED_MODEL_NAME)
+    label_sets = label_sets or steer[0].config.label_sets
+    with torch.no_grad():
+        plain = lm.get_input_embeddings()(tokenizer(text, return_tensors="pt").input_ids)  # the ids steering sees
+    runs = [_condition("text", lm, tokenizer, plain, label_sets, top_k, lora=False),
+            steered_condition(lm, tokenizer, text, steer, recording, top_k)]  # fmt: skip
+    return ProbeResult(prompt=text, conditions=_fill_shown(runs, tokenizer), recording=source)

@@ -1,0 +1,155 @@
+"""Steered free text for glove recordings: the glove model weighs the label sets, the frozen LM
+continues an open prompt (``prompts/steer/``), steered by bag-of-words bonuses or PPLM.
+
+    writer = SteeredWriter(SteerGlove.from_pretrained("runs/steer"), *load_base_model(), SteerOptions())
+    [description] = writer.describe([frames])   # "raising two fingers, a peace sign ..."
+
+No LM parameter is trained or changed; ``mode="none"`` writes the same prompt unsteered.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from sensor2text.errors import ConfigError
+from sensor2text.labels import LabelSet, normalize_text
+from sensor2text.models.base import DescribeOptions, Describer, Description
+from sensor2text.steering.bow import BagOfWordsSteering, class_words
+from sensor2text.steering.pplm import PplmOptions, bag_vector, pplm_generate
+
+STEER_PROMPTS = Path(__file__).resolve().parent.parent / "assets" / "prompts" / "steer"
+MODES = ("none", "bow", "pplm")
+
+
+@dataclass(frozen=True)
+class SteerOptions:
+    """How a steered description is written.
+
+    ``mode``: ``bow`` (logit bonuses, no gradients), ``pplm`` (gradient steps on the past), or
+    ``none`` (the same prompt, unsteered). ``strength``: the bonus, in logits, of a class of weight 1
+    (bow). ``prompt``: a name in ``prompts/steer/`` or a file. Decoding is greedy with no repeated
+    3-gram, up to ``max_new_tokens`` or the first sentence end, in every mode.
+    """
+
+    mode: str = "bow"
+    strength: float = 6.0
+    prompt: str = "person"
+    max_new_tokens: int = 24
+    no_repeat_ngram: int = 3
+    pplm: PplmOptions = field(default_factory=PplmOptions)
+
+    def __post_init__(self):
+        if self.mode not in MODES:
+            raise ConfigError(f"--steer-mode {self.mode}: expected one of {', '.join(MODES)}.")
+        if not (np.isfinite(self.strength) and self.strength >= 0):
+            raise ConfigError(f"--steer-strength {self.strength}: expected a number >= 0.")
+
+
+def load_steer_prompt(name_or_path: str) -> str:
+    """The text of a steering prompt: a file, or a name in ``prompts/steer/`` (trailing newline dropped)."""
+    path = Path(name_or_path)
+    if not path.is_file():
+        path = STEER_PROMPTS / f"{name_or_path}.txt"
+    if not path.is_file():
+        known = ", ".join(sorted(p.stem for p in STEER_PROMPTS.glob("*.txt")))
+        raise ConfigError(f"--steer-prompt {name_or_path}: not a file nor one of: {known}.")
+    return path.read_text().rstrip("\n")
+
+
+def sentence_end_ids(tokenizer) -> list[int]:
+    """Token ids that end a sentence: any token holding a newline or ending with '.', '!' or '?'."""
+    ends = []
+    for token_id in range(len(tokenizer)):
+        text = tokenizer.decode([token_id])
+        if "\n" in text or text.rstrip().endswith((".", "!", "?")):
+            ends.append(token_id)
+    return ends + [tokenizer.eos_token_id]
+
+
+class Mentioned(LabelSet):
+    """A label set a sentence is right for when it **mentions** one of the synonyms (whole words)."""
+
+    def matches(self, description: str) -> bool:
+        text = f" {normalize_text(description)} "
+        return any(f" {normalize_text(s)} " in text for s in self.synonyms)
+
+
+@dataclass
+class SteeredConfig:
+    """What ``Describer`` callers read of a steered writer: the glove model's classes and label sets."""
+
+    label_sets: dict[str, list[str]]
+    trained_classes: list[str]
+    max_new_tokens: int
+
+
+class SteeredWriter(Describer):
+    """Recordings -> steered descriptions, batch 1 each (as the live stream writes them): a
+    :class:`~sensor2text.models.base.Describer`, so ``generate``, ``evaluate`` and the stream take it."""
+
+    design = "steered"
+
+    def __init__(self, glove, lm, tokenizer, options: SteerOptions = SteerOptions()):  # noqa: B008 - frozen
+        self.glove, self.lm, self.tokenizer, self.options = glove, lm, tokenizer, options
+        self.profile = glove.profile
+        self.config = SteeredConfig(glove.config.label_sets, glove.config.classes, options.max_new_tokens)
+        self.prompt_ids = tokenizer(load_steer_prompt(options.prompt), return_tensors="pt").input_ids
+        self.words = class_words(tokenizer, glove.config.label_sets, glove.config.classes)
+        self.stop_ids = sentence_end_ids(tokenizer)
+
+    @property
+    def label_sets(self) -> dict[str, LabelSet]:
+        """Right when the sentence mentions a synonym of the true class (:class:`Mentioned`)."""
+        return {name: Mentioned(name, tuple(synonyms)) for name, synonyms in self.config.label_sets.items()}
+
+    def channel_scale(self) -> np.ndarray:
+        return np.asarray(self.glove.normalizer.std)
+
+    def _describe_batch(self, recordings: list[np.ndarray], options: DescribeOptions) -> list[Description]:
+        """One steered sentence per recording; ``steps["glove"]`` names the glove model's top class."""
+        weights = torch.from_numpy(self.glove.weights(recordings))
+        described = [self._one(row) for row in weights]
+        if options.on_token is not None:
+            options.on_token(described[0].text)
+        return described
+
+    def continue_text(self, weights: torch.Tensor) -> tuple[list[int], float]:
+        """The new token ids after the prompt for class weights ``(K,)``, and the milliseconds taken."""
+        from transformers import NoRepeatNGramLogitsProcessor
+
+        options, started = self.options, time.perf_counter()
+        no_repeat = NoRepeatNGramLogitsProcessor(options.no_repeat_ngram)
+        if options.mode == "pplm":
+            bag = bag_vector(self.words, weights, self.lm.get_input_embeddings().num_embeddings)
+            new = pplm_generate(self.lm, self.prompt_ids, bag, options.max_new_tokens, options.pplm, [no_repeat],
+                                tuple(self.stop_ids))  # fmt: skip
+        else:
+            processors = [no_repeat]
+            if options.mode == "bow":
+                processors.insert(0, BagOfWordsSteering(self.words, weights[None], options.strength,
+                                                        self.prompt_ids.shape[1]))  # fmt: skip
+            new = self._generate(processors)
+        return new, 1000 * (time.perf_counter() - started)
+
+    @torch.no_grad()
+    def _generate(self, processors) -> list[int]:
+        from transformers import LogitsProcessorList
+
+        out = self.lm.generate(input_ids=self.prompt_ids, attention_mask=torch.ones_like(self.prompt_ids),
+                               max_new_tokens=self.options.max_new_tokens, do_sample=False,
+                               logits_processor=LogitsProcessorList(processors), eos_token_id=self.stop_ids,
+                               pad_token_id=self.tokenizer.pad_token_id)  # fmt: skip
+        return out[0, self.prompt_ids.shape[1] :].tolist()
+
+    def _one(self, weights: torch.Tensor) -> Description:
+        new, ms = self.continue_text(weights)
+        top = int(weights.argmax())
+        text = self.tokenizer.decode(new, skip_special_tokens=True).strip()
+        steps = {"glove": f"{self.glove.config.classes[top]} ({float(weights[top]):.2f})", "mode": self.options.mode}
+        return Description(text, steps=steps, timings={"steer_ms": ms, "ms_per_token": ms / max(len(new), 1),
+                                                       "tokens": len(new)})  # fmt: skip

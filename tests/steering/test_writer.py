@@ -1,0 +1,72 @@
+"""Steered sentences from a frozen LM: the glove model, the writer's modes, and no LM training."""
+
+import pytest
+import torch
+
+from sensor2text.config import load_run_config
+from sensor2text.errors import CheckpointError, ConfigError
+from sensor2text.glove.synth import SynthSpec, generate
+from sensor2text.steering.glove import SteerGlove, train_steer_glove
+from sensor2text.steering.writer import Mentioned, SteeredWriter, SteerOptions
+
+CLASSES = ["count_1", "count_2", "fist"]
+
+
+@pytest.fixture(scope="module")
+def glove(tmp_path_factory):
+    cfg = load_run_config(None, [f"data.classes=[{', '.join(CLASSES)}]", "data.train_subjects=2",
+                                 "data.val_subjects=1", "data.test_subjects=0", "data.repetitions=2"])  # fmt: skip
+    trained = train_steer_glove(cfg, steps=30, log=lambda *_: None)
+    folder = tmp_path_factory.mktemp("steer")
+    trained.save_pretrained(folder)
+    return SteerGlove.from_pretrained(folder)
+
+
+@pytest.fixture(scope="module")
+def lm_and_tokenizer(tiny_lm_dir):
+    from sensor2text.models.lm import load_base_model
+
+    return load_base_model(tiny_lm_dir)
+
+
+def recordings(n=2):
+    spec = SynthSpec(train_subjects=1, val_subjects=0, test_subjects=0, repetitions=1, classes=tuple(CLASSES))
+    return [r["frames"] for r in generate(spec)][:n]
+
+
+def test_the_glove_model_weighs_its_classes_and_loads_back(glove, tmp_path):
+    weights = glove.weights(recordings(3))
+    assert weights.shape == (3, 3) and abs(weights.sum(1) - 1).max() < 1e-5
+    assert glove.config.classes == CLASSES and "validation_accuracy" in glove.config.metrics
+    with pytest.raises(CheckpointError, match="steer.json: not found"):
+        SteerGlove.from_pretrained(tmp_path)
+
+
+def test_every_mode_writes_without_training_or_changing_the_lm(glove, lm_and_tokenizer):
+    lm, tokenizer = lm_and_tokenizer
+    before = {k: v.clone() for k, v in lm.state_dict().items()}
+    texts = {}
+    for mode, strength in (("none", 0.0), ("bow", 0.0), ("bow", 8.0), ("pplm", 0.0)):
+        writer = SteeredWriter(glove, lm, tokenizer, SteerOptions(mode=mode, strength=strength, max_new_tokens=5))
+        described = writer.describe(recordings())
+        assert len(described) == 2 and described[0].steps["glove"].split()[0] in CLASSES
+        assert 1 <= described[0].timings["tokens"] <= 5
+        texts[(mode, strength)] = [d.text for d in described]
+    assert texts[("bow", 0.0)] == texts[("none", 0.0)]  # strength 0 changes nothing
+    assert not any(p.requires_grad for p in lm.parameters())
+    assert all(p.grad is None for p in lm.parameters())
+    for name, value in lm.state_dict().items():
+        assert torch.equal(value, before[name]), name
+
+
+def test_a_steered_sentence_is_right_when_it_mentions_a_synonym():
+    two = Mentioned("count_2", ("two", "peace sign"))
+    assert two.matches("It was a peace sign, friendly.") and two.matches("Two fingers")
+    assert not two.matches("twofold") and not two.matches("peace")
+
+
+def test_bad_steering_options_are_named():
+    with pytest.raises(ConfigError, match="--steer-mode loud"):
+        SteerOptions(mode="loud")
+    with pytest.raises(ConfigError, match="--steer-strength -1"):
+        SteerOptions(strength=-1)
