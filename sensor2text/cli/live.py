@@ -71,7 +71,8 @@ def add_simulate_parser(sub) -> None:
 def add_replay_parser(sub, default_checkpoint: str) -> None:
     p = sub.add_parser("replay", help="play a recording (CSV, AUSLAN .tsd/.sign) back as a live stream")
     p.add_argument("file", help="a recording, e.g. one saved with generate --stream --record")
-    p.add_argument("--checkpoint", default=default_checkpoint, help="a checkpoint folder or a shipped name")
+    p.add_argument("--checkpoint",
+                   help=f"a checkpoint folder or a shipped name (default {os.path.basename(default_checkpoint)})")
     p.add_argument("--speed", type=float, default=1.0, help="1 = real time, 0 = as fast as possible")
     p.add_argument("--calibration", help=CALIBRATION_HELP)
     add_stream_arguments(p)
@@ -79,7 +80,7 @@ def add_replay_parser(sub, default_checkpoint: str) -> None:
     from sensor2text.cli.steer import add_steer_arguments
 
     add_steer_arguments(p)
-    p.set_defaults(func=cmd_replay)
+    p.set_defaults(func=cmd_replay, default_checkpoint=default_checkpoint)
 
 
 def add_record_parser(sub) -> None:
@@ -324,6 +325,7 @@ def cmd_replay(args) -> None:
         raise ValueError(f"replay: --speed must be 0 (as fast as possible) or a positive factor of real time, "
                          f"got {args.speed}")  # fmt: skip
     check_stream_args(args)
+    args.checkpoint_given, args.checkpoint = args.checkpoint is not None, args.checkpoint or args.default_checkpoint
     if args.steer:
         from sensor2text.cli.steer import load_steered
 

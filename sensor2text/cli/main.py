@@ -164,6 +164,7 @@ def _describe(model, recordings, args) -> list:
 def cmd_generate(args) -> None:
     from sensor2text.evaluation.accuracy import description_rows
 
+    args.checkpoint_given, args.checkpoint = args.checkpoint is not None, args.checkpoint or str(DEFAULT_CHECKPOINT)
     if bool(args.input) == bool(args.stream):
         raise ValueError("generate: give --input (recordings) or --stream (a live glove), not both or neither.")
     if args.stream:
@@ -387,7 +388,7 @@ GESTURES_HELP = ("gestures defined in words (YAML: name, synonyms, description),
 
 def _add_generate(sub) -> None:
     p = sub.add_parser("generate", help="describe recordings, or a live glove (--stream), with a trained checkpoint")
-    p.add_argument("--checkpoint", default=str(DEFAULT_CHECKPOINT), help=CHECKPOINT_HELP)
+    p.add_argument("--checkpoint", help=CHECKPOINT_HELP)
     p.add_argument("--input", help="a .csv recording, a folder of them, or a saved HF dataset")
     p.add_argument("--split", help="only this split of a folder or dataset")
     p.add_argument("--subjects", nargs="+", help="only recordings in these subject folders (tctodd7, adam1 ...)")

@@ -9,7 +9,8 @@ from sensor2text.models.lm import EMBEDDED_MODEL_NAME
 
 def load_steered(args):
     """``--steer FOLDER``: a steering glove model and a frozen base LM (``--base-model``, default the
-    embedded one; no checkpoint, no soft prompt, no LoRA) writing steered sentences."""
+    embedded one; no checkpoint, no soft prompt, no LoRA) writing steered sentences; with an explicit
+    ``--checkpoint``, that (holistic) checkpoint's own decoding steered instead."""
     from sensor2text.models.lm import load_base_model
     from sensor2text.steering.glove import SteerGlove
     from sensor2text.steering.writer import SteeredWriter, SteerOptions
@@ -17,6 +18,11 @@ def load_steered(args):
     options = SteerOptions(mode=args.steer_mode, strength=args.steer_strength, prompt=args.steer_prompt)
     glove = SteerGlove.from_pretrained(args.steer)
     quiet_libraries()
+    if args.checkpoint_given:  # on top of a trained checkpoint
+        from sensor2text.cli.common import load_model
+        from sensor2text.steering.writer import SteeredCheckpoint
+
+        return SteeredCheckpoint(load_model(args.checkpoint, args.precision, args.base_model), glove, options)
     return SteeredWriter(glove, *load_base_model(args.base_model or EMBEDDED_MODEL_NAME), options)
 
 

@@ -153,3 +153,38 @@ class SteeredWriter(Describer):
         steps = {"glove": f"{self.glove.config.classes[top]} ({float(weights[top]):.2f})", "mode": self.options.mode}
         return Description(text, steps=steps, timings={"steer_ms": ms, "ms_per_token": ms / max(len(new), 1),
                                                        "tokens": len(new)})  # fmt: skip
+
+
+class SteeredCheckpoint(Describer):
+    """A trained holistic checkpoint whose own decoding is steered by the glove model: the same
+    soft prompt and LoRA, plus the bag-of-words bonuses of the glove model's classes (two readers
+    of the glove voting). ``generate --checkpoint X --steer FOLDER``."""
+
+    design = "steered-checkpoint"
+
+    def __init__(self, model, glove, options: SteerOptions = SteerOptions()):  # noqa: B008 - frozen
+        from sensor2text.errors import Sensor2TextError
+
+        if model.design != "holistic":
+            raise Sensor2TextError(f"--steer on top of a checkpoint needs a holistic one (one soft prompt, e.g. "
+                                   f"smollm2-135m-synth); this one is {model.design}.")  # fmt: skip
+        if options.mode != "bow":
+            raise ConfigError("--steer on top of a checkpoint takes --steer-mode bow.")
+        self.model, self.glove, self.options = model, glove, options
+        self.config, self.tokenizer, self.lm, self.profile = model.config, model.tokenizer, model.lm, model.profile
+        self.words = class_words(model.tokenizer, glove.config.label_sets, glove.config.classes)
+
+    def channel_scale(self) -> np.ndarray:
+        return self.model.channel_scale()
+
+    def _describe_batch(self, recordings: list[np.ndarray], options: DescribeOptions) -> list[Description]:
+        from transformers import LogitsProcessorList
+
+        weights = torch.from_numpy(self.glove.weights(recordings))
+        steer = BagOfWordsSteering(self.words, weights, self.options.strength, prompt_length=0)  # new tokens only
+        started = time.perf_counter()
+        texts = self.model.generate(recordings, options.max_new_tokens, logits_processor=LogitsProcessorList([steer]))
+        share = 1000 * (time.perf_counter() - started) / len(recordings)
+        top = [self.glove.config.classes[int(i)] for i in weights.argmax(-1)]
+        return [Description(text, steps={"glove": name}, timings={"describe_ms": share})
+                for text, name in zip(texts, top)]  # fmt: skip

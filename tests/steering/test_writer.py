@@ -70,3 +70,18 @@ def test_bad_steering_options_are_named():
         SteerOptions(mode="loud")
     with pytest.raises(ConfigError, match="--steer-strength -1"):
         SteerOptions(strength=-1)
+
+
+def test_a_holistic_checkpoint_is_steered_on_top_and_unchanged_at_strength_zero(glove, tiny_checkpoint):
+    from sensor2text.models.registry import load_checkpoint
+    from sensor2text.steering.writer import SteeredCheckpoint
+
+    model = load_checkpoint(tiny_checkpoint)
+    plain = [d.text for d in model.describe(recordings())]
+    same = SteeredCheckpoint(model, glove, SteerOptions(strength=0.0)).describe(recordings())
+    assert [d.text for d in same] == plain and same[0].steps["glove"] in CLASSES
+    strong = SteeredCheckpoint(model, glove, SteerOptions(strength=100.0)).describe(recordings())
+    for d in strong:  # the glove model's top class is written (its words raised far above the rest)
+        assert Mentioned(d.steps["glove"], tuple(glove.config.label_sets[d.steps["glove"]])).matches(d.text)
+    with pytest.raises(ConfigError, match="takes --steer-mode bow"):
+        SteeredCheckpoint(model, glove, SteerOptions(mode="pplm"))
