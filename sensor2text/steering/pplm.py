@@ -89,9 +89,12 @@ def next_token_probs(lm, ids: torch.Tensor, bag: torch.Tensor, options: PplmOpti
 
 
 def pplm_generate(lm, prompt_ids: torch.Tensor, bag: torch.Tensor, max_new_tokens: int, options: PplmOptions,
-                  processors=(), stop_ids: tuple[int, ...] = ()) -> list[int]:  # fmt: skip
+                  processors=(), stop_ids: tuple[int, ...] = (), streamer=None) -> list[int]:  # fmt: skip
     """Greedy PPLM continuation of ``prompt_ids (1, L)``: the new token ids. ``processors`` (e.g.
-    transformers' no-repeat-n-gram rule) see the fused log-probabilities, as in plain decoding."""
+    transformers' no-repeat-n-gram rule) see the fused log-probabilities, as in plain decoding;
+    ``streamer`` (a transformers streamer) is given the prompt, then each token as it is chosen."""
+    if streamer is not None:
+        streamer.put(prompt_ids)
     with torch.no_grad():
         past = _pairs(lm(input_ids=prompt_ids[:, :-1], use_cache=True).past_key_values)
         plain = lm(input_ids=prompt_ids, use_cache=True)
@@ -114,6 +117,10 @@ def pplm_generate(lm, prompt_ids: torch.Tensor, bag: torch.Tensor, max_new_token
         plain_cache, plain_logits = step.past_key_values, step.logits[:, -1].float()
         ids, last = torch.cat([ids, token], 1), token
         new.append(int(token))
+        if streamer is not None:
+            streamer.put(token[0])
         if new[-1] in stop_ids:
             break
+    if streamer is not None:
+        streamer.end()
     return new

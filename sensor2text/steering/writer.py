@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from transformers import TextStreamer
 
 from sensor2text.errors import ConfigError
 from sensor2text.labels import LabelSet, normalize_text
@@ -113,46 +114,57 @@ class SteeredWriter(Describer):
     def _describe_batch(self, recordings: list[np.ndarray], options: DescribeOptions) -> list[Description]:
         """One steered sentence per recording; ``steps["glove"]`` names the glove model's top class."""
         weights = torch.from_numpy(self.glove.weights(recordings))
-        described = [self._one(row) for row in weights]
-        if options.on_token is not None:
-            options.on_token(described[0].text)
-        return described
+        return [self._one(row, options.on_token) for row in weights]
 
-    def continue_text(self, weights: torch.Tensor) -> tuple[list[int], float]:
-        """The new token ids after the prompt for class weights ``(K,)``, and the milliseconds taken."""
+    def continue_text(self, weights: torch.Tensor, on_token=None) -> tuple[list[int], float]:
+        """The new token ids after the prompt for class weights ``(K,)``, and the milliseconds taken;
+        ``on_token(text)`` sees the words as they are written (the live stream's token events)."""
         from transformers import NoRepeatNGramLogitsProcessor
 
         options, started = self.options, time.perf_counter()
+        streamer = _Streamer(self.tokenizer, on_token) if on_token else None
         no_repeat = NoRepeatNGramLogitsProcessor(options.no_repeat_ngram)
         if options.mode == "pplm":
             bag = bag_vector(self.words, weights, self.lm.get_input_embeddings().num_embeddings)
             new = pplm_generate(self.lm, self.prompt_ids, bag, options.max_new_tokens, options.pplm, [no_repeat],
-                                tuple(self.stop_ids))  # fmt: skip
+                                tuple(self.stop_ids), streamer)  # fmt: skip
         else:
             processors = [no_repeat]
             if options.mode == "bow":
                 processors.insert(0, BagOfWordsSteering(self.words, weights[None], options.strength,
                                                         self.prompt_ids.shape[1]))  # fmt: skip
-            new = self._generate(processors)
+            new = self._generate(processors, streamer)
         return new, 1000 * (time.perf_counter() - started)
 
     @torch.no_grad()
-    def _generate(self, processors) -> list[int]:
+    def _generate(self, processors, streamer=None) -> list[int]:
         from transformers import LogitsProcessorList
 
         out = self.lm.generate(input_ids=self.prompt_ids, attention_mask=torch.ones_like(self.prompt_ids),
                                max_new_tokens=self.options.max_new_tokens, do_sample=False,
                                logits_processor=LogitsProcessorList(processors), eos_token_id=self.stop_ids,
-                               pad_token_id=self.tokenizer.pad_token_id)  # fmt: skip
+                               pad_token_id=self.tokenizer.pad_token_id, streamer=streamer)  # fmt: skip
         return out[0, self.prompt_ids.shape[1] :].tolist()
 
-    def _one(self, weights: torch.Tensor) -> Description:
-        new, ms = self.continue_text(weights)
+    def _one(self, weights: torch.Tensor, on_token=None) -> Description:
+        new, ms = self.continue_text(weights, on_token)
         top = int(weights.argmax())
         text = self.tokenizer.decode(new, skip_special_tokens=True).strip()
         steps = {"glove": f"{self.glove.config.classes[top]} ({float(weights[top]):.2f})", "mode": self.options.mode}
         return Description(text, steps=steps, timings={"steer_ms": ms, "ms_per_token": ms / max(len(new), 1),
                                                        "tokens": len(new)})  # fmt: skip
+
+
+class _Streamer(TextStreamer):
+    """transformers' text streamer (the prompt skipped) handing each finished piece to ``on_token``."""
+
+    def __init__(self, tokenizer, on_token):
+        super().__init__(tokenizer, skip_prompt=True, skip_special_tokens=True)
+        self.on_token = on_token
+
+    def on_finalized_text(self, text: str, stream_end: bool = False) -> None:
+        if text:
+            self.on_token(text)
 
 
 class SteeredCheckpoint(Describer):

@@ -85,3 +85,13 @@ def test_a_holistic_checkpoint_is_steered_on_top_and_unchanged_at_strength_zero(
         assert Mentioned(d.steps["glove"], tuple(glove.config.label_sets[d.steps["glove"]])).matches(d.text)
     with pytest.raises(ConfigError, match="takes --steer-mode bow"):
         SteeredCheckpoint(model, glove, SteerOptions(mode="pplm"))
+
+
+@pytest.mark.parametrize("mode", ["bow", "pplm"])
+def test_the_words_reach_on_token_as_they_are_written(glove, lm_and_tokenizer, mode):
+    from sensor2text.models.base import DescribeOptions
+
+    pieces = []
+    writer = SteeredWriter(glove, *lm_and_tokenizer, SteerOptions(mode=mode, max_new_tokens=4))
+    [described] = writer.describe(recordings(1), DescribeOptions(on_token=pieces.append))
+    assert pieces and "".join(pieces).strip() == described.text
