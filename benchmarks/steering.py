@@ -90,6 +90,9 @@ def main() -> None:
     parser.add_argument("--per-class", type=int, default=1)
     parser.add_argument("--prompt", default="person")
     parser.add_argument("--base-model", default=EMBEDDED_MODEL_NAME)
+    parser.add_argument("--strengths", nargs="+", type=float, default=list(STRENGTHS))
+    parser.add_argument("--skip", nargs="*", default=[], choices=["pplm", "checkpoint"],
+                        help="leave these rows out (a quick run on validation subjects to choose settings)")
     args = parser.parse_args()
     from sensor2text.evaluation.zeroshot import EmbeddingScorer
 
@@ -105,8 +108,9 @@ def main() -> None:
           f"{args.per_class}), prompt '{args.prompt}', glove model {args.steer} {glove.config.metrics}", flush=True)
     modes = [("no steering", SteerOptions(mode="none", prompt=args.prompt))]
     modes += [(f"bag of words, strength {s:g}", SteerOptions(mode="bow", strength=s, prompt=args.prompt))
-              for s in STRENGTHS]  # fmt: skip
-    modes += [("PPLM (step 0.03, 3 iterations, KL 0.01, gm 0.95)", SteerOptions(mode="pplm", prompt=args.prompt))]
+              for s in args.strengths]  # fmt: skip
+    if "pplm" not in args.skip:
+        modes += [("PPLM (step 0.03, 3 iterations, KL 0.01, gm 0.95)", SteerOptions(mode="pplm", prompt=args.prompt))]
     rows = []
     for name, options in modes:
         started = time.time()
@@ -115,9 +119,10 @@ def main() -> None:
         ms = [d.timings["ms_per_token"] for d in described]
         rows.append((name, texts, ms))
         print(f"{name}: {time.time() - started:.0f} s; e.g. {texts[:3]}", flush=True)
-    texts, ms = checkpoint_rows(recordings)
-    rows.append((f"trained soft prompt + LoRA ({CHECKPOINT})", texts, ms))
-    print(f"checkpoint: e.g. {texts[:3]}", flush=True)
+    if "checkpoint" not in args.skip:
+        texts, ms = checkpoint_rows(recordings)
+        rows.append((f"trained soft prompt + LoRA ({CHECKPOINT})", texts, ms))
+        print(f"checkpoint: e.g. {texts[:3]}", flush=True)
     print("\n| mode | on-target | mentions | perplexity | distinct-1/2/3 | ms per token |\n|---|---|---|---|---|---|")
     for name, texts, ms in rows:
         on_target = float((scorer(texts).argmax(1) == truth).mean())
