@@ -393,6 +393,17 @@ CLI = [
     Case("cli: calibrate-glove --profile a calibrated file", "silent",
          lambda ws: ["calibrate-glove", "--stream", "loop://", "--profile", _glove_file(ws), "--out",
                      str(ws.folder / "g.yaml")], names=("glove.yaml", "layout")),  # fmt: skip
+    Case("cli: generate --steer a folder without a steering model", "traceback",
+         lambda ws: ["generate", "--steer", str(ws.folder), "--input", str(ws.recordings)], names=("steer.json",)),
+    Case("cli: generate --steer with a damaged steer.json", "traceback",
+         lambda ws: ["generate", "--steer", _steer_folder(ws, "{not json"), "--input", str(ws.recordings)],
+         names=("steer",)),  # fmt: skip
+    Case("cli: generate --steer-strength -1", "silent",
+         lambda ws: ["generate", "--steer", _steer_folder(ws, "{}"), "--steer-strength", "-1", "--input",
+                     str(ws.recordings)], names=("--steer-strength",)),  # fmt: skip
+    Case("cli: train-steer --steps 0", "traceback",
+         lambda ws: ["train-steer", "--config", _glove_file(ws), "--out", str(ws.folder / "s"), "--steps", "0"],
+         names=("--steps",)),  # fmt: skip
     Case("cli: generate --stream --profile of a glove the checkpoint cannot read", "silent",
          lambda ws: ["generate", "--checkpoint", ws.checkpoint, "--stream", "loop://", "--profile", _glove_file(ws),
                      "--max-gestures", "1"], names=("glove.yaml", "flex-3/unit")),  # fmt: skip
@@ -402,6 +413,14 @@ CLI = [
 def _glove_file(ws, text: str = "profile: flex-3\nopen: [1, 2, 3]\nfist: [4, 5, 6]\n") -> str:
     (ws.folder / "glove.yaml").write_text(text)
     return str(ws.folder / "glove.yaml")
+
+
+def _steer_folder(ws, config: str) -> str:
+    folder = ws.folder / "steer"
+    folder.mkdir(exist_ok=True)
+    (folder / "steer.json").write_text(config)
+    (folder / "steer.safetensors").write_bytes(b"")
+    return str(folder)
 
 
 def _record_with_glove(ws, text: str) -> list[str]:
