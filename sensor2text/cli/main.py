@@ -31,6 +31,7 @@ from sensor2text.cli.live import (
     add_simulate_parser,
     add_stream_arguments,
 )
+from sensor2text.cli.pose import add_pose_parser
 from sensor2text.cli.steer import add_steer_arguments, add_train_steer_parser, load_steered
 from sensor2text.errors import Sensor2TextError
 from sensor2text.models.lm import EMBEDDED_MODEL_NAME
@@ -535,6 +536,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_plot(sub)
     _add_push(sub)
     _add_auslan_dataset(sub)
+    add_pose_parser(sub)
     return parser
 
 

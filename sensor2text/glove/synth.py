@@ -208,6 +208,13 @@ def hand_words(label: str, convention: str = "two-hand") -> tuple[HandWords, Han
 def synthesize(label: str, subject: Subject, rng: np.random.Generator,
                convention: str = "two-hand") -> np.ndarray:  # fmt: skip
     """One recording of ``label`` by ``subject``: glove readings ``(T, 46)`` in degrees."""
+    return synthesize_with_angles(label, subject, rng, convention)[1]
+
+
+def synthesize_with_angles(label: str, subject: Subject, rng: np.random.Generator,
+                           convention: str = "two-hand") -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """One recording: ``(true joint angles (T, 46), glove readings (T, 46))`` in degrees; the
+    readings are the angles through the subject's sensor gain, offset and noise."""
     tempo = subject.tempo * rng.uniform(0.9, 1.1)
     t, envelope = _envelope(rng, tempo)
     hands = []
@@ -221,7 +228,7 @@ def synthesize(label: str, subject: Subject, rng: np.random.Generator,
         hands.append(pose_to_angles(track, subject.range_of_motion))
     angles = np.concatenate(hands, axis=1)
     noise = rng.normal(0.0, subject.noise_deg, angles.shape)
-    return (angles * subject.gain + subject.offset + noise).astype(np.float32)
+    return angles.astype(np.float32), (angles * subject.gain + subject.offset + noise).astype(np.float32)
 
 
 @dataclass(frozen=True)
@@ -260,8 +267,9 @@ class SynthSpec:
 SPLIT_OFFSETS = {"train": 0, "validation": 1000, "test": 2000}
 
 
-def generate(spec: SynthSpec):
-    """Yield one dict per recording: subject, split, label, repetition, ``frames (T, 46)``.
+def generate(spec: SynthSpec, true_angles: bool = False):
+    """Yield one dict per recording: subject, split, label, repetition, ``frames (T, 46)`` (with
+    ``true_angles``, also ``angles (T, 46)``, the joint angles before the sensors).
 
     Deterministic for ``spec``: every subject has its own random stream seeded from
     ``(spec.seed, subject index)``, so adding subjects never changes existing ones.
@@ -272,6 +280,7 @@ def generate(spec: SynthSpec):
         rng = np.random.default_rng([spec.seed, index, 1])
         for label in spec.classes:
             for rep in range(spec.repetitions):
-                frames = synthesize(label, subject, rng, spec.convention)
-                yield {"subject": name, "split": split, "label": label, "repetition": rep,
-                       "frames": frames, "hand_scale": subject.hand_scale}  # fmt: skip
+                angles, frames = synthesize_with_angles(label, subject, rng, spec.convention)
+                record = {"subject": name, "split": split, "label": label, "repetition": rep,
+                          "frames": frames, "hand_scale": subject.hand_scale}  # fmt: skip
+                yield {**record, "angles": angles} if true_angles else record

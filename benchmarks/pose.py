@@ -1,0 +1,60 @@
+"""Glove -> hand pose benchmark (issue 25): every model on every sensor set, in one run.
+
+    .venv/bin/python benchmarks/pose.py --steps 1500
+
+Trains on the synthetic glove's 16 training subjects (23 gestures x 3 takes x 2 hands), reports
+the mean per-keypoint error (mm, 21 points per hand, wrist-relative) on 16 validation and 16
+test subjects (unseen people: their own hand size, sensor gain, offset and noise), the parameter
+count and the inference time of one 32-frame window (batch 1, median of 50, this machine).
+Prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+import torch
+
+from sensor2text.pose.data import SENSOR_SETS, synthetic_pairs
+from sensor2text.pose.train import fit_pose, mean_keypoint_error
+
+MODELS = ("lstm", "lstm-ae", "dense")
+
+
+def window_ms(model, sensors: int, frames: int = 32) -> float:
+    x = torch.randn(1, frames, sensors)
+    times = []
+    with torch.no_grad():
+        for _ in range(50):
+            started = time.perf_counter()
+            model(x)
+            times.append(1000 * (time.perf_counter() - started))
+    return float(np.median(times))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--steps", type=int, default=1500)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    rows = []
+    for sensors in SENSOR_SETS:
+        train, validation, test = (synthetic_pairs(s, sensors, args.seed) for s in ("train", "validation", "test"))
+        for name in MODELS:
+            model, report = fit_pose(name, sensors, args.steps, seed=args.seed, train_pairs=train,
+                                     validation_pairs=validation, log=lambda text: print(text, flush=True))  # fmt: skip
+            test_mm = mean_keypoint_error(model, test)
+            rows.append((sensors, name, report["parameters"], report["validation_mm"], test_mm,
+                         window_ms(model, train[0][0].shape[1]), report["train_minutes"]))  # fmt: skip
+    print("\n| glove | model | parameters | validation mm | test mm | ms per 32-frame window | train min |")
+    print("|---|---|---|---|---|---|---|")
+    for sensors, name, params, val, test_mm, ms, minutes in rows:
+        print(f"| {sensors} | {name} | {params:,} | {val:.1f} | {test_mm:.1f} | {ms:.2f} | {minutes} |")
+    print(f"\n{args.steps} steps, batch 32 crops of 48 frames, seed {args.seed}; 2208 training hands "
+          "(16 subjects), 2208 validation and 2208 test hands (16 subjects each)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,71 @@
+"""Glove -> hand pose: sensor sets, kinematic targets, learning, files and the command."""
+
+import numpy as np
+import pytest
+import torch
+
+from sensor2text.errors import CheckpointError
+from sensor2text.glove.synth import SynthSpec, generate
+from sensor2text.pose.data import hand_pairs, read_sensors, sensor_names
+from sensor2text.pose.train import fit_pose, load_pose, mean_keypoint_error, save_pose
+
+
+def records(subjects_offset: str = "train", classes=("count_1", "count_5", "fist", "wave")):
+    counts = {"train": (2, 0, 0), "validation": (0, 1, 0)}[subjects_offset]
+    spec = SynthSpec(train_subjects=counts[0], val_subjects=counts[1], test_subjects=0, repetitions=2, classes=classes)
+    return list(generate(spec, true_angles=True))
+
+
+def test_sensor_sets_are_computed_from_one_hands_readings():
+    readings = np.arange(2 * 23, dtype=np.float32).reshape(2, 23)
+    assert read_sensors(readings, "full").shape == (2, 23)
+    eight, five = read_sensors(readings, "8"), read_sensors(readings, "5")
+    assert eight.shape == (2, 8) and five.shape == (2, 5) and np.array_equal(eight[:, :5], five)
+    assert five[0, 0] == readings[0, 3] + readings[0, 4]  # thumb: MCP + IP
+    assert sensor_names("5") == ["thumb_bend", "index_bend", "middle_bend", "ring_bend", "little_bend"]
+    with pytest.raises(ValueError, match="unknown sensor set '7'"):
+        read_sensors(readings, "7")
+
+
+def test_targets_are_wrist_relative_millimetres_of_the_true_angles():
+    pairs = hand_pairs(records(), "5")
+    x, y = pairs[0]
+    assert len(pairs) == 2 * len(records()) and x.shape[1] == 5 and y.shape == (len(x), 63)
+    points = y.reshape(len(y), 21, 3)
+    assert np.allclose(points[:, 0], 0.0)  # the wrist
+    middle_mcp = np.linalg.norm(points[:, 9], axis=-1)  # 9 cm x hand size, in mm
+    assert 70 < middle_mcp.min() and middle_mcp.max() < 110
+
+
+def test_a_trained_model_beats_the_mean_pose_and_loads_back(tmp_path):
+    train, validation = hand_pairs(records(), "8"), hand_pairs(records("validation"), "8")
+    model, report = fit_pose("lstm-ae", "8", steps=150, train_pairs=train, validation_pairs=validation,
+                             log=lambda text: None)  # fmt: skip
+    mean_pose = torch.from_numpy(np.concatenate([y for _, y in train]).mean(0))
+    constant = np.mean([np.linalg.norm((y - mean_pose.numpy()).reshape(len(y), 21, 3), axis=-1).mean()
+                        for _, y in validation])  # fmt: skip
+    assert report["validation_mm"] < 0.8 * constant
+    save_pose(tmp_path, model, report)
+    loaded = load_pose(tmp_path)
+    x = validation[0][0]
+    expected = model(torch.from_numpy(x)[None])[0].detach().numpy().reshape(-1, 21, 3)
+    assert np.allclose(loaded.predict(x), expected, atol=1e-3)  # mm
+    assert mean_keypoint_error(loaded.network, validation) == pytest.approx(report["validation_mm"], abs=0.01)
+    with pytest.raises(CheckpointError, match="pose.json: not found"):
+        load_pose(tmp_path / "none")
+
+
+def test_predict_writes_both_hands_keypoints(tmp_path, capsys):
+    from sensor2text.cli.main import main
+    from sensor2text.glove.recordings import write_csv
+
+    train, validation = hand_pairs(records(), "full"), hand_pairs(records("validation"), "full")
+    model, report = fit_pose("dense", "full", steps=5, train_pairs=train, validation_pairs=validation,
+                             log=lambda text: None)  # fmt: skip
+    save_pose(tmp_path / "pose", model, report)
+    write_csv(tmp_path / "wave-0.csv", records()[0]["frames"])
+    out = tmp_path / "kp.csv"
+    assert main(["pose", "predict", "--checkpoint", str(tmp_path / "pose"), "--input", str(tmp_path / "wave-0.csv"),
+                 "--out", str(out)]) == 0  # fmt: skip
+    lines = out.read_text().splitlines()
+    assert len(lines[0].split(",")) == 127 and len(lines) == len(records()[0]["frames"]) + 1
