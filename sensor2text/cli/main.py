@@ -298,7 +298,15 @@ def cmd_plot(args) -> None:
     except ValueError as exc:
         raise Sensor2TextError(f"--profile: {exc}.") from None
     recording = next(iter_recordings(args.input, profile))
-    plot_recording(recording.frames, profile, args.out, title=Path(recording.source).name)
+    predicted = None
+    if args.pose:
+        from sensor2text.pose.train import load_pose, predict_both_hands
+
+        if profile.name != "synthetic-joints":
+            raise Sensor2TextError(f"--pose: pose models read the synthetic two-hand glove; {args.input} is "
+                                   f"{profile.name}.")  # fmt: skip
+        predicted = predict_both_hands(load_pose(args.pose), recording.frames)
+    plot_recording(recording.frames, profile, args.out, title=Path(recording.source).name, predicted=predicted)
     print(f"wrote {args.out}")
 
 
@@ -451,6 +459,8 @@ def _add_plot(sub) -> None:
     p.add_argument("--input", required=True, help="a recording: .csv, or AUSLAN .tsd / .sign")
     p.add_argument("--out", required=True, help="PNG file to write")
     p.add_argument("--profile", help="device profile (default: from the file type; .csv = synthetic-joints)")
+    p.add_argument("--pose", metavar="FOLDER", help="a pose model (sensor2text pose train): its predicted skeleton "
+                                                  "is drawn dashed beside the glove's")
     p.set_defaults(func=cmd_plot)
 
 

@@ -42,21 +42,16 @@ def cmd_pose_train(args) -> None:
 def cmd_pose_predict(args) -> None:
     from pathlib import Path
 
-    import numpy as np
-
     from sensor2text.cli.common import check_writable
     from sensor2text.glove.recordings import read_recording
-    from sensor2text.glove.schema import HAND_JOINTS, HANDS, SYNTHETIC_JOINTS
-    from sensor2text.pose.data import read_sensors
-    from sensor2text.pose.train import load_pose
+    from sensor2text.glove.schema import HANDS, SYNTHETIC_JOINTS
+    from sensor2text.pose.train import load_pose, predict_both_hands
     from sensor2text.textfile import write_text_atomic
 
     check_writable(args.out, "--out")
     pose = load_pose(args.checkpoint)
     frames, _ = read_recording(Path(args.input), SYNTHETIC_JOINTS)
-    n = len(HAND_JOINTS)
-    hands = [pose.predict(read_sensors(frames[:, h * n : (h + 1) * n], pose.report["sensors"])) for h in (0, 1)]
-    points = np.concatenate(hands, axis=1).reshape(len(frames), -1)  # (T, 126)
+    points = predict_both_hands(pose, frames).reshape(len(frames), -1)  # (T, 126)
     rate = SYNTHETIC_JOINTS.sample_rate_hz
     header = ["time_s", *(f"{hand}_{k}_{c}" for hand in HANDS for k in range(21) for c in "xyz")]
     lines = [",".join(header)] + [",".join([f"{i / rate:.3f}", *(f"{v:.2f}" for v in row)])

@@ -35,10 +35,12 @@ def unit_groups(profile: DeviceProfile) -> dict[str, list[int]]:
     return groups
 
 
-def plot_recording(frames: np.ndarray, profile: DeviceProfile, out: str | Path, title: str = "") -> None:
+def plot_recording(frames: np.ndarray, profile: DeviceProfile, out: str | Path, title: str = "",
+                   predicted: np.ndarray | None = None) -> None:  # fmt: skip
     """Write a PNG of a recording ``(T, C)``: one heatmap per unit (channels x time, its own colour
     scale and labelled colour bar); for joint angles, the two hands' skeleton (forward kinematics,
-    cm) at the frame farthest from the first, marked on the heatmap."""
+    cm) at the frame farthest from the first, marked on the heatmap. ``predicted (T, 42, 3)``: a
+    pose model's keypoints (mm, each hand wrist-relative, left first), drawn dashed beside them."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -65,20 +67,31 @@ def plot_recording(frames: np.ndarray, profile: DeviceProfile, out: str | Path, 
         if row == len(groups) - 1:
             ax.set_xlabel(f"frame (at {rate:g} Hz: {len(frames) / rate:.2f} s in all)" if rate else "frame")
     if skeleton:
-        _plot_hands(fig.add_subplot(grid[:, 1], projection="3d"), frames, frame)
+        _plot_hands(fig.add_subplot(grid[:, 1], projection="3d"), frames, frame, predicted)
     fig.tight_layout()
     save_figure(fig, out)
     plt.close(fig)
 
 
-def _plot_hands(ax, frames: np.ndarray, frame: int) -> None:
-    """Both hands' 21 keypoints and bones at ``frame`` on a 3-D axis (cm), with a legend."""
+def placed(predicted: np.ndarray) -> np.ndarray:
+    """A pose model's keypoints ``(42, 3)`` (mm, wrist-relative, left first) placed as
+    ``two_hand_keypoints`` places the hands (cm; the left mirrored, 25 cm apart)."""
+    left = predicted[:21] / 10.0 * np.array([-1.0, 1.0, 1.0]) + [-12.5, 0.0, 0.0]
+    return np.concatenate([left, predicted[21:] / 10.0 + [12.5, 0.0, 0.0]])
+
+
+def _plot_hands(ax, frames: np.ndarray, frame: int, predicted: np.ndarray | None = None) -> None:
+    """Both hands' 21 keypoints and bones at ``frame`` on a 3-D axis (cm), with a legend; a pose
+    model's ``predicted`` keypoints dashed beside them."""
     points = two_hand_keypoints(frames[frame : frame + 1].astype(np.float64))[0]
-    for offset, color, name in ((0, "tab:blue", "left hand"), (21, "tab:red", "right hand")):
-        for a, b in BONES:
-            xs, ys, zs = zip(points[offset + a], points[offset + b])
-            ax.plot(xs, ys, zs, color=color)
-        ax.scatter(*points[offset : offset + 21].T, s=8, color=color, label=name)
+    drawn = [(points, "-", "")] + ([(placed(predicted[frame]), "--", ", predicted")] if predicted is not None else [])
+    for keypoints, style, which in drawn:
+        for offset, color, name in ((0, "tab:blue", "left hand"), (21, "tab:red", "right hand")):
+            for a, b in BONES:
+                xs, ys, zs = zip(keypoints[offset + a], keypoints[offset + b])
+                ax.plot(xs, ys, zs, color=color, linestyle=style, alpha=1.0 if not which else 0.6)
+            label = f"{name}{which or ' (glove)'}" if predicted is not None else name
+            ax.scatter(*keypoints[offset : offset + 21].T, s=8, color=color, label=label, marker="x" if which else "o")
     ax.set_xlabel("x (cm)")
     ax.set_ylabel("y (cm)")
     ax.set_zlabel("z (cm)")

@@ -90,6 +90,16 @@ class PoseModel:
         return out.reshape(len(out), KEYPOINTS, COORDS)
 
 
+def predict_both_hands(pose: PoseModel, frames: np.ndarray) -> np.ndarray:
+    """A synthetic two-hand recording ``(T, 46)`` -> ``(T, 42, 3)`` keypoints (mm, left hand first)."""
+    from sensor2text.glove.schema import HAND_JOINTS
+    from sensor2text.pose.data import read_sensors
+
+    n = len(HAND_JOINTS)
+    hands = [pose.predict(read_sensors(frames[:, h * n : (h + 1) * n], pose.report["sensors"])) for h in (0, 1)]
+    return np.concatenate(hands, axis=1)
+
+
 def save_pose(folder: str | Path, network, report: dict) -> None:
     from safetensors.torch import save_file
 

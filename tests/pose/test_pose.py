@@ -69,3 +69,20 @@ def test_predict_writes_both_hands_keypoints(tmp_path, capsys):
                  "--out", str(out)]) == 0  # fmt: skip
     lines = out.read_text().splitlines()
     assert len(lines[0].split(",")) == 127 and len(lines) == len(records()[0]["frames"]) + 1
+
+
+def test_plot_draws_the_predicted_skeleton_beside_the_gloves(tmp_path):
+    from sensor2text.cli.main import main
+    from sensor2text.glove.plot import placed
+    from sensor2text.glove.recordings import write_csv
+
+    train, validation = hand_pairs(records(), "5"), hand_pairs(records("validation"), "5")
+    model, report = fit_pose("lstm", "5", steps=3, train_pairs=train, validation_pairs=validation,
+                             log=lambda text: None)  # fmt: skip
+    save_pose(tmp_path / "pose", model, report)
+    write_csv(tmp_path / "fist-0.csv", records()[0]["frames"])
+    out = tmp_path / "fist.png"
+    assert main(["plot", "--input", str(tmp_path / "fist-0.csv"), "--pose", str(tmp_path / "pose"), "--out",
+                 str(out)]) == 0 and out.stat().st_size > 10_000  # fmt: skip
+    hands = placed(np.zeros((42, 3)))
+    assert np.allclose(hands[0], [-12.5, 0, 0]) and np.allclose(hands[21], [12.5, 0, 0])  # wrists as drawn
