@@ -23,6 +23,8 @@ def add_pose_parser(sub) -> None:
     predict.add_argument("--checkpoint", required=True, help="a pose model folder (sensor2text pose train)")
     predict.add_argument("--input", required=True, help="a recording CSV of the synthetic two-hand glove")
     predict.add_argument("--out", required=True, help="CSV to write: time_s + 126 columns (left hand first), mm")
+    predict.add_argument("--hand-scale", type=float, default=1.0,
+                         help="the wearer's hand size relative to an average adult hand (hand length / 18.5 cm)")
     predict.set_defaults(func=cmd_pose_predict)
 
 
@@ -51,7 +53,9 @@ def cmd_pose_predict(args) -> None:
     check_writable(args.out, "--out")
     pose = load_pose(args.checkpoint)
     frames, _ = read_recording(Path(args.input), SYNTHETIC_JOINTS)
-    points = predict_both_hands(pose, frames).reshape(len(frames), -1)  # (T, 126)
+    if not 0.5 <= args.hand_scale <= 1.5:
+        raise ValueError(f"pose predict: --hand-scale must be between 0.5 and 1.5, got {args.hand_scale}")
+    points = predict_both_hands(pose, frames, args.hand_scale).reshape(len(frames), -1)  # (T, 126)
     rate = SYNTHETIC_JOINTS.sample_rate_hz
     header = ["time_s", *(f"{hand}_{k}_{c}" for hand in HANDS for k in range(21) for c in "xyz")]
     lines = [",".join(header)] + [",".join([f"{i / rate:.3f}", *(f"{v:.2f}" for v in row)])

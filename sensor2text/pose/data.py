@@ -50,21 +50,27 @@ def read_sensors(readings: np.ndarray, sensors: str) -> np.ndarray:
     return np.stack(columns, axis=1).astype(np.float32)
 
 
-def hand_pairs(records, sensors: str) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Records of ``generate(..., true_angles=True)`` -> per hand ``(sensors (T, S), keypoints (T, 63) mm)``."""
+def hand_pairs(records, sensors: str, hand_size_known: bool = True) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Records of ``generate(..., true_angles=True)`` -> per hand ``(sensors (T, S), keypoints (T, 63) mm)``.
+
+    A hand's size does not show in its joint angles, so with ``hand_size_known`` the targets are
+    the keypoints of an average-size hand (scale 1), which a user's hand size then scales
+    (``PoseModel.predict(..., hand_scale)``); without, each subject's own size (0.85-1.15)."""
     n = len(HAND_JOINTS)
     pairs = []
     for r in records:
+        scale = 1.0 if hand_size_known else r["hand_scale"]
         for hand in (slice(0, n), slice(n, 2 * n)):
-            target = hand_keypoints(r["angles"][:, hand].astype(np.float64), r["hand_scale"]) * 10.0  # cm -> mm
+            target = hand_keypoints(r["angles"][:, hand].astype(np.float64), scale) * 10.0  # cm -> mm
             target = target.reshape(len(target), KEYPOINTS * COORDS).astype(np.float32)
             pairs.append((read_sensors(r["frames"][:, hand], sensors), target))
     return pairs
 
 
-def synthetic_pairs(split: str, sensors: str, seed: int = 0, subjects: int = 16, repetitions: int = 3):
+def synthetic_pairs(split: str, sensors: str, seed: int = 0, subjects: int = 16, repetitions: int = 3,
+                    hand_size_known: bool = True):  # fmt: skip
     """Hand pairs of one split of the synthetic glove (all 23 gestures; its own subjects)."""
     counts = {"train": (subjects, 0, 0), "validation": (0, subjects, 0), "test": (0, 0, subjects)}[split]
     spec = SynthSpec(seed=seed, train_subjects=counts[0], val_subjects=counts[1], test_subjects=counts[2],
                      repetitions=repetitions, classes=ALL_CLASSES)  # fmt: skip
-    return hand_pairs(generate(spec, true_angles=True), sensors)
+    return hand_pairs(generate(spec, true_angles=True), sensors, hand_size_known)

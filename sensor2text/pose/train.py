@@ -85,18 +85,21 @@ class PoseModel:
         self.network, self.report = network.eval(), report
 
     @torch.no_grad()
-    def predict(self, sensors: np.ndarray) -> np.ndarray:
+    def predict(self, sensors: np.ndarray, hand_scale: float = 1.0) -> np.ndarray:
+        """``(T, S)`` -> ``(T, 21, 3)`` mm, for a hand ``hand_scale`` times the average size (the
+        model is trained on average-size hands: a hand's size does not show in its joint angles)."""
         out = self.network(torch.from_numpy(np.asarray(sensors, np.float32))[None])[0].numpy()
-        return out.reshape(len(out), KEYPOINTS, COORDS)
+        return out.reshape(len(out), KEYPOINTS, COORDS) * hand_scale
 
 
-def predict_both_hands(pose: PoseModel, frames: np.ndarray) -> np.ndarray:
+def predict_both_hands(pose: PoseModel, frames: np.ndarray, hand_scale: float = 1.0) -> np.ndarray:
     """A synthetic two-hand recording ``(T, 46)`` -> ``(T, 42, 3)`` keypoints (mm, left hand first)."""
     from sensor2text.glove.schema import HAND_JOINTS
     from sensor2text.pose.data import read_sensors
 
     n = len(HAND_JOINTS)
-    hands = [pose.predict(read_sensors(frames[:, h * n : (h + 1) * n], pose.report["sensors"])) for h in (0, 1)]
+    hands = [pose.predict(read_sensors(frames[:, h * n : (h + 1) * n], pose.report["sensors"]), hand_scale)
+             for h in (0, 1)]  # fmt: skip
     return np.concatenate(hands, axis=1)
 
 

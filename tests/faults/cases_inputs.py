@@ -404,6 +404,14 @@ CLI = [
     Case("cli: train-steer --steps 0", "traceback",
          lambda ws: ["train-steer", "--config", _glove_file(ws), "--out", str(ws.folder / "s"), "--steps", "0"],
          names=("--steps",)),  # fmt: skip
+    Case("cli: pose predict with a folder that is no pose model", "traceback",
+         lambda ws: ["pose", "predict", "--checkpoint", str(ws.folder), "--input", str(ws.recordings), "--out",
+                     str(ws.folder / "kp.csv")], names=("pose.json",)),  # fmt: skip
+    Case("cli: pose train --steps 0", "traceback",
+         lambda ws: ["pose", "train", "--out", str(ws.folder / "p"), "--steps", "0"], names=("--steps",)),
+    Case("cli: plot --pose of a folder that is no pose model", "traceback",
+         lambda ws: ["plot", "--input", str(next(ws.recordings.rglob("*-0.csv"))), "--pose", str(ws.folder),
+                     "--out", str(ws.folder / "p.png")], names=("pose.json",)),  # fmt: skip
     Case("cli: generate --stream --profile of a glove the checkpoint cannot read", "silent",
          lambda ws: ["generate", "--checkpoint", ws.checkpoint, "--stream", "loop://", "--profile", _glove_file(ws),
                      "--max-gestures", "1"], names=("glove.yaml", "flex-3/unit")),  # fmt: skip

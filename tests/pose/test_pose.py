@@ -33,8 +33,9 @@ def test_targets_are_wrist_relative_millimetres_of_the_true_angles():
     assert len(pairs) == 2 * len(records()) and x.shape[1] == 5 and y.shape == (len(x), 63)
     points = y.reshape(len(y), 21, 3)
     assert np.allclose(points[:, 0], 0.0)  # the wrist
-    middle_mcp = np.linalg.norm(points[:, 9], axis=-1)  # 9 cm x hand size, in mm
-    assert 70 < middle_mcp.min() and middle_mcp.max() < 110
+    assert np.allclose(np.linalg.norm(points[:, 9], axis=-1), 90.0, atol=0.5)  # the middle MCP: 9 cm, average hand
+    own_size = hand_pairs(records(), "5", hand_size_known=False)[0][1].reshape(-1, 21, 3)
+    assert np.allclose(np.linalg.norm(own_size[:, 9], axis=-1), 90.0 * records()[0]["hand_scale"], atol=0.5)
 
 
 def test_a_trained_model_beats_the_mean_pose_and_loads_back(tmp_path):
@@ -50,6 +51,7 @@ def test_a_trained_model_beats_the_mean_pose_and_loads_back(tmp_path):
     x = validation[0][0]
     expected = model(torch.from_numpy(x)[None])[0].detach().numpy().reshape(-1, 21, 3)
     assert np.allclose(loaded.predict(x), expected, atol=1e-3)  # mm
+    assert np.allclose(loaded.predict(x, hand_scale=1.1), 1.1 * expected, atol=1e-3)  # a larger hand
     assert mean_keypoint_error(loaded.network, validation) == pytest.approx(report["validation_mm"], abs=0.01)
     with pytest.raises(CheckpointError, match="pose.json: not found"):
         load_pose(tmp_path / "none")
