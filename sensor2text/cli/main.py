@@ -293,6 +293,10 @@ def cmd_plot(args) -> None:
     from sensor2text.glove.schema import get_profile
 
     check_image_path(args.out, "--out")
+    if args.animate:
+        check_writable(args.animate, "--animate")
+        if not args.animate.lower().endswith(".gif"):
+            raise Sensor2TextError(f"--animate {args.animate}: expected a .gif file name.")
     try:
         profile = get_profile(args.profile) if args.profile else _native_profile(Path(args.input))
     except ValueError as exc:
@@ -307,7 +311,16 @@ def cmd_plot(args) -> None:
                                    f"{profile.name}.")  # fmt: skip
         predicted = predict_both_hands(load_pose(args.pose), recording.frames)
     plot_recording(recording.frames, profile, args.out, title=Path(recording.source).name, predicted=predicted)
+    if args.animate:
+        from sensor2text.glove.plot import animate_hands
+
+        if profile.name != "synthetic-joints":
+            raise Sensor2TextError(f"--animate: the skeleton is drawn for the synthetic two-hand glove; "
+                                   f"{args.input} is {profile.name}.")  # fmt: skip
     print(f"wrote {args.out}")
+    if args.animate:
+        count = animate_hands(recording.frames, args.animate, predicted, rate_hz=profile.sample_rate_hz or 100.0)
+        print(f"wrote {args.animate} ({count} images)")
 
 
 def _native_profile(path: Path):
@@ -461,6 +474,7 @@ def _add_plot(sub) -> None:
     p.add_argument("--profile", help="device profile (default: from the file type; .csv = synthetic-joints)")
     p.add_argument("--pose", metavar="FOLDER", help="a pose model (sensor2text pose train): its predicted skeleton "
                                                   "is drawn dashed beside the glove's")
+    p.add_argument("--animate", metavar="GIF", help="also write an animation of the hands (synthetic glove) as a GIF")
     p.set_defaults(func=cmd_plot)
 
 

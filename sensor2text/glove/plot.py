@@ -98,3 +98,35 @@ def _plot_hands(ax, frames: np.ndarray, frame: int, predicted: np.ndarray | None
     ax.legend(loc="upper right", fontsize=8)
     ax.view_init(elev=60, azim=-90)
     ax.set_title(f"hands at frame {frame} (the dashed line)")
+
+
+def animate_hands(frames: np.ndarray, out: str | Path, predicted: np.ndarray | None = None, step: int = 4,
+                  rate_hz: float = 100.0) -> int:  # fmt: skip
+    """Write a GIF of both hands' skeleton every ``step`` frames of a synthetic two-hand recording
+    ``(T, 46)``, in real time at ``rate_hz`` (a pose model's ``predicted (T, 42, 3)`` dashed beside
+    it), whole or not at all. Returns the number of images."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from PIL import Image
+
+    from sensor2text.textfile import atomic_path
+
+    everything = two_hand_keypoints(frames.astype(np.float64)).reshape(-1, 3)
+    low, high = everything.min(0) - 2, everything.max(0) + 2
+    fig = plt.figure(figsize=(5, 4), dpi=80)
+    ax = fig.add_subplot(projection="3d")
+    images = []
+    for frame in range(0, len(frames), step):
+        ax.clear()
+        _plot_hands(ax, frames, frame, predicted)
+        ax.set_xlim(low[0], high[0]), ax.set_ylim(low[1], high[1]), ax.set_zlim(low[2], high[2])
+        ax.set_title(f"frame {frame} ({frame / rate_hz:.2f} s)")
+        fig.canvas.draw()
+        images.append(Image.fromarray(np.asarray(fig.canvas.buffer_rgba())).convert("P"))
+    plt.close(fig)
+    with atomic_path(out) as partial:
+        images[0].save(partial, format="GIF", save_all=True, append_images=images[1:],
+                       duration=int(1000 * step / rate_hz), loop=0)  # fmt: skip
+    return len(images)

@@ -84,7 +84,12 @@ def test_plot_draws_the_predicted_skeleton_beside_the_gloves(tmp_path):
     save_pose(tmp_path / "pose", model, report)
     write_csv(tmp_path / "fist-0.csv", records()[0]["frames"])
     out = tmp_path / "fist.png"
+    gif = tmp_path / "fist.gif"
     assert main(["plot", "--input", str(tmp_path / "fist-0.csv"), "--pose", str(tmp_path / "pose"), "--out",
-                 str(out)]) == 0 and out.stat().st_size > 10_000  # fmt: skip
+                 str(out), "--animate", str(gif)]) == 0 and out.stat().st_size > 10_000  # fmt: skip
+    from PIL import Image
+
+    with Image.open(gif) as animation:
+        assert animation.n_frames == -(-len(records()[0]["frames"]) // 4)  # every 4th frame
     hands = placed(np.zeros((42, 3)))
     assert np.allclose(hands[0], [-12.5, 0, 0]) and np.allclose(hands[21], [12.5, 0, 0])  # wrists as drawn
