@@ -97,23 +97,25 @@ def add_record_parser(sub) -> None:
     p.add_argument("--takes", type=int, default=3, help="rounds through the gestures")
     p.add_argument("--seconds", type=float, default=2.0, help="length of one take")
     p.add_argument("--pause", type=float, default=2.0, help="seconds of rest before each take (not saved)")
-    p.add_argument("--baud", type=int, default=115200, help="serial baud rate")
-    p.add_argument("--wire", default="csv", choices=["csv", "binary"], help="wire format of the glove")
-    p.add_argument("--read-timeout", type=float, default=0.01, help="seconds one port read waits for bytes")
+    add_port_arguments(p)
     p.set_defaults(func=cmd_record)
 
 
-def cmd_record(args) -> None:
-    """``record``: cue the wearer and save each take as a recording of the session folder.
-    Stopped midway (Ctrl-C, SIGTERM, SIGHUP), it says how many takes it kept; each is whole."""
+def add_port_arguments(p: argparse.ArgumentParser) -> None:
+    """How to read the glove's port (``record``, ``calibrate-glove``): baud rate, wire format, read timeout."""
+    p.add_argument("--baud", type=int, default=115200, help="serial baud rate")
+    p.add_argument("--wire", default="csv", choices=["csv", "binary"], help="wire format of the glove")
+    p.add_argument("--read-timeout", type=float, default=0.01, help="seconds one port read waits for bytes")
+
+
+def open_glove(args, profile):
+    """Check ``--stream`` and start reading it into a frame queue: ``(FrameBuffer, PortSource)``;
+    the port's events (connected, disconnected) go to stderr. Stop the source when done."""
     from sensor2text.cli.common import printable
     from sensor2text.live.ports import check_port
-    from sensor2text.live.record import FrameBuffer, check_gestures, check_session, record_session
+    from sensor2text.live.record import FrameBuffer
     from sensor2text.live.stream import PortSource, StreamOptions
 
-    check_gestures(args.gestures)
-    check_session(args.takes, args.seconds, args.pause, args.out)
-    profile = _profile(args.profile)
     options = StreamOptions(url=args.stream, baudrate=args.baud, wire_format=args.wire,
                             read_timeout_s=args.read_timeout)  # fmt: skip
     check_port(options)
@@ -121,6 +123,18 @@ def cmd_record(args) -> None:
     buffer = FrameBuffer(profile, events, port=args.stream)
     source = PortSource(options, buffer)
     source.start()
+    return buffer, source
+
+
+def cmd_record(args) -> None:
+    """``record``: cue the wearer and save each take as a recording of the session folder.
+    Stopped midway (Ctrl-C, SIGTERM, SIGHUP), it says how many takes it kept; each is whole."""
+    from sensor2text.live.record import check_gestures, check_session, record_session
+
+    check_gestures(args.gestures)
+    check_session(args.takes, args.seconds, args.pause, args.out)
+    profile = _profile(args.profile)
+    buffer, source = open_glove(args, profile)
     written = []
     try:
         record_session(buffer, args.out, args.gestures, args.takes, args.seconds, args.pause,
@@ -173,19 +187,15 @@ def add_calibrate_parser(sub) -> None:
     p.add_argument("--out", required=True, help="the glove profile file to write, e.g. gloves/alice.yaml")
     p.add_argument("--seconds", type=float, default=3.0, help="length of each phase (open, fist, every finger)")
     p.add_argument("--pause", type=float, default=2.0, help="seconds to get ready before each phase (not measured)")
-    p.add_argument("--baud", type=int, default=115200, help="serial baud rate")
-    p.add_argument("--wire", default="csv", choices=["csv", "binary"], help="wire format of the glove")
-    p.add_argument("--read-timeout", type=float, default=0.01, help="seconds one port read waits for bytes")
+    add_port_arguments(p)
     p.set_defaults(func=cmd_calibrate)
 
 
 def cmd_calibrate(args) -> None:
     """``calibrate-glove``: cue the phases, measure each, write the glove profile file."""
-    from sensor2text.cli.common import check_writable, printable
+    from sensor2text.cli.common import check_writable
     from sensor2text.glove.calibration import PHASES, measure, save_glove_profile
-    from sensor2text.live.ports import check_port
-    from sensor2text.live.record import FrameBuffer, measure_phases
-    from sensor2text.live.stream import PortSource, StreamOptions
+    from sensor2text.live.record import measure_phases
 
     for flag, value in (("--seconds", args.seconds), ("--pause", args.pause)):
         if not (math.isfinite(value) and value >= 0) or (flag == "--seconds" and value == 0):
@@ -194,13 +204,7 @@ def cmd_calibrate(args) -> None:
     profile = _profile(args.profile)
     if profile.calibration:
         raise ValueError(f"--profile {args.profile}: give the glove's layout (e.g. flex-5), not a calibrated file.")
-    options = StreamOptions(url=args.stream, baudrate=args.baud, wire_format=args.wire,
-                            read_timeout_s=args.read_timeout)  # fmt: skip
-    check_port(options)
-    events = lambda event: print(printable(" ".join(f"{k}={v}" for k, v in event.items())), file=sys.stderr)
-    buffer = FrameBuffer(profile, events, port=args.stream)
-    source = PortSource(options, buffer)
-    source.start()
+    buffer, source = open_glove(args, profile)
     try:
         phases, rate = measure_phases(buffer, PHASES, args.seconds, args.pause, say=lambda t: print(t, flush=True))
     finally:

@@ -23,8 +23,6 @@ Two LoRAs are trained on text, never on glove data:
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import torch
 
 from sensor2text.assets import PROMPTS_DIR
@@ -49,12 +47,9 @@ SHORT_ANSWER_TOKENS = 4
 
 
 def load_compose_template(name_or_path: str) -> str:
-    path = Path(name_or_path)
-    if not path.is_file():
-        path = COMPOSE_DIR / f"{name_or_path}.txt"
-    if not path.is_file():
-        known = ", ".join(sorted(p.stem for p in COMPOSE_DIR.glob("*.txt")))
-        raise ConfigError(f"unknown composer template '{name_or_path}'; expected a file or one of: {known}.")
+    from sensor2text.models.prompts import prompt_path
+
+    path = prompt_path(name_or_path, COMPOSE_DIR, "composer template")
     text = path.read_text().rstrip("\n")
     if text.count("{left}") != 1 or text.count("{right}") != 1:
         raise ConfigError(f"composer template '{path}': expected exactly one {{left}} and one {{right}}.")

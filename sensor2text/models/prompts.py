@@ -38,14 +38,21 @@ def available_templates() -> list[str]:
     return sorted(p.stem for p in PROMPTS_DIR.glob("*.txt"))
 
 
-def load_template(name_or_path: str) -> PromptTemplate:
-    """A template by name (``prompts/<name>.txt``) or by file path; trailing newline dropped."""
+def prompt_path(name_or_path: str, folder: Path, what: str) -> Path:
+    """A prompt file: ``name_or_path`` itself, or ``<folder>/<name>.txt`` of the package's prompts;
+    ConfigError naming ``what`` was asked for and the shipped names."""
     path = Path(name_or_path)
     if not path.is_file():
-        path = PROMPTS_DIR / f"{name_or_path}.txt"
+        path = folder / f"{name_or_path}.txt"
     if not path.is_file():
-        known = ", ".join(available_templates()) or "none found"
-        raise ConfigError(f"unknown prompt template '{name_or_path}'; expected a file or one of: {known}.")
+        known = ", ".join(sorted(p.stem for p in folder.glob("*.txt"))) or "none found"
+        raise ConfigError(f"unknown {what} '{name_or_path}'; expected a file or one of: {known}.")
+    return path
+
+
+def load_template(name_or_path: str) -> PromptTemplate:
+    """A template by name (``prompts/<name>.txt``) or by file path; trailing newline dropped."""
+    path = prompt_path(name_or_path, PROMPTS_DIR, "prompt template")
     return PromptTemplate(path.stem, path.read_text().rstrip("\n"))
 
 

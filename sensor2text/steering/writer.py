@@ -11,19 +11,19 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import torch
 from transformers import TextStreamer
 
+from sensor2text.assets import PROMPTS_DIR
 from sensor2text.errors import ConfigError
 from sensor2text.labels import LabelSet, normalize_text
 from sensor2text.models.base import DescribeOptions, Describer, Description
 from sensor2text.steering.bow import BagOfWordsSteering, class_words
 from sensor2text.steering.pplm import PplmOptions, bag_vector, pplm_generate
 
-STEER_PROMPTS = Path(__file__).resolve().parent.parent / "assets" / "prompts" / "steer"
+STEER_PROMPTS = PROMPTS_DIR / "steer"
 MODES = ("none", "bow", "pplm")
 
 
@@ -53,13 +53,9 @@ class SteerOptions:
 
 def load_steer_prompt(name_or_path: str) -> str:
     """The text of a steering prompt: a file, or a name in ``prompts/steer/`` (trailing newline dropped)."""
-    path = Path(name_or_path)
-    if not path.is_file():
-        path = STEER_PROMPTS / f"{name_or_path}.txt"
-    if not path.is_file():
-        known = ", ".join(sorted(p.stem for p in STEER_PROMPTS.glob("*.txt")))
-        raise ConfigError(f"--steer-prompt {name_or_path}: not a file nor one of: {known}.")
-    return path.read_text().rstrip("\n")
+    from sensor2text.models.prompts import prompt_path
+
+    return prompt_path(name_or_path, STEER_PROMPTS, "--steer-prompt").read_text().rstrip("\n")
 
 
 def sentence_end_ids(tokenizer) -> list[int]:

@@ -16,6 +16,14 @@ def records(subjects_offset: str = "train", classes=("count_1", "count_5", "fist
     return list(generate(spec, true_angles=True))
 
 
+def saved_model(folder, name: str, sensors: str, steps: int) -> None:
+    """A pose model fitted for ``steps`` on the small train/validation records, saved to ``folder``."""
+    train, validation = hand_pairs(records(), sensors), hand_pairs(records("validation"), sensors)
+    model, report = fit_pose(name, sensors, steps=steps, train_pairs=train, validation_pairs=validation,
+                             log=lambda text: None)  # fmt: skip
+    save_pose(folder, model, report)
+
+
 def test_sensor_sets_are_computed_from_one_hands_readings():
     readings = np.arange(2 * 23, dtype=np.float32).reshape(2, 23)
     assert read_sensors(readings, "full").shape == (2, 23)
@@ -61,10 +69,7 @@ def test_predict_writes_both_hands_keypoints(tmp_path, capsys):
     from sensor2text.cli.main import main
     from sensor2text.glove.recordings import write_csv
 
-    train, validation = hand_pairs(records(), "full"), hand_pairs(records("validation"), "full")
-    model, report = fit_pose("dense", "full", steps=5, train_pairs=train, validation_pairs=validation,
-                             log=lambda text: None)  # fmt: skip
-    save_pose(tmp_path / "pose", model, report)
+    saved_model(tmp_path / "pose", "dense", "full", steps=5)
     write_csv(tmp_path / "wave-0.csv", records()[0]["frames"])
     out = tmp_path / "kp.csv"
     assert main(["pose", "predict", "--checkpoint", str(tmp_path / "pose"), "--input", str(tmp_path / "wave-0.csv"),
@@ -78,10 +83,7 @@ def test_plot_draws_the_predicted_skeleton_beside_the_gloves(tmp_path):
     from sensor2text.glove.plot import placed
     from sensor2text.glove.recordings import write_csv
 
-    train, validation = hand_pairs(records(), "5"), hand_pairs(records("validation"), "5")
-    model, report = fit_pose("lstm", "5", steps=3, train_pairs=train, validation_pairs=validation,
-                             log=lambda text: None)  # fmt: skip
-    save_pose(tmp_path / "pose", model, report)
+    saved_model(tmp_path / "pose", "lstm", "5", steps=3)
     write_csv(tmp_path / "fist-0.csv", records()[0]["frames"])
     out = tmp_path / "fist.png"
     gif = tmp_path / "fist.gif"

@@ -95,3 +95,13 @@ def test_the_words_reach_on_token_as_they_are_written(glove, lm_and_tokenizer, m
     writer = SteeredWriter(glove, *lm_and_tokenizer, SteerOptions(mode=mode, max_new_tokens=4))
     [described] = writer.describe(recordings(1), DescribeOptions(on_token=pieces.append))
     assert pieces and "".join(pieces).strip() == described.text
+
+
+def test_a_steering_prompt_is_a_shipped_name_or_a_file(tmp_path):
+    from sensor2text.steering.writer import load_steer_prompt
+
+    assert load_steer_prompt("person").endswith("the gesture was")
+    (tmp_path / "mine.txt").write_text("My prompt\n")
+    assert load_steer_prompt(str(tmp_path / "mine.txt")) == "My prompt"
+    with pytest.raises(ConfigError, match="unknown --steer-prompt 'nope'; expected a file or one of: answer, person"):
+        load_steer_prompt("nope")
