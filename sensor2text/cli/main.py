@@ -126,6 +126,17 @@ def cmd_train_knowledge(args) -> None:
     print(f"saved {args.out}: " + ", ".join(f"{name} {value:.1%}" for name, value in report.items()))
 
 
+def cmd_train_reader(args) -> None:
+    """Train the definition reader (hand-shape descriptions, finger by finger; held-out parts) once."""
+    from sensor2text.training.reader import ReaderSplit, train_reader
+
+    quiet_libraries()
+    split = ReaderSplit(held_out_styles=tuple(args.hold_out_styles), per_shape=args.per_shape, seed=args.seed)
+    report = train_reader(args.out, args.steps, args.learning_rate, args.r, split=split)
+    print(f"saved {args.out}: " + ", ".join(f"{name} {part['whole_hands']:.1%} of {part['n']} hands"
+                                            for name, part in report.items() if part))  # fmt: skip
+
+
 def _read_recordings(model, path, args) -> list:
     """The recordings under ``path`` (``--split``, ``--subjects``); the files of a folder that
     cannot be read are named on stderr and kept in ``args.unreadable``, the others are read."""
@@ -173,7 +184,7 @@ def cmd_generate(args) -> None:
 
         check_stream_args(args, args.stream)  # before the model loads: a bad port or flag fails at once
     model = load_steered(args) if args.steer else load_model(args.checkpoint, args.precision, args.base_model)
-    _define_gestures(model, args.gestures)
+    _define_gestures(model, args)
     if args.stream:
         from sensor2text.cli.live import cmd_stream
 
@@ -187,13 +198,14 @@ def cmd_generate(args) -> None:
     _fail_if_unreadable(args)
 
 
-def _define_gestures(model, path: str | None) -> None:
-    """``--gestures FILE``: gestures defined in words, matched when the glove shows an unseen hand shape."""
-    if path:
+def _define_gestures(model, args) -> None:
+    """``--gestures FILE``: gestures defined in words, matched (``--match``) when the glove shows an
+    unseen hand shape."""
+    if args.gestures:
         from sensor2text.models.definitions import load_definitions
 
         trained = {name: model.label_sets[name] for name in model.trained_classes if name in model.label_sets}
-        model.define_gestures(load_definitions(path, trained))
+        model.define_gestures(load_definitions(args.gestures, trained), args.match, args.reader)
 
 
 def _print_descriptions(results: list[dict], trained: set[str]) -> None:
@@ -225,7 +237,7 @@ def cmd_evaluate(args) -> None:
     from sensor2text.evaluation.accuracy import score_descriptions
 
     model = load_model(args.checkpoint, args.precision, args.base_model)
-    _define_gestures(model, args.gestures)
+    _define_gestures(model, args)
     if args.config:
         return _evaluate_zeroshot(args, model)
     label_sets = model.label_sets
@@ -384,6 +396,20 @@ def _add_train(sub) -> None:
     p.set_defaults(func=cmd_train)
 
 
+def _add_train_reader(sub) -> None:
+    p = sub.add_parser("train-reader", help="train the definition reader (reads hand-shape descriptions) once")
+    p.add_argument("--out", required=True, help="reader folder to write")
+    p.add_argument("--steps", type=int, default=1200)
+    p.add_argument("--seed", type=int, default=0, help="seed of the corpus' descriptions")
+    p.add_argument("--per-shape", type=int, default=60, help="descriptions per hand shape in the corpus")
+    p.add_argument("--hold-out-styles", nargs="*", default=["comparison", "decorated"], metavar="STYLE",
+                   help="phrasing families kept out of training (sensor2text.training.hand_descriptions.STYLES; "
+                        "default: two drawn with seed 0)")
+    p.add_argument("--learning-rate", type=float, default=1e-3)
+    p.add_argument("--r", type=int, default=16)
+    p.set_defaults(func=cmd_train_reader)
+
+
 def _add_train_knowledge(sub) -> None:
     p = sub.add_parser("train-knowledge", help="train the text-knowledge adapter (numbers, counting, arithmetic) once")
     p.add_argument("--out", required=True, help="adapter folder to write")
@@ -408,6 +434,16 @@ GESTURES_HELP = ("gestures defined in words (YAML: name, synonyms, description),
                  "hand shape never trained; finger-word checkpoints (configs/gestures/)")
 
 
+def add_gestures_arguments(p) -> None:
+    """``--gestures FILE`` and how its definitions are matched (``--match``, ``--reader``)."""
+    p.add_argument("--gestures", help=GESTURES_HELP)
+    p.add_argument("--match", default="reader", choices=["reader", "embedding"],
+                   help="--gestures: match by the definition reader (the likelihood of the glove's finger "
+                        "answers under what it read; default) or by sentence-embedding similarity")
+    p.add_argument("--reader", help="--gestures: a definition reader folder (sensor2text train-reader); default: "
+                                    "the shipped one")
+
+
 def _add_generate(sub) -> None:
     p = sub.add_parser("generate", help="describe recordings, or a live glove (--stream), with a trained checkpoint")
     p.add_argument("--checkpoint", help=CHECKPOINT_HELP)
@@ -422,7 +458,7 @@ def _add_generate(sub) -> None:
     p.add_argument("--read-timeout", type=float, default=0.01, help="seconds one port read waits for bytes (--stream)")
     p.add_argument("--profile", help="--stream: a glove profile file from calibrate-glove (the glove's frames are "
                                      "calibrated before the checkpoint reads them); default: the checkpoint's profile")
-    p.add_argument("--gestures", help=GESTURES_HELP)
+    add_gestures_arguments(p)
     p.add_argument("--calibration", help=CALIBRATION_HELP)
     add_steer_arguments(p)
     add_stream_arguments(p)
@@ -440,7 +476,7 @@ def _add_evaluate(sub) -> None:
     p.add_argument("--json", help="write the full report to this file")
     p.add_argument("--config", help="zero-shot protocol YAML (configs/zeroshot/); scores every candidate label set")
     p.add_argument("--out-dir", default="runs/zeroshot", help="where the zero-shot reports and plots go")
-    p.add_argument("--gestures", help=GESTURES_HELP)
+    add_gestures_arguments(p)
     p.add_argument("--calibration", help=CALIBRATION_HELP)
     add_precision_argument(p, "fp32")
     p.add_argument("--quiet", action="store_true", help=QUIET_HELP)
@@ -549,6 +585,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_synth(sub)
     _add_train(sub)
     _add_train_knowledge(sub)
+    _add_train_reader(sub)
     add_train_steer_parser(sub)
     _add_generate(sub)
     add_simulate_parser(sub)

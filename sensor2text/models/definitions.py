@@ -10,13 +10,24 @@ description, as a person would write it::
 
 How a stepwise finger-word model uses them (:meth:`sensor2text.models.stepwise.Stepwise.define_gestures`):
 when the glove shows a hand shape the composer never saw in training and the composer does not
-reason it out as a count, what the finger reader read is written as a plain sentence
-(:func:`hand_sentence`) and compared with every definition by **sentence-embedding cosine
-similarity** (all-MiniLM-L6-v2, the evaluator's embedder); the closest definition names the
-gesture. Why embeddings and not LM likelihood: the definitions are free paraphrases
-("pinky", "little finger", "folded", "curled"), which a sentence embedder trained on paraphrase
-pairs matches directly, while the 135M LM scores near chance on such knowledge (README). No
-rule maps finger words to a definition: the embedder compares two texts.
+reason it out as a count, what the finger reader read is compared with every definition, and the
+closest definition names the gesture. Two matchers (``--match``):
+
+- ``reader`` (the default, :class:`ReaderMatcher`): the definition reader
+  (:mod:`sensor2text.models.definition_reader`: the sentence encoder with a LoRA and six answer
+  heads, trained on a declared corpus of hand-shape descriptions) reads each definition as six
+  yes/no probabilities (each finger extended? thumb and index touching?); a definition's score is
+  the likelihood of the glove's six answers under them. Why: the definitions differ in which
+  fingers are up, and that is what the reader is trained to read, in any phrasing ("pinky",
+  "smallest finger", "make a fist, then lift ..."). The LM is not used: the 135M LM with a LoRA
+  stayed near chance at reading fingers (see the reader's module).
+- ``embedding`` (:class:`EmbeddingMatcher`): **sentence-embedding cosine similarity** of the finger
+  words written as a sentence (:func:`hand_sentence`) to each definition (all-MiniLM-L6-v2 as it
+  ships, the evaluator's embedder). Kept as the comparison: the pooled embedding weighs a
+  definition's tone and topic more than which fingers it names, and gave every held-out shape the
+  same definition.
+
+No rule maps finger words to a definition: a learned model reads the definitions.
 """
 
 from __future__ import annotations
@@ -122,8 +133,28 @@ def _at_rest(words: HandWords) -> bool:
     return set(words.states) == {"bent"} and not words.touching and words.motion == "still"
 
 
-class DefinitionMatcher:
+MATCHERS = ("reader", "embedding")
+
+
+@dataclass(frozen=True)
+class Match:
+    """The definition closest to what the glove showed, its score and how it was scored."""
+
+    definition: GestureDefinition
+    score: float
+    how: str
+
+
+def active_hands(left: str, right: str) -> list[HandWords]:
+    """The finger words of the hands that do something (both when both act or both rest)."""
+    hands = [parse_caption(left), parse_caption(right)]
+    return [words for words in hands if not _at_rest(words)] or hands
+
+
+class EmbeddingMatcher:
     """Cosine similarity of hand sentences to the definitions (sentence embeddings, normalised)."""
+
+    name = "embedding"
 
     def __init__(self, definitions: list[GestureDefinition], embedder: str | None = None):
         from sentence_transformers import SentenceTransformer
@@ -134,10 +165,67 @@ class DefinitionMatcher:
         self.encoder = SentenceTransformer(embedder or embedded_embedder_path(), device="cpu")
         self.targets = self.encoder.encode([d.description for d in definitions], normalize_embeddings=True)
 
-    def scores(self, sentences: list[str]) -> np.ndarray:
-        """``(N, D)`` cosine similarities of ``N`` hand sentences to the ``D`` definitions."""
+    def scores(self, pairs: list[tuple[str, str]]) -> np.ndarray:
+        """``(N, D)`` cosine similarities of ``N`` caption pairs' hand sentences to the ``D`` definitions."""
+        sentences = [active_hands_sentence(left, right) for left, right in pairs]
         return self.encoder.encode(sentences, normalize_embeddings=True) @ self.targets.T
 
-    def best(self, sentences: list[str]) -> list[tuple[GestureDefinition, float]]:
-        scores = self.scores(sentences)
-        return [(self.definitions[int(row.argmax())], float(row.max())) for row in scores]
+    def best(self, pairs: list[tuple[str, str]]) -> list[Match]:
+        return [Match(self.definitions[int(row.argmax())], float(row.max()), f"similarity {row.max():.2f}")
+                for row in self.scores(pairs)]  # fmt: skip
+
+
+class ReaderMatcher:
+    """Likelihood of the glove's finger answers under each definition as the reader read it.
+
+    ``probabilities`` ``(D, 6)``: the reader's yes-probabilities of
+    :data:`~sensor2text.models.definition_reader.QUESTIONS` per definition (read once, at load).
+    A hand's score for a definition is the mean log-probability of its six answers; with two
+    active hands, the mean of both."""
+
+    name = "reader"
+
+    def __init__(self, definitions: list[GestureDefinition], reader: str | Path | None = None,
+                 probabilities: np.ndarray | None = None):  # fmt: skip
+        from sensor2text.models.definition_reader import read_definitions
+
+        self.definitions = definitions
+        if probabilities is None:
+            probabilities = read_definitions([d.description for d in definitions], reader)
+        self.probabilities = np.clip(np.asarray(probabilities, dtype=np.float64), 1e-6, 1 - 1e-6)
+
+    def hand_scores(self, answers: np.ndarray) -> np.ndarray:
+        """``(H, 6)`` glove answers (1 yes, 0 no) -> ``(H, D)`` mean log-likelihood per answer."""
+        p = self.probabilities
+        return (answers @ np.log(p).T + (1 - answers) @ np.log(1 - p).T) / p.shape[1]
+
+    def scores(self, pairs: list[tuple[str, str]]) -> np.ndarray:
+        """``(N, D)``: each caption pair's active hands' mean log-likelihood under every definition."""
+        from sensor2text.models.definition_reader import answers_of
+
+        return np.stack([self.hand_scores(np.stack([answers_of(w) for w in active_hands(*pair)])).mean(0)
+                         for pair in pairs])  # fmt: skip
+
+    def read_as(self, index: int) -> str:
+        """What the reader read definition ``index`` as: ``"thumb, little extended"``, ``"middle,
+        ring, little extended, thumb touching index"`` (the answers it gives more than even odds)."""
+        from sensor2text.models.definition_reader import QUESTIONS, TOUCHING
+
+        yes = self.probabilities[index] > 0.5
+        fingers = [name for (name, _), y in zip(QUESTIONS, yes) if y and name != TOUCHING]
+        return f"{', '.join(fingers) or 'no finger'} extended" + (", thumb touching index" if yes[-1] else "")
+
+    def best(self, pairs: list[tuple[str, str]]) -> list[Match]:
+        matches = []
+        for row in self.scores(pairs):
+            i = int(row.argmax())
+            how = f"likelihood {np.exp(row[i]):.2f}, read as {self.read_as(i)}"
+            matches.append(Match(self.definitions[i], float(row[i]), how))
+        return matches
+
+
+def make_matcher(kind: str, definitions: list[GestureDefinition], reader: str | Path | None = None):
+    """The matcher ``kind`` (:data:`MATCHERS`) of ``definitions``."""
+    if kind not in MATCHERS:
+        raise ConfigError(f"unknown matcher '{kind}'; expected one of {', '.join(MATCHERS)}.")
+    return ReaderMatcher(definitions, reader) if kind == "reader" else EmbeddingMatcher(definitions)

@@ -159,7 +159,7 @@ class Stepwise(Describer):
         # loaded checkpoint, see sensor2text.models.memo); None after disable_memo().
         self.memo: ComposerMemo | None = None
         self._memo_enabled = True
-        self.matcher = None  # DefinitionMatcher of gestures defined in words (define_gestures)
+        self.matcher = None  # matcher of gestures defined in words (define_gestures; models.definitions)
         self._contexts = None  # (precision, composer GreedyContext, knowledge GreedyContext), made on first use
 
     @property
@@ -173,15 +173,17 @@ class Stepwise(Describer):
         defined = self.matcher.definitions if self.matcher is not None else []
         return {**sets, **{d.name: d.label_set for d in defined}}
 
-    def define_gestures(self, definitions, embedder: str | None = None) -> None:
-        """Name hand shapes never seen in training after gestures defined in words
-        (:mod:`sensor2text.models.definitions`); finger-word checkpoints only."""
-        from sensor2text.models.definitions import DefinitionMatcher
+    def define_gestures(self, definitions, match: str = "reader", reader: str | None = None) -> None:
+        """Name hand shapes never seen in training after gestures defined in words, matched by
+        ``match`` (``reader``: likelihood under what the definition reader in ``reader`` read, default
+        the shipped one; ``embedding``: sentence similarity; :mod:`sensor2text.models.definitions`);
+        finger-word checkpoints only."""
+        from sensor2text.models.definitions import make_matcher
 
         if not self.reads_fingers:
             raise ConfigError("--gestures needs a finger-word stepwise checkpoint (configs/fingers_smollm2.yaml); "
                               "this one captions whole hands.")  # fmt: skip
-        self.matcher = DefinitionMatcher(list(definitions), embedder)
+        self.matcher = make_matcher(match, list(definitions), reader)
 
     def _finger_words(self, pairs: list[tuple[str, str]]) -> list[tuple[HandWords, HandWords]] | None:
         """The finger words of each caption pair (finger-word checkpoints; None for whole-hand captions)."""
@@ -253,18 +255,15 @@ class Stepwise(Describer):
         Never seen means: no training text has the same extended fingers, contact and motion on
         both hands (:meth:`HandWords.outline`), so a trained pinch whose thumb was read "curled"
         rather than "bent" stays the composer's pinch."""
-        from sensor2text.models.definitions import active_hands_sentence
-
         known = {_outlines(left, right) for left, right in self.caption_pairs_trained()}
         novel = [d for d in descriptions if _outlines(d.steps["left"], d.steps["right"]) not in known
                  and not d.steps["composer"].split(MEANING_MARKER)[0].strip()]  # reasoned out (a count): kept
         if not novel:
             return
-        sentences = [active_hands_sentence(d.steps["left"], d.steps["right"]) for d in novel]
         start = time.perf_counter()
-        for description, (definition, score) in zip(novel, self.matcher.best(sentences)):
-            description.text = definition.name
-            description.steps["definition"] = f"{definition.name} (similarity {score:.2f}): {definition.description}"
+        for description, match in zip(novel, self.matcher.best([(d.steps["left"], d.steps["right"]) for d in novel])):
+            description.text = match.definition.name
+            description.steps["definition"] = f"{match.definition.name} ({match.how}): {match.definition.description}"
             description.timings["definitions_ms"] = 1000 * (time.perf_counter() - start) / len(novel)
 
     def compose_pairs(self, pairs: list[tuple[str, str]]) -> list[str]:

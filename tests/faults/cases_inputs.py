@@ -161,6 +161,19 @@ def _gestures(ws, text: str | bytes) -> list[str]:
     return _generate(ws, _good(ws), "--gestures", str(path))
 
 
+def _reader(ws, damage) -> list[str]:
+    """generate with the shipped finger-word checkpoint, a good --gestures file and a damaged --reader."""
+    import shutil
+
+    from sensor2text.models.definition_reader import READER_CHECKPOINT
+
+    gestures, reader = ws.folder / "gestures.yaml", ws.folder / "reader"
+    gestures.write_text("gestures:\n  - {name: hang ten, description: thumb and pinky out, the rest folded}\n")
+    shutil.copytree(READER_CHECKPOINT, reader)
+    damage(reader)
+    return ["generate", "--input", str(_good(ws)), "--gestures", str(gestures), "--reader", str(reader)]
+
+
 def _synth(ws, *extra: str, out: Path | None = None) -> list[str]:
     small = ["--splits", "test", "--test-subjects", "1", "--repetitions", "1", "--classes", "fist"]
     given = {e for e in extra if e.startswith("--")}
@@ -336,6 +349,12 @@ CONFIG = [
          names=("gestures.yaml",)),  # fmt: skip
     Case("config: gestures non-UTF-8", "small", lambda ws: _gestures(ws, b"gestures:\n  - {name: caf\xe9}\n"),
          names=("gestures.yaml",)),  # fmt: skip
+    Case("config: gestures --reader is not a reader", "traceback",
+         lambda ws: _reader(ws, lambda folder: (folder / "adapter_model.safetensors").unlink()),
+         names=("reader", "not a definition reader"), slow=True),  # fmt: skip
+    Case("config: gestures --reader head truncated", "traceback",
+         lambda ws: _reader(ws, lambda folder: (folder / "head.safetensors").write_bytes(b"\0" * 8)),
+         names=("head.safetensors",), slow=True),  # fmt: skip
     Case("config: gestures file missing", "traceback",
          lambda ws: _generate(ws, _good(ws), "--gestures", str(ws.folder / "none.yaml")), names=("none.yaml",)),
 ]
