@@ -168,7 +168,7 @@ def _reader(ws, damage) -> list[str]:
     from sensor2text.models.definition_reader import READER_CHECKPOINT
 
     gestures, reader = ws.folder / "gestures.yaml", ws.folder / "reader"
-    gestures.write_text("gestures:\n  - {name: hang ten, description: thumb and pinky out, the rest folded}\n")
+    gestures.write_text("gestures:\n  - name: hang ten\n    description: thumb and pinky out, the rest folded\n")
     shutil.copytree(READER_CHECKPOINT, reader)
     damage(reader)
     return ["generate", "--input", str(_good(ws)), "--gestures", str(gestures), "--reader", str(reader)]

@@ -53,11 +53,14 @@ def test_every_shipped_adapter_loads_its_config_with_the_hub_id():
     from peft import PeftConfig
 
     from sensor2text.assets import CHECKPOINTS_DIR
+    from sensor2text.models.definition_reader import EMBEDDED_ENCODER_HUB_ID, READER_CHECKPOINT
     from sensor2text.models.lm import EMBEDDED_HUB_ID
 
     folders = [path.parent for path in CHECKPOINTS_DIR.rglob("adapter_config.json")]
-    assert len(folders) >= 8
+    assert len(folders) >= 9
     for folder in folders:
-        assert PeftConfig.from_pretrained(str(folder)).base_model_name_or_path == EMBEDDED_HUB_ID
+        # the definition reader adapts the sentence encoder, every other adapter the LM
+        hub_id = EMBEDDED_ENCODER_HUB_ID if folder == READER_CHECKPOINT else EMBEDDED_HUB_ID
+        assert PeftConfig.from_pretrained(str(folder)).base_model_name_or_path == hub_id
         card = (folder / "README.md").read_text()
-        assert card.startswith("---\n") and f"base_model: {EMBEDDED_HUB_ID}" in card and ".cache" not in card
+        assert card.startswith("---\n") and f"base_model: {hub_id}" in card and ".cache" not in card
