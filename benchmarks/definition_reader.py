@@ -7,7 +7,8 @@ the synthetic glove's pose definitions give that gesture (no glove recording is 
 For each definition: the six answers read (each finger extended? thumb and index touching?), the
 ones that differ from the class's outline, and the definition the matcher would choose for that
 outline among the file's definitions (what ``--gestures FILE`` does when the finger reader reads
-the hand right). The definitions' names map to synthetic classes by :data:`CLASSES`.
+the hand right). The definitions' names map to synthetic classes by :data:`CLASSES` (the four
+text-defined gestures and the dev definitions' ``DEV_CLASSES``).
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ import numpy as np
 from sensor2text.glove.synth import hand_words
 from sensor2text.models.definition_reader import QUESTIONS, DefinitionReader, answers_of
 from sensor2text.models.definitions import ReaderMatcher, load_definitions
+from sensor2text.training.reader import DEV_CLASSES
 
-CLASSES = {"I love you": "i_love_you", "horns": "horns", "shaka": "shaka", "OK": "ok_sign", "victory": "v_sign",
-           "thumb up": "thumbs_up", "point": "pointing", "little pinch": "pinch", "stop hand": "open_palm"}  # fmt: skip
+CLASSES = {"I love you": "i_love_you", "horns": "horns", "shaka": "shaka", "OK": "ok_sign", **DEV_CLASSES}
 
 
 def main() -> None:

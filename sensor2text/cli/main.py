@@ -128,10 +128,11 @@ def cmd_train_knowledge(args) -> None:
 
 def cmd_train_reader(args) -> None:
     """Train the definition reader (hand-shape descriptions, finger by finger; held-out parts) once."""
-    from sensor2text.training.reader import ReaderSplit, train_reader
+    from sensor2text.training.reader import HELD_OUT_STYLES, ReaderSplit, train_reader
 
     quiet_libraries()
-    split = ReaderSplit(held_out_styles=tuple(args.hold_out_styles), per_shape=args.per_shape, seed=args.seed)
+    styles = HELD_OUT_STYLES if args.hold_out_styles is None else tuple(args.hold_out_styles)
+    split = ReaderSplit(held_out_styles=styles, per_shape=args.per_shape, seed=args.seed)
     report = train_reader(args.out, args.steps, args.learning_rate, args.r, split=split)
     print(f"saved {args.out}: " + ", ".join(f"{name} {part['whole_hands']:.1%} of {part['n']} hands"
                                             for name, part in report.items() if part))  # fmt: skip
@@ -402,9 +403,10 @@ def _add_train_reader(sub) -> None:
     p.add_argument("--steps", type=int, default=1200)
     p.add_argument("--seed", type=int, default=0, help="seed of the corpus' descriptions")
     p.add_argument("--per-shape", type=int, default=60, help="descriptions per hand shape in the corpus")
-    p.add_argument("--hold-out-styles", nargs="*", default=["comparison", "decorated"], metavar="STYLE",
+    p.add_argument("--hold-out-styles", nargs="*", metavar="STYLE",
                    help="phrasing families kept out of training (sensor2text.training.hand_descriptions.STYLES; "
-                        "default: two drawn with seed 0)")
+                        "default: sensor2text.training.reader.HELD_OUT_STYLES, two drawn with seed 0; none: hold "
+                        "out no family)")
     p.add_argument("--learning-rate", type=float, default=1e-3)
     p.add_argument("--r", type=int, default=16)
     p.set_defaults(func=cmd_train_reader)
@@ -436,8 +438,10 @@ GESTURES_HELP = ("gestures defined in words (YAML: name, synonyms, description),
 
 def add_gestures_arguments(p) -> None:
     """``--gestures FILE`` and how its definitions are matched (``--match``, ``--reader``)."""
+    from sensor2text.models.definitions import MATCHERS
+
     p.add_argument("--gestures", help=GESTURES_HELP)
-    p.add_argument("--match", default="reader", choices=["reader", "embedding"],
+    p.add_argument("--match", default=MATCHERS[0], choices=MATCHERS,
                    help="--gestures: match by the definition reader (the likelihood of the glove's finger "
                         "answers under what it read; default) or by sentence-embedding similarity")
     p.add_argument("--reader", help="--gestures: a definition reader folder (sensor2text train-reader); default: "

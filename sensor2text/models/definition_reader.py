@@ -50,11 +50,18 @@ QUESTIONS = (
 MAX_TOKENS = 96
 
 
+def answers(extended, touching: bool) -> np.ndarray:
+    """``(6,)`` 1.0/0.0: the answers to :data:`QUESTIONS` for a hand whose ``extended`` fingers
+    (names of :data:`~sensor2text.glove.handshape.FINGERS`) are out and whose thumb and index
+    touch or not."""
+    extended = set(extended)
+    return np.array([float(f in extended) for f in FINGERS] + [float(touching)])
+
+
 def answers_of(words: HandWords) -> np.ndarray:
-    """``(6,)`` 1.0/0.0: the glove's answers to :data:`QUESTIONS` for one hand (a finger counts as
-    extended only when read "extended"; "bent" and "curled" are both no)."""
-    extended = set(words.fingers("extended"))
-    return np.array([float(f in extended) for f in FINGERS] + [float(words.touching)])
+    """``(6,)`` the glove's answers for one hand (a finger counts as extended only when read
+    "extended"; "bent" and "curled" are both no)."""
+    return answers(words.fingers("extended"), words.touching)
 
 
 def encoder_path(name: str) -> str:

@@ -119,21 +119,26 @@ def hand_sentence(words: HandWords) -> str:
 
 
 def active_hands_sentence(left: str, right: str) -> str:
-    """The plain sentence of the hands that do something, from two finger captions (a hand with
-    every finger bent, still and touching nothing is at rest and left out; both hands are
-    described when both act or both rest)."""
-    hands = {"left": parse_caption(left), "right": parse_caption(right)}
-    active = {side: words for side, words in hands.items() if not _at_rest(words)} or hands
+    """The plain sentence of the hands that do something (:func:`active_hands`)."""
+    active = active_hands(left, right)
     if len(active) == 1:
         return hand_sentence(next(iter(active.values())))
     return "; ".join(f"{side} hand: {hand_sentence(words)}" for side, words in active.items())
+
+
+def active_hands(left: str, right: str) -> dict[str, HandWords]:
+    """``{side: finger words}`` of the hands that do something, from two finger captions (a hand
+    with every finger bent, still and touching nothing is at rest and left out; both hands are kept
+    when both act or both rest)."""
+    hands = {"left": parse_caption(left), "right": parse_caption(right)}
+    return {side: words for side, words in hands.items() if not _at_rest(words)} or hands
 
 
 def _at_rest(words: HandWords) -> bool:
     return set(words.states) == {"bent"} and not words.touching and words.motion == "still"
 
 
-MATCHERS = ("reader", "embedding")
+MATCHERS = ("reader", "embedding")  # how --gestures definitions are matched; the first is the default
 
 
 @dataclass(frozen=True)
@@ -145,16 +150,8 @@ class Match:
     how: str
 
 
-def active_hands(left: str, right: str) -> list[HandWords]:
-    """The finger words of the hands that do something (both when both act or both rest)."""
-    hands = [parse_caption(left), parse_caption(right)]
-    return [words for words in hands if not _at_rest(words)] or hands
-
-
 class EmbeddingMatcher:
     """Cosine similarity of hand sentences to the definitions (sentence embeddings, normalised)."""
-
-    name = "embedding"
 
     def __init__(self, definitions: list[GestureDefinition], embedder: str | None = None):
         from sentence_transformers import SentenceTransformer
@@ -183,8 +180,6 @@ class ReaderMatcher:
     A hand's score for a definition is the mean log-probability of its six answers; with two
     active hands, the mean of both."""
 
-    name = "reader"
-
     def __init__(self, definitions: list[GestureDefinition], reader: str | Path | None = None,
                  probabilities: np.ndarray | None = None):  # fmt: skip
         from sensor2text.models.definition_reader import read_definitions
@@ -203,7 +198,7 @@ class ReaderMatcher:
         """``(N, D)``: each caption pair's active hands' mean log-likelihood under every definition."""
         from sensor2text.models.definition_reader import answers_of
 
-        return np.stack([self.hand_scores(np.stack([answers_of(w) for w in active_hands(*pair)])).mean(0)
+        return np.stack([self.hand_scores(np.stack([answers_of(w) for w in active_hands(*pair).values()])).mean(0)
                          for pair in pairs])  # fmt: skip
 
     def read_as(self, index: int) -> str:

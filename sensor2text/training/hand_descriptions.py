@@ -825,18 +825,15 @@ def _f_noun_phrase(h: _Hand) -> str:
     """A noun phrase: ``A closed hand with the pinky sticking out.``"""
     forms = []
     if h.ext:
-        np, _ = h.names(h.ext)
-        forms.append(f"{h.pick(('a closed hand', 'a fist', 'a loose fist', 'a curled hand', 'a clenched hand'))}"
-                     f"{' ' + h.touch('abs') + ',' if h.touching else ''} with {np} {h.pred(h.ext, True)}")
+        forms.append(_hand_with(h, ("a closed hand", "a fist", "a loose fist", "a curled hand", "a clenched hand"),
+                                h.ext, True))  # fmt: skip
     else:
         forms.append(f"a tight fist {h.touch('abs')}" if h.touching else
                      h.pick(("a tight fist with the thumb wrapped over the fingers",
                              "a closed hand, every digit curled",
                              "a clenched hand with the thumb tucked across the fingers")))  # fmt: skip
     if h.curled:
-        np, _ = h.names(h.curled)
-        forms.append(f"{h.pick(('an open hand', 'a flat hand', 'a spread hand', 'an open palm'))}"
-                     f"{' ' + h.touch('abs') + ',' if h.touching else ''} with {np} {h.pred(h.curled, False)}")
+        forms.append(_hand_with(h, ("an open hand", "a flat hand", "a spread hand", "an open palm"), h.curled, False))
     else:
         forms.append(f"an open hand {h.touch('abs')}" if h.touching else
                      h.pick(("a flat open hand with every finger and the thumb stretched out",
@@ -847,6 +844,14 @@ def _f_noun_phrase(h: _Hand) -> str:
         forms += [f"{start} {up} and {h.state(h.curled, False, verb=False)}",
                   f"{start} {up} and the rest {h.many_pred(False)}"]
     return h.pick(forms)
+
+
+def _hand_with(h: _Hand, openings: tuple[str, ...], fingers, extended: bool) -> str:
+    """``<opening>[ <touch>,] with <fingers> <state>``: a whole hand one way, ``fingers`` the other."""
+    np, _ = h.names(fingers)
+    opening = h.pick(openings)
+    touch = f" {h.touch('abs')}," if h.touching else ""
+    return f"{opening}{touch} with {np} {h.pred(fingers, extended)}"
 
 
 def _decorate(rng: random.Random, text: str, n: int, sentences: bool = True) -> str:

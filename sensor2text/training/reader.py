@@ -27,8 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sensor2text.glove.handshape import FINGERS
-from sensor2text.models.definition_reader import EMBEDDED_ENCODER, QUESTIONS, READER_CARD, DefinitionReader
+from sensor2text.glove.handshape import HandWords
+from sensor2text.models.definition_reader import EMBEDDED_ENCODER, QUESTIONS, READER_CARD, DefinitionReader, answers
 from sensor2text.training.hand_descriptions import Shape, all_shapes, corpus
 
 # The finger outlines of the synthetic i_love_you, horns, shaka and ok_sign (tests check that
@@ -73,7 +73,12 @@ class ReaderSplit:
 
 def shape_answers(shape: Shape) -> np.ndarray:
     """``(6,)`` the true answers to the reader's questions for ``shape`` (1 yes, 0 no)."""
-    return np.array([float(f in shape.extended) for f in FINGERS] + [float(shape.touching)])
+    return answers(shape.extended, shape.touching)
+
+
+def shape_of(words: HandWords) -> Shape:
+    """The corpus shape of a hand's finger words: its extended fingers and thumb-index contact."""
+    return Shape(frozenset(words.fingers("extended")), words.touching)
 
 
 def reader_accuracy(reader: DefinitionReader, descriptions: list[str], shapes: list[Shape]) -> dict[str, float]:
@@ -95,8 +100,7 @@ def dev_rows() -> list[tuple[str, Shape]]:
         return []
     rows = []
     for definition in load_definitions(DEV_FILE):
-        words = hand_words(DEV_CLASSES[definition.name])[1]
-        rows.append((definition.description, Shape(frozenset(words.fingers("extended")), words.touching)))
+        rows.append((definition.description, shape_of(hand_words(DEV_CLASSES[definition.name])[1])))
     return rows
 
 

@@ -78,26 +78,17 @@ def test_active_hands_sentence_leaves_out_a_resting_hand():
     assert active_hands_sentence(rest, rest).startswith("left hand: ")  # both at rest: both described
 
 
-def _shaka_and_horns():
-    return load_definitions(_write_text(GOOD))
+def _shaka_and_horns(tmp_path):
+    return load_definitions(_write(tmp_path, GOOD))
 
 
-def _write_text(text: str):
-    import tempfile
-    from pathlib import Path
-
-    path = Path(tempfile.mkdtemp()) / "gestures.yaml"
-    path.write_text(text)
-    return path
-
-
-def test_reader_matcher_picks_the_definition_whose_answers_the_glove_gives():
+def test_reader_matcher_picks_the_definition_whose_answers_the_glove_gives(tmp_path):
     from sensor2text.models.definitions import ReaderMatcher
 
     # the reader's yes-probabilities (thumb, index, middle, ring, little, touching) per definition
     read = np.array([[0.9, 0.1, 0.1, 0.1, 0.9, 0.1],    # shaka: thumb and little
                      [0.2, 0.9, 0.1, 0.1, 0.9, 0.1]])   # horns: index and little
-    matcher = ReaderMatcher(_shaka_and_horns(), probabilities=read)
+    matcher = ReaderMatcher(_shaka_and_horns(tmp_path), probabilities=read)
     rest = hand_words("shaka")[0].caption()  # the other hand at rest
     [shaka, horns] = matcher.best([(rest, hand_words("shaka")[1].caption()), (rest, hand_words("horns")[1].caption())])
     assert (shaka.definition.name, horns.definition.name) == ("shaka", "horns")
@@ -106,19 +97,19 @@ def test_reader_matcher_picks_the_definition_whose_answers_the_glove_gives():
     assert scores.shape == (1, 2) and scores[0, 0] == pytest.approx(np.log(0.9))
 
 
-def test_reader_matcher_averages_two_active_hands():
+def test_reader_matcher_averages_two_active_hands(tmp_path):
     from sensor2text.models.definitions import ReaderMatcher
 
     read = np.array([[0.9, 0.1, 0.1, 0.1, 0.9, 0.1]])
-    matcher = ReaderMatcher(_shaka_and_horns()[:1], probabilities=read)
+    matcher = ReaderMatcher(_shaka_and_horns(tmp_path)[:1], probabilities=read)
     shaka, point = hand_words("shaka")[1].caption(), hand_words("pointing")[1].caption()
     both = matcher.scores([(shaka, point)])[0, 0]
     assert both == pytest.approx((np.log(0.9) + (3 * np.log(0.9) + 3 * np.log(0.1)) / 6) / 2)  # pointing: 3 of 6 right
 
 
-def test_unknown_matcher_is_a_config_error():
+def test_unknown_matcher_is_a_config_error(tmp_path):
     from sensor2text.models.definitions import make_matcher
 
     with pytest.raises(ConfigError, match="unknown matcher 'cosine'; expected one of reader, embedding"):
-        make_matcher("cosine", _shaka_and_horns())
+        make_matcher("cosine", _shaka_and_horns(tmp_path))
 

@@ -5,16 +5,11 @@ import pytest
 
 from sensor2text.glove.synth import hand_words
 from sensor2text.training.hand_descriptions import Shape
-from sensor2text.training.reader import HELD_OUT_SHAPES, ReaderSplit, dev_rows, shape_answers
-
-
-def _shape_of(label: str) -> Shape:
-    words = hand_words(label)[1]
-    return Shape(frozenset(words.fingers("extended")), words.touching)
+from sensor2text.training.reader import HELD_OUT_SHAPES, ReaderSplit, dev_rows, shape_answers, shape_of
 
 
 def test_held_out_shapes_are_the_four_text_defined_gestures():
-    assert set(HELD_OUT_SHAPES) == {_shape_of(c) for c in ("i_love_you", "horns", "shaka", "ok_sign")}
+    assert set(HELD_OUT_SHAPES) == {shape_of(hand_words(c)[1]) for c in ("i_love_you", "horns", "shaka", "ok_sign")}
 
 
 def test_the_corpus_never_describes_a_held_out_shape_or_style():
