@@ -12,7 +12,10 @@ Rows: no steering (the same prompt), bag-of-words steering at three strengths fi
   synonyms) puts the text's nearest label set, among the steering model's classes, on the true one;
 - mentions: a synonym of the true class appears as words in the text;
 - perplexity of the continuation under the unsteered LM, after the steering prompt (over all
-  tokens of all texts), and distinct-1/2/3 (unique word n-grams / n-grams, over all texts);
+  tokens of all texts); the same for each text's first sentence alone (texts go on to the first
+  sentence end after ``min_new_tokens``, so a short first sentence is followed by the LM's own
+  words, which dilute the steered word's cost); distinct-1/2/3 (unique word n-grams / n-grams,
+  over all texts);
 - ms per token: mean over texts of the writer's time / its new tokens (batch 1, this machine).
 
 One CPU-heavy job: run it alone. Prints a Markdown table.
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 import time
 
 import numpy as np
@@ -60,6 +64,12 @@ def perplexity(lm, tokenizer, prompt: str, texts: list[str]) -> float:
         total -= float(logp.gather(1, new[0][:, None]).sum())
         count += new.shape[1]
     return math.exp(total / max(count, 1))
+
+
+def first_sentence(text: str) -> str:
+    """The text up to its first sentence end (., ! or ?, closing quotes kept, before a space; or a line break)."""
+    end = re.search(r"[.!?][\"')]*(?=\s)|\n", text.strip())
+    return text.strip()[: end.end()].strip() if end else text.strip()
 
 
 def distinct(texts: list[str], n: int) -> float:
@@ -123,17 +133,21 @@ def main() -> None:
         texts, ms = checkpoint_rows(recordings)
         rows.append((f"trained soft prompt + LoRA ({CHECKPOINT})", texts, ms))
         print(f"checkpoint: e.g. {texts[:3]}", flush=True)
-    print("\n| mode | on-target | mentions | perplexity | distinct-1/2/3 | ms per token |\n|---|---|---|---|---|---|")
+    print("\n| mode | on-target | mentions | perplexity | first sentence | distinct-1/2/3 | ms per token |\n"
+          "|---|---|---|---|---|---|---|")
     for name, texts, ms in rows:
         on_target = float((scorer(texts).argmax(1) == truth).mean())
         mentions = np.mean([Mentioned(r.label, tuple(glove.config.label_sets[r.label])).matches(t)
                             for r, t in zip(recordings, texts)])  # fmt: skip
         ppl = perplexity(lm, tokenizer, prompt, texts)
+        first = perplexity(lm, tokenizer, prompt, [first_sentence(t) for t in texts])
         dist = "/".join(f"{distinct(texts, n):.2f}" for n in (1, 2, 3))
-        print(f"| {name} | {100 * on_target:.1f} % | {100 * mentions:.1f} % | {ppl:.1f} | {dist} | "
+        print(f"| {name} | {100 * on_target:.1f} % | {100 * mentions:.1f} % | {ppl:.1f} | {first:.1f} | {dist} | "
               f"{np.mean(ms):.1f} |")  # fmt: skip
+    options = SteerOptions()
     print(f"\nn = {len(recordings)} recordings; subjects {', '.join(args.subjects)}; greedy decoding, "
-          f"no repeated 3-gram, at most 24 new tokens or one sentence")
+          f"no repeated 3-gram, at most {options.max_new_tokens} new tokens, ending at the first sentence end "
+          f"after {options.min_new_tokens}")
 
 
 if __name__ == "__main__":

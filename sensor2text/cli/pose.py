@@ -18,6 +18,9 @@ def add_pose_parser(sub) -> None:
     train.add_argument("--out", required=True, help="folder to write (pose.json + pose.safetensors)")
     train.add_argument("--steps", type=int, default=1500)
     train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--no-rest-calibration", dest="calibrated", action="store_false",
+                       help="readings alone, as the related work's models (default: each frame also minus the "
+                            "wearer's rest reading, the mean of a recording's first frames)")  # fmt: skip
     train.set_defaults(func=cmd_pose_train)
     predict = actions.add_parser("predict", help="keypoints of a synthetic-joints recording, as a CSV")
     predict.add_argument("--checkpoint", required=True, help="a pose model folder (sensor2text pose train)")
@@ -35,7 +38,8 @@ def cmd_pose_train(args) -> None:
     if args.steps < 1:
         raise ValueError(f"pose train: --steps must be at least 1, got {args.steps}")
     check_writable(args.out, "--out", folder=True)
-    model, report = fit_pose(args.model, args.sensors, args.steps, seed=args.seed, log=lambda text: None)
+    model, report = fit_pose(args.model, args.sensors, args.steps, seed=args.seed, log=lambda text: None,
+                             calibrated=args.calibrated)  # fmt: skip
     save_pose(args.out, model, report)
     print(f"saved {args.out}: {report['validation_mm']} mm mean keypoint error on the validation subjects "
           f"({report['parameters']} parameters)")  # fmt: skip

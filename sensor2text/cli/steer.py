@@ -15,7 +15,8 @@ def load_steered(args):
     from sensor2text.steering.glove import SteerGlove
     from sensor2text.steering.writer import SteeredWriter, SteerOptions
 
-    options = SteerOptions(mode=args.steer_mode, strength=args.steer_strength, prompt=args.steer_prompt)
+    given = {} if args.steer_min_tokens is None else {"min_new_tokens": args.steer_min_tokens}
+    options = SteerOptions(mode=args.steer_mode, strength=args.steer_strength, prompt=args.steer_prompt, **given)
     glove = SteerGlove.from_pretrained(args.steer)
     quiet_libraries()
     if args.checkpoint_given:  # on top of a trained checkpoint
@@ -36,6 +37,9 @@ def add_steer_arguments(p) -> None:
                         "past (slow); none: the same prompt unsteered")  # fmt: skip
     p.add_argument("--steer-strength", type=float, default=6.0, help="bow: logit bonus of a class of weight 1")
     p.add_argument("--steer-prompt", default="person", help="the open prompt: a name in prompts/steer/ or a file")
+    p.add_argument("--steer-min-tokens", type=int,
+                   help="end at the first sentence end once this many tokens are written (0: one sentence; "
+                        "default: SteerOptions.min_new_tokens)")  # fmt: skip
 
 
 def add_train_steer_parser(sub) -> None:

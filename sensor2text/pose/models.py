@@ -7,6 +7,11 @@
 
 Every model standardises its input and output with statistics fitted on the training set (buffers,
 saved with the weights).
+
+**Rest calibration** (``calibrated=True``): a glove's readings carry each wearer's sensor offset
+(several degrees per channel), which no single frame reveals. A recording begins at rest, a pose
+nearly the same for everyone, so the model also sees each frame minus the wearer's rest reading
+(the mean of the first :data:`REST_FRAMES` frames, or a reading given): the offset cancels there.
 """
 
 from __future__ import annotations
@@ -15,13 +20,16 @@ import torch
 from torch import nn
 
 OUT = 63
+# Frames at the start of a recording (the wearer at rest) whose mean is the rest reading.
+REST_FRAMES = 5
 
 
 class Standardized(nn.Module):
     """Input/output standardisation around a core network (statistics as buffers)."""
 
-    def __init__(self, sensors: int):
+    def __init__(self, sensors: int, calibrated: bool = False):
         super().__init__()
+        self.calibrated = calibrated
         self.register_buffer("in_mean", torch.zeros(sensors))
         self.register_buffer("in_std", torch.ones(sensors))
         self.register_buffer("out_mean", torch.zeros(OUT))
@@ -32,15 +40,25 @@ class Standardized(nn.Module):
         self.in_mean.copy_(inputs.mean(0)), self.in_std.copy_(inputs.std(0).clamp_min(1e-3))
         self.out_mean.copy_(targets.mean(0)), self.out_std.copy_(targets.std(0).clamp_min(1e-3))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """``(B, T, S)`` -> ``(B, T, 63)`` mm."""
-        return self.core((x - self.in_mean) / self.in_std) * self.out_std + self.out_mean
+    def forward(self, x: torch.Tensor, rest: torch.Tensor | None = None) -> torch.Tensor:
+        """``(B, T, S)`` -> ``(B, T, 63)`` mm. ``rest (B, S)``: the wearer's rest reading (calibrated
+        models; default the mean of ``x``'s first :data:`REST_FRAMES` frames)."""
+        features = (x - self.in_mean) / self.in_std
+        if self.calibrated:
+            rest = x[:, :REST_FRAMES].mean(1) if rest is None else rest
+            features = torch.cat([features, (x - rest[:, None]) / self.in_std], -1)
+        return self.core(features) * self.out_std + self.out_mean
+
+
+def _inputs(sensors: int, calibrated: bool) -> int:
+    """Channels the core network sees: the readings, and with calibration the readings minus rest."""
+    return 2 * sensors if calibrated else sensors
 
 
 class PoseLSTM(Standardized):
-    def __init__(self, sensors: int, hidden: int = 96):
-        super().__init__(sensors)
-        self.project = nn.Linear(sensors, hidden)
+    def __init__(self, sensors: int, calibrated: bool = False, hidden: int = 96):
+        super().__init__(sensors, calibrated)
+        self.project = nn.Linear(_inputs(sensors, calibrated), hidden)
         self.lstm = nn.LSTM(hidden, hidden, num_layers=2, batch_first=True)
         self.head = nn.Linear(hidden, OUT)
 
@@ -49,9 +67,9 @@ class PoseLSTM(Standardized):
 
 
 class LstmAutoencoder(Standardized):
-    def __init__(self, sensors: int, hidden: int = 110, bottleneck: int = 9):
-        super().__init__(sensors)
-        self.lstm = nn.LSTM(sensors, hidden, batch_first=True)
+    def __init__(self, sensors: int, calibrated: bool = False, hidden: int = 110, bottleneck: int = 9):
+        super().__init__(sensors, calibrated)
+        self.lstm = nn.LSTM(_inputs(sensors, calibrated), hidden, batch_first=True)
         self.encode = nn.Linear(hidden, bottleneck)
         self.decode = nn.Linear(bottleneck, OUT)
 
@@ -60,9 +78,9 @@ class LstmAutoencoder(Standardized):
 
 
 class DenseNet(Standardized):
-    def __init__(self, sensors: int, hidden: int = 430):
-        super().__init__(sensors)
-        self.net = nn.Sequential(nn.Linear(sensors, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(),
+    def __init__(self, sensors: int, calibrated: bool = False, hidden: int = 430):
+        super().__init__(sensors, calibrated)
+        self.net = nn.Sequential(nn.Linear(_inputs(sensors, calibrated), hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(),
                                  nn.Linear(hidden, OUT))  # fmt: skip
 
     def core(self, x: torch.Tensor) -> torch.Tensor:
@@ -72,10 +90,10 @@ class DenseNet(Standardized):
 MODELS = {"lstm": PoseLSTM, "lstm-ae": LstmAutoencoder, "dense": DenseNet}
 
 
-def build(name: str, sensors: int) -> Standardized:
+def build(name: str, sensors: int, calibrated: bool = False) -> Standardized:
     if name not in MODELS:
         raise ValueError(f"unknown pose model '{name}'; expected one of {', '.join(MODELS)}")
-    return MODELS[name](sensors)
+    return MODELS[name](sensors, calibrated)
 
 
 def parameters(model: nn.Module) -> int:

@@ -16,26 +16,30 @@ import torch
 
 from sensor2text.errors import CheckpointError
 from sensor2text.pose.data import COORDS, KEYPOINTS, sensor_names, synthetic_pairs
-from sensor2text.pose.models import build, parameters
+from sensor2text.pose.models import REST_FRAMES, build, parameters
 
 CONFIG_FILE, WEIGHTS_FILE = "pose.json", "pose.safetensors"
 CROP = 48  # frames of one training sequence
 
 
-def _batch(pairs, rows: torch.Tensor, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-    """Random crops of ``CROP`` frames (whole recordings when shorter, cropped to the shortest)."""
+def _batch(pairs, rows: torch.Tensor, generator: torch.Generator):
+    """Random crops of ``CROP`` frames (whole recordings when shorter, cropped to the shortest):
+    sensors ``(B, CROP, S)``, keypoints ``(B, CROP, 63)``, and each recording's rest reading ``(B, S)``
+    (the mean of its first frames, wherever the crop starts)."""
     chosen = [pairs[int(i)] for i in rows]
     length = min(CROP, *(len(x) for x, _ in chosen))
-    xs, ys = [], []
+    xs, ys, rests = [], [], []
     for x, y in chosen:
         start = int(torch.randint(len(x) - length + 1, (1,), generator=generator))
         xs.append(torch.from_numpy(x[start : start + length]))
         ys.append(torch.from_numpy(y[start : start + length]))
-    return torch.stack(xs), torch.stack(ys)
+        rests.append(torch.from_numpy(x[:REST_FRAMES].mean(0)))
+    return torch.stack(xs), torch.stack(ys), torch.stack(rests)
 
 
 def mean_keypoint_error(model, pairs) -> float:
-    """Mean Euclidean error per keypoint (mm), over every frame of every pair (whole sequences)."""
+    """Mean Euclidean error per keypoint (mm), over every frame of every pair (whole sequences,
+    each beginning at rest)."""
     errors = []
     with torch.no_grad():
         for x, y in pairs:
@@ -46,8 +50,9 @@ def mean_keypoint_error(model, pairs) -> float:
 
 
 def fit_pose(name: str, sensors: str, steps: int = 1500, batch_size: int = 32, seed: int = 0,
-             train_pairs=None, validation_pairs=None, log=print):  # fmt: skip
-    """Train pose model ``name`` on sensor set ``sensors``; returns ``(model, report)`` with the
+             train_pairs=None, validation_pairs=None, log=print, calibrated: bool = True):  # fmt: skip
+    """Train pose model ``name`` on sensor set ``sensors`` (with rest calibration unless
+    ``calibrated=False``, as the related work's models); returns ``(model, report)`` with the
     validation error (mm), the parameter count and the training minutes."""
     from sensor2text.training.steps import optimize
 
@@ -55,7 +60,7 @@ def fit_pose(name: str, sensors: str, steps: int = 1500, batch_size: int = 32, s
     train_pairs = train_pairs if train_pairs is not None else synthetic_pairs("train", sensors, seed)
     if validation_pairs is None:
         validation_pairs = synthetic_pairs("validation", sensors, seed)
-    model = build(name, train_pairs[0][0].shape[1])
+    model = build(name, train_pairs[0][0].shape[1], calibrated)
     model.fit_statistics(torch.from_numpy(np.concatenate([x for x, _ in train_pairs])),
                          torch.from_numpy(np.concatenate([y for _, y in train_pairs])))  # fmt: skip
     generator = torch.Generator().manual_seed(seed)
@@ -64,14 +69,15 @@ def fit_pose(name: str, sensors: str, steps: int = 1500, batch_size: int = 32, s
     started = time.time()
 
     def step_loss(step: int) -> torch.Tensor:
-        x, y = _batch(train_pairs, torch.randint(len(train_pairs), (batch_size,), generator=generator), generator)
-        return torch.nn.functional.smooth_l1_loss((model(x) - model.out_mean) / model.out_std,
+        x, y, rest = _batch(train_pairs, torch.randint(len(train_pairs), (batch_size,), generator=generator), generator)
+        return torch.nn.functional.smooth_l1_loss((model(x, rest) - model.out_mean) / model.out_std,
                                                   (y - model.out_mean) / model.out_std)  # fmt: skip
 
     model.train()
     optimize(step_loss, optimizer, steps, scheduler=scheduler)
     model.eval()
-    report = {"model": name, "sensors": sensors, "channels": sensor_names(sensors), "parameters": parameters(model),
+    report = {"model": name, "sensors": sensors, "channels": sensor_names(sensors), "calibrated": calibrated,
+              "parameters": parameters(model),
               "steps": steps, "train_minutes": round((time.time() - started) / 60, 2),
               "validation_mm": round(mean_keypoint_error(model, validation_pairs), 2)}  # fmt: skip
     log(f"pose {name} ({sensors}): {report['validation_mm']} mm on validation, {report['parameters']} parameters")
@@ -79,16 +85,19 @@ def fit_pose(name: str, sensors: str, steps: int = 1500, batch_size: int = 32, s
 
 
 class PoseModel:
-    """A loaded pose model: ``predict(sensors (T, S)) -> (T, 21, 3)`` mm."""
+    """A loaded pose model: ``predict(sensors (T, S)) -> (T, 21, 3)`` mm (a recording that begins at
+    rest, or the wearer's ``rest`` reading given)."""
 
     def __init__(self, network, report: dict):
         self.network, self.report = network.eval(), report
 
     @torch.no_grad()
-    def predict(self, sensors: np.ndarray, hand_scale: float = 1.0) -> np.ndarray:
+    def predict(self, sensors: np.ndarray, hand_scale: float = 1.0, rest: np.ndarray | None = None) -> np.ndarray:
         """``(T, S)`` -> ``(T, 21, 3)`` mm, for a hand ``hand_scale`` times the average size (the
-        model is trained on average-size hands: a hand's size does not show in its joint angles)."""
-        out = self.network(torch.from_numpy(np.asarray(sensors, np.float32))[None])[0].numpy()
+        model is trained on average-size hands: a hand's size does not show in its joint angles).
+        ``rest (S,)``: the wearer's rest reading (default: the mean of the first frames given)."""
+        rest = None if rest is None else torch.from_numpy(np.asarray(rest, np.float32))[None]
+        out = self.network(torch.from_numpy(np.asarray(sensors, np.float32))[None], rest)[0].numpy()
         return out.reshape(len(out), KEYPOINTS, COORDS) * hand_scale
 
 
@@ -124,7 +133,7 @@ def load_pose(folder: str | Path) -> PoseModel:
             raise CheckpointError(f"{folder / name}: not found; expected a pose model (sensor2text pose train).")
     try:
         report = json.loads((folder / CONFIG_FILE).read_text())
-        network = build(report["model"], len(report["channels"]))
+        network = build(report["model"], len(report["channels"]), bool(report.get("calibrated", False)))
         network.load_state_dict(load_file(str(folder / WEIGHTS_FILE)))
     except (ValueError, KeyError, TypeError, RuntimeError, OSError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

@@ -9,7 +9,9 @@ word of its synonyms gets ``strength * w[b, k]`` added to the logit of its next 
 
 Once a word of a class has been written in full, that class stops being raised (the text mentions
 the gesture once and goes on as the LM would). Words are raised as they appear inside a text
-(after a space; see ``SPELLINGS``). ``strength = 0`` leaves every score unchanged.
+(after a space; see ``SPELLINGS``). A word that begins a longer word of the same class ("come" of
+"come here") is followed on to the longer one, which names the gesture less ambiguously; if the LM
+turns away, the shorter word counts as written. ``strength = 0`` leaves every score unchanged.
 """
 
 from __future__ import annotations
@@ -50,8 +52,18 @@ class BagOfWordsSteering:
     def __init__(self, words: list[list[list[int]]], weights: torch.Tensor, strength: float, prompt_length: int):
         self.words, self.weights, self.strength, self.prompt_length = words, weights.float(), strength, prompt_length
         self.written: list[set[int]] = [set() for _ in range(len(weights))]
+        self.pending: list[set[int]] = [set() for _ in range(len(weights))]  # ended, a longer word begun
         self.first: list[torch.Tensor | None] = [None] * len(weights)
         self.longest = max((len(ids) for spellings in words for ids in spellings), default=1)
+
+    def _next_tokens(self, tail: list[int], k: int) -> list[int]:
+        """The next token of each word of class ``k`` that ``tail`` ends partway into."""
+        tokens = []
+        for ids in self.words[k]:
+            begun = next((m for m in range(len(ids) - 1, 0, -1) if _ends_with(tail, ids[:m])), 0)
+            if begun:
+                tokens.append(ids[begun])
+        return tokens
 
     def _first_bonus(self, row: int, vocab: int) -> torch.Tensor:
         """``(V,)`` the first tokens' bonus of one row: ``strength * w_k`` for each class not yet written."""
@@ -64,21 +76,22 @@ class BagOfWordsSteering:
         return bonus
 
     def bonus(self, generated: list[int], row: int, vocab: int) -> torch.Tensor:
-        """``(V,)`` the logit bonus of one row after ``generated`` tokens."""
+        """``(V,)`` the logit bonus of one row after ``generated`` tokens. A class whose word just ended
+        while a longer word of it is begun ("come" of "come here") is followed to the longer word first."""
         tail = generated[-self.longest :]
         ended = {k for k, spellings in enumerate(self.words) if any(_ends_with(tail, ids) for ids in spellings)}
-        if self.first[row] is None or not ended <= self.written[row]:
-            self.written[row] |= ended
+        nexts = {k: self._next_tokens(tail, k) for k in range(len(self.words)) if k not in self.written[row]}
+        extending = {k for k, tokens in nexts.items() if tokens}
+        said = ended | self.pending[row]
+        self.pending[row] = said & extending
+        if self.first[row] is None or not said - extending <= self.written[row]:
+            self.written[row] |= said - extending
             self.first[row] = self._first_bonus(row, vocab)
         following = torch.zeros(vocab)
-        for k, spellings in enumerate(self.words):
-            if k in self.written[row]:
-                continue
-            for ids in spellings:
-                begun = next((m for m in range(len(ids) - 1, 0, -1) if _ends_with(tail, ids[:m])), 0)
-                if begun:
-                    value = self.strength * float(self.weights[row, k])
-                    following[ids[begun]] = max(float(following[ids[begun]]), value)
+        for k in extending:
+            value = self.strength * float(self.weights[row, k])
+            for token in nexts[k]:
+                following[token] = max(float(following[token]), value)
         return following if following.any() else self.first[row]  # inside a word: only its next token
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:

@@ -89,8 +89,9 @@ def next_token_probs(lm, ids: torch.Tensor, bag: torch.Tensor, options: PplmOpti
 
 
 def pplm_generate(lm, prompt_ids: torch.Tensor, bag: torch.Tensor, max_new_tokens: int, options: PplmOptions,
-                  processors=(), stop_ids: tuple[int, ...] = (), streamer=None) -> list[int]:  # fmt: skip
-    """Greedy PPLM continuation of ``prompt_ids (1, L)``: the new token ids. ``processors`` (e.g.
+                  processors=(), stop_ids: tuple[int, ...] = (), streamer=None, min_new_tokens: int = 0) -> list[int]:  # fmt: skip
+    """Greedy PPLM continuation of ``prompt_ids (1, L)``: the new token ids, ending at the first of
+    ``stop_ids`` once ``min_new_tokens`` are written. ``processors`` (e.g.
     transformers' no-repeat-n-gram rule) see the fused log-probabilities, as in plain decoding;
     ``streamer`` (a transformers streamer) is given the prompt, then each token as it is chosen."""
     if streamer is not None:
@@ -119,7 +120,7 @@ def pplm_generate(lm, prompt_ids: torch.Tensor, bag: torch.Tensor, max_new_token
         new.append(int(token))
         if streamer is not None:
             streamer.put(token[0])
-        if new[-1] in stop_ids:
+        if new[-1] in stop_ids and len(new) >= min_new_tokens:
             break
     if streamer is not None:
         streamer.end()

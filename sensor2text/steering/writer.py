@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
-from transformers import TextStreamer
+from transformers import StoppingCriteria, TextStreamer
 
 from sensor2text.assets import PROMPTS_DIR
 from sensor2text.errors import ConfigError
@@ -34,13 +34,15 @@ class SteerOptions:
     ``mode``: ``bow`` (logit bonuses, no gradients), ``pplm`` (gradient steps on the past), or
     ``none`` (the same prompt, unsteered). ``strength``: the bonus, in logits, of a class of weight 1
     (bow). ``prompt``: a name in ``prompts/steer/`` or a file. Decoding is greedy with no repeated
-    3-gram, up to ``max_new_tokens`` or the first sentence end, in every mode.
+    3-gram, up to ``max_new_tokens`` or the first sentence end once ``min_new_tokens`` are written, in
+    every mode (the LM goes on past a short first sentence in its own words; 0: one sentence).
     """
 
     mode: str = "bow"
     strength: float = 6.0
     prompt: str = "person"
-    max_new_tokens: int = 24
+    max_new_tokens: int = 32
+    min_new_tokens: int = 12
     no_repeat_ngram: int = 3
     pplm: PplmOptions = field(default_factory=PplmOptions)
 
@@ -49,6 +51,9 @@ class SteerOptions:
             raise ConfigError(f"--steer-mode {self.mode}: expected one of {', '.join(MODES)}.")
         if not (np.isfinite(self.strength) and self.strength >= 0):
             raise ConfigError(f"--steer-strength {self.strength}: expected a number >= 0.")
+        if not 0 <= self.min_new_tokens <= self.max_new_tokens:
+            raise ConfigError(f"--steer-min-tokens {self.min_new_tokens}: expected 0 to {self.max_new_tokens} "
+                              f"(the most tokens written).")  # fmt: skip
 
 
 def load_steer_prompt(name_or_path: str) -> str:
@@ -123,7 +128,7 @@ class SteeredWriter(Describer):
         if options.mode == "pplm":
             bag = bag_vector(self.words, weights, self.lm.get_input_embeddings().num_embeddings)
             new = pplm_generate(self.lm, self.prompt_ids, bag, options.max_new_tokens, options.pplm, [no_repeat],
-                                tuple(self.stop_ids), streamer)  # fmt: skip
+                                tuple(self.stop_ids), streamer, options.min_new_tokens)  # fmt: skip
         else:
             processors = [no_repeat]
             if options.mode == "bow":
@@ -134,11 +139,14 @@ class SteeredWriter(Describer):
 
     @torch.no_grad()
     def _generate(self, processors, streamer=None) -> list[int]:
-        from transformers import LogitsProcessorList
+        from transformers import LogitsProcessorList, StoppingCriteriaList
 
+        length = self.prompt_ids.shape[1]
+        ends = SentenceEnd(self.stop_ids, length + self.options.min_new_tokens)
         out = self.lm.generate(input_ids=self.prompt_ids, attention_mask=torch.ones_like(self.prompt_ids),
                                max_new_tokens=self.options.max_new_tokens, do_sample=False,
-                               logits_processor=LogitsProcessorList(processors), eos_token_id=self.stop_ids,
+                               logits_processor=LogitsProcessorList(processors),
+                               stopping_criteria=StoppingCriteriaList([ends]), eos_token_id=self.tokenizer.eos_token_id,
                                pad_token_id=self.tokenizer.pad_token_id, streamer=streamer)  # fmt: skip
         return out[0, self.prompt_ids.shape[1] :].tolist()
 
@@ -149,6 +157,18 @@ class SteeredWriter(Describer):
         steps = {"glove": f"{self.glove.config.classes[top]} ({float(weights[top]):.2f})", "mode": self.options.mode}
         return Description(text, steps=steps, timings={"steer_ms": ms, "ms_per_token": ms / max(len(new), 1),
                                                        "tokens": len(new)})  # fmt: skip
+
+
+class SentenceEnd(StoppingCriteria):
+    """Stop at a sentence-ending token (``stop_ids``) once the text holds ``min_length`` tokens
+    (prompt included): a transformers stopping criterion."""
+
+    def __init__(self, stop_ids: list[int], min_length: int):
+        self.stop_ids, self.min_length = torch.tensor(stop_ids), min_length
+
+    def __call__(self, input_ids: torch.LongTensor, scores, **kwargs) -> torch.BoolTensor:
+        ended = torch.isin(input_ids[:, -1], self.stop_ids.to(input_ids.device))
+        return ended & (input_ids.shape[1] >= self.min_length)
 
 
 class _Streamer(TextStreamer):

@@ -61,6 +61,7 @@ def test_a_trained_model_beats_the_mean_pose_and_loads_back(tmp_path):
     assert np.allclose(loaded.predict(x), expected, atol=1e-3)  # mm
     assert np.allclose(loaded.predict(x, hand_scale=1.1), 1.1 * expected, atol=1e-3)  # a larger hand
     assert mean_keypoint_error(loaded.network, validation) == pytest.approx(report["validation_mm"], abs=0.01)
+    assert report["calibrated"] and loaded.network.calibrated
     with pytest.raises(CheckpointError, match="pose.json: not found"):
         load_pose(tmp_path / "none")
 
@@ -95,3 +96,18 @@ def test_plot_draws_the_predicted_skeleton_beside_the_gloves(tmp_path):
         assert animation.n_frames == -(-len(records()[0]["frames"]) // 4)  # every 4th frame
     hands = placed(np.zeros((42, 3)))
     assert np.allclose(hands[0], [-12.5, 0, 0]) and np.allclose(hands[21], [12.5, 0, 0])  # wrists as drawn
+
+
+def test_rest_calibration_cancels_a_wearers_sensor_offset():
+    from sensor2text.pose.models import REST_FRAMES, build
+
+    torch.manual_seed(0)
+    x = torch.randn(1, 20, 8)
+    offset = torch.randn(8) * 3
+    calibrated, plain = build("dense", 8, calibrated=True), build("dense", 8, calibrated=False)
+    with torch.no_grad():
+        calibrated.net[0].weight[:, :8] = 0  # only the readings minus rest reach the core
+        assert torch.allclose(calibrated(x + offset), calibrated(x), atol=1e-5)
+        assert not torch.allclose(plain(x + offset), plain(x), atol=1e-3)
+        rest = x[:, :REST_FRAMES].mean(1)
+        assert torch.allclose(calibrated(x[:, 10:], rest), calibrated(x)[:, 10:], atol=1e-5)  # a given rest reading

@@ -6,6 +6,7 @@ import torch
 from sensor2text.steering.bow import BagOfWordsSteering, class_words, word_tokens
 
 LABEL_SETS = {"count_2": ["two", "victory"], "thumbs_up": ["thumbs up", "good"], "fist": ["fist"]}
+COME = {"come_here": ["come", "come here"], "fist": ["fist"]}
 CLASSES = list(LABEL_SETS)
 
 
@@ -65,3 +66,15 @@ def test_strength_zero_changes_nothing(tiny_lm_dir, tokenizer):
                                 prompt.shape[1])  # fmt: skip
     steered = tokenizer.decode(lm.generate(prompt, logits_processor=LogitsProcessorList([strong]), **kwargs)[0])
     assert " two" in steered or " Victory" in steered  # a word of the raised class, followed to its end
+
+
+def test_a_word_that_begins_a_longer_word_of_its_class_is_followed_on_and_written_when_left(tokenizer):
+    words = class_words(tokenizer, COME, list(COME))
+    come, come_here = (next(ids for ids in words[0] if tokenizer.decode(ids) == w) for w in (" come", " come here"))
+    assert come_here[: len(come)] == come and len(come_here) > len(come)
+    steer = BagOfWordsSteering(words, torch.tensor([[1.0, 0.0]]), strength=4.0, prompt_length=1)
+    scores = torch.zeros(1, len(tokenizer))
+    after_come = steer(torch.tensor([[0, *come]]), scores.clone())
+    assert after_come[0, come_here[len(come)]] == 4.0 and torch.count_nonzero(after_come) == 1  # on to "come here"
+    turned_away = steer(torch.tensor([[0, *come, come_here[0] + 1]]), scores.clone())
+    assert torch.count_nonzero(turned_away) == 0  # the LM wrote another word: "come" counts as written

@@ -47,7 +47,8 @@ def test_every_mode_writes_without_training_or_changing_the_lm(glove, lm_and_tok
     before = {k: v.clone() for k, v in lm.state_dict().items()}
     texts = {}
     for mode, strength in (("none", 0.0), ("bow", 0.0), ("bow", 8.0), ("pplm", 0.0)):
-        writer = SteeredWriter(glove, lm, tokenizer, SteerOptions(mode=mode, strength=strength, max_new_tokens=5))
+        writer = SteeredWriter(glove, lm, tokenizer, SteerOptions(mode=mode, strength=strength, max_new_tokens=5,
+                                                                  min_new_tokens=0))  # fmt: skip
         described = writer.describe(recordings())
         assert len(described) == 2 and described[0].steps["glove"].split()[0] in CLASSES
         assert 1 <= described[0].timings["tokens"] <= 5
@@ -70,6 +71,26 @@ def test_bad_steering_options_are_named():
         SteerOptions(mode="loud")
     with pytest.raises(ConfigError, match="--steer-strength -1"):
         SteerOptions(strength=-1)
+    with pytest.raises(ConfigError, match="--steer-min-tokens 40: expected 0 to 32"):
+        SteerOptions(min_new_tokens=40, max_new_tokens=32)
+
+
+def test_a_text_ends_at_a_sentence_end_only_once_it_holds_the_least_tokens():
+    from sensor2text.steering.writer import SentenceEnd
+
+    ends = SentenceEnd([7, 9], min_length=4)  # prompt included
+    assert ends(torch.tensor([[1, 2, 7]]), None).tolist() == [False]  # a sentence end, too early
+    assert ends(torch.tensor([[1, 2, 3, 9], [1, 2, 3, 4]]), None).tolist() == [True, False]
+
+
+@pytest.mark.parametrize("mode", ["none", "bow", "pplm"])
+def test_the_writer_goes_on_past_a_sentence_end_until_it_holds_the_least_tokens(glove, lm_and_tokenizer, mode):
+    lm, tokenizer = lm_and_tokenizer
+    for least, written in ((0, 1), (6, 6)):
+        writer = SteeredWriter(glove, lm, tokenizer, SteerOptions(mode=mode, max_new_tokens=10, min_new_tokens=least))
+        writer.stop_ids = list(range(len(tokenizer)))  # every token ends a sentence
+        new, _ = writer.continue_text(torch.tensor([1.0, 0.0, 0.0]))
+        assert len(new) == written
 
 
 def test_a_holistic_checkpoint_is_steered_on_top_and_unchanged_at_strength_zero(glove, tiny_checkpoint):
@@ -92,7 +113,7 @@ def test_the_words_reach_on_token_as_they_are_written(glove, lm_and_tokenizer, m
     from sensor2text.models.base import DescribeOptions
 
     pieces = []
-    writer = SteeredWriter(glove, *lm_and_tokenizer, SteerOptions(mode=mode, max_new_tokens=4))
+    writer = SteeredWriter(glove, *lm_and_tokenizer, SteerOptions(mode=mode, max_new_tokens=4, min_new_tokens=0))
     [described] = writer.describe(recordings(1), DescribeOptions(on_token=pieces.append))
     assert pieces and "".join(pieces).strip() == described.text
 
