@@ -28,6 +28,10 @@ def add_stream_arguments(p: argparse.ArgumentParser) -> None:
                    help="do not describe a gesture ahead of time, while its hold is being confirmed")  # fmt: skip
     p.add_argument("--no-memo", action="store_true",
                    help="stepwise checkpoints: do not remember the composer's answer per caption pair")  # fmt: skip
+    p.add_argument("--pose", metavar="FOLDER",
+                   help="a pose model (sensor2text pose train): show the hand it sees at each gesture "
+                        "(the synthetic two-hand glove)")  # fmt: skip
+    p.add_argument("--pose-images", metavar="FOLDER", help="with --pose: also write hand-<n>.png per gesture here")
 
 
 CALIBRATION_HELP = ("session_norm checkpoints: recordings of this glove and wearer (a folder or file) whose "
@@ -233,6 +237,9 @@ def check_stream_args(args, url: str = "") -> None:
         check_lsl_url(url)
     elif url:
         check_port(options)
+    if args.pose_images and not args.pose:
+        raise Sensor2TextError("--pose-images draws what a pose model sees; give the model with --pose FOLDER.")
+    check_writable(args.pose_images, "--pose-images", folder=True)
     if args.record:
         check_writable(args.record, "--record")
         if os.path.lexists(args.record):
@@ -270,19 +277,36 @@ def _serve(model, args, options, make_source, title: str, live: bool = True) -> 
     profile = stream_profile(args, model)
     rate = profile.sample_rate_hz or 100.0
     warm = _attach_memo(model, args)
+    view = _hand_view(args, profile)
     sink = _sink(args, title)
     try:
         segmenter = make_segmenter(options, model.channel_scale(), rate)
         pending = MAX_PENDING_GESTURES if live else None  # a replay can wait for the model
-        pipeline = FramePipeline(profile, segmenter, FrameStats(), sink, options.record, pending)
+        pipeline = FramePipeline(profile, segmenter, FrameStats(), sink, options.record, pending, view)
         idle_work = partial(model.warm_step, interrupt=pipeline.has_work) if warm else None
         run(model, pipeline, make_source(pipeline), sink, max_gestures=args.max_gestures,
             speculate_holds=not args.no_speculate, idle_work=idle_work, governor=ThreadGovernor())  # fmt: skip
     finally:
+        if view is not None:
+            view.close()
         sink.close()
         model.save_caches()
     if options.record:
         print(f"recording saved to {options.record}", file=sys.stderr)
+
+
+def _hand_view(args, profile):
+    """``--pose FOLDER``: the hand a pose model sees at each gesture (None without)."""
+    if not args.pose:
+        return None
+    from sensor2text.errors import Sensor2TextError
+    from sensor2text.pose.train import load_pose
+    from sensor2text.pose.view import HandView
+
+    if profile.name != "synthetic-joints":
+        raise Sensor2TextError(f"--pose: pose models read the synthetic two-hand glove (synthetic-joints); this "
+                               f"stream sends {profile.name}.")  # fmt: skip
+    return HandView(load_pose(args.pose), args.pose_images)
 
 
 def _attach_memo(model, args) -> bool:

@@ -58,6 +58,8 @@ class PrintSink:
             line = (f"[{event['start_s']:.1f}-{event['end_s']:.1f} s] {event['text']}   "
                     f"(confidence {confidence}, first token {event['first_token_ms']:.0f} ms, "
                     f"total {event['latency_ms']:.0f} ms)")  # fmt: skip
+        elif kind == "gesture" and "hand" in event:
+            line = "\n".join([f"[{event['start_s']:.1f}-{event['end_s']:.1f} s] the hand:", *event["hand"]])
         elif kind == "skipped":
             line = f"[{event['start_s']:.1f}-{event['end_s']:.1f} s] skipped: {event['reason']}"
         elif kind == "error":
@@ -87,6 +89,7 @@ class LiveDisplay:
         self.port = "connecting"
         self.stats: dict = {}
         self.partial = ""
+        self.hand: list[str] = []  # the last gesture's hand, when a pose model draws it
         self.descriptions: deque[dict] = deque(maxlen=SHOWN_DESCRIPTIONS)
         self.live = Live(self._render(), console=self.console, refresh_per_second=8, transient=False)
         self.live.start()
@@ -106,6 +109,7 @@ class LiveDisplay:
             self.stats = event
         elif kind == "gesture":
             self.partial = ""
+            self.hand = event.get("hand", self.hand)
         elif kind == "token":
             self.partial += event["text"]
         elif kind == "description":
@@ -119,6 +123,7 @@ class LiveDisplay:
         from rich.console import Group
         from rich.panel import Panel
         from rich.table import Table
+        from rich.text import Text
 
         s = self.stats
         reasons = ", ".join(f"{k} {v}" for k, v in s.get("bad_reasons", {}).items())
@@ -133,7 +138,8 @@ class LiveDisplay:
             table.add_row(f"{d['start_s']:.1f}-{d['end_s']:.1f}", f"[bold]{d['text']}[/bold]", confidence,
                           f"{d['first_token_ms']:.0f}", f"{d['latency_ms']:.0f}")  # fmt: skip
         live = f"> {self.partial}" if self.partial else "> (waiting for a gesture)"
-        return Panel(Group(head, live, table), title=self.title)
+        parts = [head, live] + ([Text("\n".join(self.hand), style="cyan")] if self.hand else []) + [table]
+        return Panel(Group(*parts), title=self.title)
 
     def close(self) -> None:
         self.live.stop()

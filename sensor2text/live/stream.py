@@ -164,10 +164,13 @@ class FramePipeline:
     """Runs in the source thread: counts, records and segments frames; queues gestures."""
 
     def __init__(self, profile: DeviceProfile, segmenter, stats: FrameStats, emit: Emit, record: str | None = None,
-                 max_pending: int | None = MAX_PENDING_GESTURES):  # fmt: skip
+                 max_pending: int | None = MAX_PENDING_GESTURES, annotate=None):  # fmt: skip
         """``max_pending``: gestures that may wait for the model before the oldest is skipped
-        (None: never skip, for a replay that can wait)."""
+        (None: never skip, for a replay that can wait). ``annotate(frames (T, C)) -> dict``: more
+        fields for each gesture event (e.g. the hand a pose model sees); if it fails, the gesture
+        goes on without them and an ``error`` event says why."""
         self.profile, self.segmenter, self.stats, self.emit = profile, segmenter, stats, emit
+        self.annotate = annotate
         self.max_pending = max_pending
         self.rate = profile.sample_rate_hz or 100.0
         self.gestures: queue.Queue = queue.Queue()
@@ -201,7 +204,7 @@ class FramePipeline:
             return
         self.emit({"event": "gesture", "start_s": round(segment.start / self.rate, 2),
                    "end_s": round(segment.end / self.rate, 2), "frames": len(segment.frames),
-                   "reason": segment.reason})  # fmt: skip
+                   "reason": segment.reason, **self._annotations(segment)})  # fmt: skip
         while self.max_pending is not None and self.gestures.qsize() >= self.max_pending:
             try:
                 old, _ = self.gestures.get_nowait()
@@ -212,6 +215,15 @@ class FramePipeline:
                        "end_s": round(old.end / self.rate, 2),
                        "reason": "a newer gesture ended while the model was still busy"})  # fmt: skip
         self.gestures.put((segment, detected_at))
+
+    def _annotations(self, segment: Segment) -> dict:
+        if self.annotate is None:
+            return {}
+        try:
+            return self.annotate(segment.frames)
+        except Exception as error:  # noqa: BLE001 - one bad view must not end the stream
+            self.emit({"event": "error", "error": f"the gesture at {segment.start / self.rate:.1f} s: {error}"})
+            return {}
 
     def has_work(self) -> bool:
         """A gesture waits to be described (or a candidate to be described ahead)."""

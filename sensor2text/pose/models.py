@@ -80,8 +80,8 @@ class LstmAutoencoder(Standardized):
 class DenseNet(Standardized):
     def __init__(self, sensors: int, calibrated: bool = False, hidden: int = 430):
         super().__init__(sensors, calibrated)
-        self.net = nn.Sequential(nn.Linear(_inputs(sensors, calibrated), hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(),
-                                 nn.Linear(hidden, OUT))  # fmt: skip
+        self.net = nn.Sequential(nn.Linear(_inputs(sensors, calibrated), hidden), nn.ReLU(),
+                                 nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, OUT))  # fmt: skip
 
     def core(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x)

@@ -89,7 +89,8 @@ def next_token_probs(lm, ids: torch.Tensor, bag: torch.Tensor, options: PplmOpti
 
 
 def pplm_generate(lm, prompt_ids: torch.Tensor, bag: torch.Tensor, max_new_tokens: int, options: PplmOptions,
-                  processors=(), stop_ids: tuple[int, ...] = (), streamer=None, min_new_tokens: int = 0) -> list[int]:  # fmt: skip
+                  processors=(), stop_ids: tuple[int, ...] = (), streamer=None,
+                  min_new_tokens: int = 0) -> list[int]:  # fmt: skip
     """Greedy PPLM continuation of ``prompt_ids (1, L)``: the new token ids, ending at the first of
     ``stop_ids`` once ``min_new_tokens`` are written. ``processors`` (e.g.
     transformers' no-repeat-n-gram rule) see the fused log-probabilities, as in plain decoding;

@@ -59,3 +59,16 @@ def test_outside_text_reaches_no_terminal_as_escapes_or_markup():
     display.close()
     assert "[/bold] gone" in screen.getvalue() and "ten [/red]" in screen.getvalue()
     assert "\x1b[2J" not in screen.getvalue()
+
+
+def test_a_gestures_hand_is_drawn_in_the_panel_and_printed():
+    hand = ["  *  ", "  o  ", "  w  "]
+    out = io.StringIO()
+    PrintSink(out)({"event": "gesture", "start_s": 1.0, "end_s": 2.0, "hand": hand})
+    assert out.getvalue().splitlines() == ["[1.0-2.0 s] the hand:", *hand]
+    screen = io.StringIO()
+    display = LiveDisplay("test", console=Console(file=screen, force_terminal=False, width=120))
+    display({"event": "gesture", "start_s": 1.0, "end_s": 2.0, "hand": hand})
+    display(DESCRIPTION)
+    display.close()
+    assert display.hand == hand and "  *  " in screen.getvalue()

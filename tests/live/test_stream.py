@@ -325,3 +325,21 @@ def test_bytes_sent_just_before_the_glove_closes_its_socket_are_kept():
         source.stop()
         source.join(2.0)
     assert pipeline.frames == 300 and pipeline.stats.bad == 0
+
+
+def test_gesture_events_carry_what_annotate_adds_and_survive_its_failure():
+    events = Events()
+    calls = []
+
+    def annotate(frames):
+        calls.append(len(frames))
+        if len(calls) == 2:
+            raise ValueError("no hand today")
+        return {"hand": ["o"]}
+
+    pipeline = FramePipeline(SYNTHETIC_JOINTS, WindowSegmenter(50, 50), FrameStats(), events, max_pending=None,
+                             annotate=annotate)
+    pipeline.on_frames(np.zeros((150, 46), np.float32))
+    gestures = events.of("gesture")
+    assert calls == [50, 50, 50] and [g.get("hand") for g in gestures] == [["o"], None, ["o"]]
+    assert "no hand today" in events.of("error")[0]["error"] and pipeline.gestures.qsize() == 3
