@@ -18,6 +18,17 @@ Rows: no steering (the same prompt), bag-of-words steering at three strengths fi
   over all texts);
 - ms per token: mean over texts of the writer's time / its new tokens (batch 1, this machine).
 
+With ``--gestures FILE --defined-as CLASS ...``: the glove model is widened by the file's
+definitions (:class:`~sensor2text.steering.defined.DefinedGestures`); ``--defined-as`` names the
+synthetic class each definition describes, in file order, whose recordings are then scored against
+the definition's label set (among the trained classes' and every definition's), and on-target is
+also given for those recordings alone. E.g. with a glove model that never saw the four gestures:
+
+    .venv/bin/sensor2text train-steer --config configs/fingers_smollm2.yaml --out runs/steer18
+    .venv/bin/python benchmarks/steering.py --data runs/heldout/test --steer runs/steer18 \
+        --subjects subject2000 subject2001 --per-class 2 --strengths 6 --skip pplm checkpoint \
+        --gestures configs/gestures/named4_a.yaml --defined-as i_love_you horns shaka ok_sign
+
 One CPU-heavy job: run it alone. Prints a Markdown table.
 """
 
@@ -41,12 +52,13 @@ STRENGTHS = (3.0, 6.0, 12.0)
 CHECKPOINT = "smollm2-135m-synth"
 
 
-def pick(data: str, glove: SteerGlove, subjects: list[str], per_class: int):
-    """The first ``per_class`` recordings of each of the glove's classes per subject (file order)."""
+def pick(data: str, glove: SteerGlove, subjects: list[str], per_class: int, classes: list[str] | None = None):
+    """The first ``per_class`` recordings of each of ``classes`` (default the glove's) per subject (file order)."""
+    classes = classes or glove.config.classes
     chosen, seen = [], {}
     for r in iter_recordings(data, glove.profile, subjects=subjects):
         key = (r.subject, r.label)
-        if r.label in glove.config.classes and seen.get(key, 0) < per_class:
+        if r.label in classes and seen.get(key, 0) < per_class:
             seen[key] = seen.get(key, 0) + 1
             chosen.append(r)
     return chosen
@@ -103,16 +115,29 @@ def main() -> None:
     parser.add_argument("--strengths", nargs="+", type=float, default=list(STRENGTHS))
     parser.add_argument("--skip", nargs="*", default=[], choices=["pplm", "checkpoint"],
                         help="leave these rows out (a quick run on validation subjects to choose settings)")
+    parser.add_argument("--gestures", help="widen the glove model by these definitions (with --defined-as)")
+    parser.add_argument("--defined-as", nargs="*", default=[], metavar="CLASS",
+                        help="the synthetic class each definition of --gestures describes, in file order")
     args = parser.parse_args()
     from sensor2text.evaluation.zeroshot import EmbeddingScorer
 
     glove = SteerGlove.from_pretrained(args.steer)
-    recordings = pick(args.data, glove, args.subjects, args.per_class)
+    lm, tokenizer = load_base_model(args.base_model)
+    defined_as = {}
+    if args.gestures:
+        from sensor2text.models.definitions import load_definitions
+        from sensor2text.steering.defined import DefinedGestures
+
+        definitions = load_definitions(args.gestures)
+        assert len(args.defined_as) == len(definitions), "--defined-as: one synthetic class per definition"
+        defined_as = {cls: d.name for cls, d in zip(args.defined_as, definitions)}
+        glove = DefinedGestures(glove, definitions)
     classes = glove.config.classes
-    truth = np.array([classes.index(r.label) for r in recordings])
+    recordings = pick(args.data, glove, args.subjects, args.per_class, [*classes, *defined_as])
+    names = [defined_as.get(r.label, r.label) for r in recordings]  # the label set each recording is right for
+    truth = np.array([classes.index(name) for name in names])
     label_sets = [LabelSet(c, tuple(glove.config.label_sets[c])) for c in classes]
     scorer = EmbeddingScorer(label_sets)
-    lm, tokenizer = load_base_model(args.base_model)
     prompt = load_steer_prompt(args.prompt)
     print(f"{len(recordings)} recordings ({len(classes)} classes x {len(args.subjects)} subjects x "
           f"{args.per_class}), prompt '{args.prompt}', glove model {args.steer} {glove.config.metrics}", flush=True)
@@ -124,7 +149,10 @@ def main() -> None:
     rows = []
     for name, options in modes:
         started = time.time()
-        described = SteeredWriter(glove, lm, tokenizer, options).describe([r.frames for r in recordings])
+        writer = SteeredWriter(glove.glove if defined_as else glove, lm, tokenizer, options)
+        if defined_as:
+            writer.define_gestures(glove.definitions)
+        described = writer.describe([r.frames for r in recordings])
         texts = [d.text for d in described]
         ms = [d.timings["ms_per_token"] for d in described]
         rows.append((name, texts, ms))
@@ -135,10 +163,14 @@ def main() -> None:
         print(f"checkpoint: e.g. {texts[:3]}", flush=True)
     print("\n| mode | on-target | mentions | perplexity | first sentence | distinct-1/2/3 | ms per token |\n"
           "|---|---|---|---|---|---|---|")
+    new = np.array([r.label in defined_as for r in recordings])
     for name, texts, ms in rows:
-        on_target = float((scorer(texts).argmax(1) == truth).mean())
-        mentions = np.mean([Mentioned(r.label, tuple(glove.config.label_sets[r.label])).matches(t)
-                            for r, t in zip(recordings, texts)])  # fmt: skip
+        right = scorer(texts).argmax(1) == truth
+        on_target = float(right.mean())
+        if new.any():
+            name = f"{name} (defined gestures alone: {100 * right[new].mean():.1f} % of {new.sum()})"
+        mentions = np.mean([Mentioned(n, tuple(glove.config.label_sets[n])).matches(t)
+                            for n, t in zip(names, texts)])  # fmt: skip
         ppl = perplexity(lm, tokenizer, prompt, texts)
         first = perplexity(lm, tokenizer, prompt, [first_sentence(t) for t in texts])
         dist = "/".join(f"{distinct(texts, n):.2f}" for n in (1, 2, 3))

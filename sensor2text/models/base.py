@@ -110,13 +110,13 @@ class Describer:
 
         raise Sensor2TextError(NOT_SESSION_NORMED)
 
-    def define_gestures(self, definitions, embedder: str | None = None) -> None:
+    def define_gestures(self, definitions, match: str = "reader", reader: str | None = None) -> None:
         """Add gestures defined in words (:mod:`sensor2text.models.definitions`): finger-word
-        stepwise checkpoints only."""
+        stepwise checkpoints and steered writers (``--steer``) only."""
         from sensor2text.errors import ConfigError
 
-        raise ConfigError(f"--gestures needs a finger-word stepwise checkpoint (configs/fingers_smollm2.yaml); "
-                          f"this one is {self.design}.")  # fmt: skip
+        raise ConfigError(f"--gestures needs a finger-word stepwise checkpoint (configs/fingers_smollm2.yaml) or "
+                          f"--steer; this one is {self.design}.")  # fmt: skip
 
     # ---- scoring (the evaluator's LM scorer) --------------------------------------------------
     def label_prompts(self, recordings: list[np.ndarray]) -> list:

@@ -104,6 +104,20 @@ class SteeredWriter(Describer):
         self.words = class_words(tokenizer, glove.config.label_sets, glove.config.classes)
         self.stop_ids = sentence_end_ids(tokenizer)
 
+    def define_gestures(self, definitions, match: str = "reader", reader: str | None = None) -> None:
+        """Steer toward gestures defined in words too (:class:`~sensor2text.steering.defined.DefinedGestures`):
+        a hand shape none of the glove model's classes has is weighed over the definitions, and their
+        names and synonyms are raised. ``match``: ``reader`` only (the finger answers' likelihood)."""
+        from sensor2text.steering.defined import DefinedGestures
+
+        if match != "reader":
+            raise ConfigError(f"--match {match}: --steer weighs definitions by the definition reader; use --match "
+                              f"reader.")  # fmt: skip
+        self.glove = DefinedGestures(self.glove, definitions, reader)
+        self.config = SteeredConfig(self.glove.config.label_sets, self.config.trained_classes,
+                                    self.config.max_new_tokens)  # fmt: skip
+        self.words = class_words(self.tokenizer, self.glove.config.label_sets, self.glove.config.classes)
+
     @property
     def label_sets(self) -> dict[str, LabelSet]:
         """Right when the sentence mentions a synonym of the true class (:class:`Mentioned`)."""
