@@ -420,6 +420,15 @@ CLI = [
     Case("cli: generate --steer-strength -1", "silent",
          lambda ws: ["generate", "--steer", _steer_folder(ws, "{}"), "--steer-strength", "-1", "--input",
                      str(ws.recordings)], names=("--steer-strength",)),  # fmt: skip
+    Case("cli: generate --steer-min-tokens above the most tokens written", "silent",
+         lambda ws: ["generate", "--steer", _steer_folder(ws, "{}"), "--steer-min-tokens", "99", "--input",
+                     str(ws.recordings)], names=("--steer-min-tokens",)),  # fmt: skip
+    Case("cli: replay --pose-images without --pose", "silent",
+         lambda ws: ["replay", str(next(ws.recordings.rglob("*-0.csv"))), "--checkpoint", ws.checkpoint,
+                     "--pose-images", str(ws.folder / "hands")], names=("--pose",)),  # fmt: skip
+    Case("cli: replay --pose of a folder that is no pose model", "traceback",
+         lambda ws: ["replay", str(next(ws.recordings.rglob("*-0.csv"))), "--checkpoint", ws.checkpoint,
+                     "--speed", "0", "--pose", str(ws.folder)], names=("pose.json",)),  # fmt: skip
     Case("cli: train-steer --steps 0", "traceback",
          lambda ws: ["train-steer", "--config", _glove_file(ws), "--out", str(ws.folder / "s"), "--steps", "0"],
          names=("--steps",)),  # fmt: skip
