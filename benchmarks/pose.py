@@ -1,6 +1,6 @@
 """Glove -> hand pose benchmark (issue 25): every model on every sensor set, in one run.
 
-    .venv/bin/python benchmarks/pose.py --steps 1500
+    .venv/bin/python benchmarks/pose.py --steps 3000
 
 Trains on the synthetic glove's 16 training subjects (23 gestures x 3 takes x 2 hands), reports
 the mean per-keypoint error (mm, 21 points per hand, wrist-relative) on 16 validation and 16
@@ -40,7 +40,7 @@ def window_ms(model, sensors: int, frames: int = 32) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--steps", type=int, default=1500)
+    parser.add_argument("--steps", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--hand-size-unknown", action="store_true",
                         help="targets at each subject's own hand size (0.85-1.15), which the sensors do not show")

@@ -16,7 +16,7 @@ def add_pose_parser(sub) -> None:
                        help="full: 23 joint angles per hand; 8: an 8-sensor glove; 5: a 5-flex glove")  # fmt: skip
     train.add_argument("--model", default="lstm", choices=POSE_MODELS)
     train.add_argument("--out", required=True, help="folder to write (pose.json + pose.safetensors)")
-    train.add_argument("--steps", type=int, default=1500)
+    train.add_argument("--steps", type=int, default=3000)
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--no-rest-calibration", dest="calibrated", action="store_false",
                        help="readings alone, as the related work's models (default: each frame also minus the "

@@ -1,6 +1,6 @@
 """Fitting a pose model, its mean per-keypoint error, and its files (``pose.json`` + ``pose.safetensors``).
 
-    model, report = fit_pose("lstm", "8", steps=1500)       # synthetic training subjects
+    model, report = fit_pose("lstm", "8", steps=3000)       # synthetic training subjects
     save_pose("runs/pose-8", model, report)
     keypoints = load_pose("runs/pose-8").predict(sensors)    # (T, S) -> (T, 21, 3) mm
 """
@@ -49,7 +49,7 @@ def mean_keypoint_error(model, pairs) -> float:
     return float(np.concatenate(errors).mean())
 
 
-def fit_pose(name: str, sensors: str, steps: int = 1500, batch_size: int = 32, seed: int = 0,
+def fit_pose(name: str, sensors: str, steps: int = 3000, batch_size: int = 32, seed: int = 0,
              train_pairs=None, validation_pairs=None, log=print, calibrated: bool = True):  # fmt: skip
     """Train pose model ``name`` on sensor set ``sensors`` (with rest calibration unless
     ``calibrated=False``, as the related work's models); returns ``(model, report)`` with the
