@@ -149,10 +149,7 @@ def main() -> None:
     rows = []
     for name, options in modes:
         started = time.time()
-        writer = SteeredWriter(glove.glove if defined_as else glove, lm, tokenizer, options)
-        if defined_as:
-            writer.define_gestures(glove.definitions)
-        described = writer.describe([r.frames for r in recordings])
+        described = SteeredWriter(glove, lm, tokenizer, options).describe([r.frames for r in recordings])
         texts = [d.text for d in described]
         ms = [d.timings["ms_per_token"] for d in described]
         rows.append((name, texts, ms))

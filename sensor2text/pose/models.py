@@ -24,6 +24,12 @@ OUT = 63
 REST_FRAMES = 5
 
 
+def rest_reading(frames):
+    """The wearer's rest reading: the mean of the first :data:`REST_FRAMES` frames of ``(..., T, S)``
+    frames (a tensor or an array) -> ``(..., S)``."""
+    return frames[..., :REST_FRAMES, :].mean(-2)
+
+
 class Standardized(nn.Module):
     """Input/output standardisation around a core network (statistics as buffers)."""
 
@@ -45,7 +51,7 @@ class Standardized(nn.Module):
         models; default the mean of ``x``'s first :data:`REST_FRAMES` frames)."""
         features = (x - self.in_mean) / self.in_std
         if self.calibrated:
-            rest = x[:, :REST_FRAMES].mean(1) if rest is None else rest
+            rest = rest_reading(x) if rest is None else rest
             features = torch.cat([features, (x - rest[:, None]) / self.in_std], -1)
         return self.core(features) * self.out_std + self.out_mean
 

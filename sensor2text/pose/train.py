@@ -16,7 +16,7 @@ import torch
 
 from sensor2text.errors import CheckpointError
 from sensor2text.pose.data import COORDS, KEYPOINTS, sensor_names, synthetic_pairs
-from sensor2text.pose.models import REST_FRAMES, build, parameters
+from sensor2text.pose.models import build, parameters, rest_reading
 
 CONFIG_FILE, WEIGHTS_FILE = "pose.json", "pose.safetensors"
 CROP = 48  # frames of one training sequence
@@ -33,7 +33,7 @@ def _batch(pairs, rows: torch.Tensor, generator: torch.Generator):
         start = int(torch.randint(len(x) - length + 1, (1,), generator=generator))
         xs.append(torch.from_numpy(x[start : start + length]))
         ys.append(torch.from_numpy(y[start : start + length]))
-        rests.append(torch.from_numpy(x[:REST_FRAMES].mean(0)))
+        rests.append(torch.from_numpy(rest_reading(x)))
     return torch.stack(xs), torch.stack(ys), torch.stack(rests)
 
 

@@ -72,12 +72,13 @@ class DefinedGestures:
     def weights(self, recordings: list[np.ndarray]) -> np.ndarray:
         """Raw recordings ``[(T_i, C)]`` -> ``(B, K + D)``: the glove model's weights (definitions 0)
         for a trained hand shape, else the definitions' posterior (trained classes 0)."""
+        import torch
+
         from sensor2text.models.definition_reader import QUESTIONS
 
         trained = self.glove.weights(recordings)
         hands = self.hands(recordings)
         scores = self.matcher.scores([(left.caption(), right.caption()) for left, right in hands]) * len(QUESTIONS)
-        defined = np.exp(scores - scores.max(1, keepdims=True))
-        defined /= defined.sum(1, keepdims=True)
+        defined = torch.from_numpy(scores).softmax(1).numpy()  # the posterior, from equal priors
         novel = np.array([(left.outline(), right.outline()) not in self.known for left, right in hands])[:, None]
         return np.concatenate([np.where(novel, 0.0, trained), np.where(novel, defined, 0.0)], 1).astype(np.float32)

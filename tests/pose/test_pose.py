@@ -99,7 +99,7 @@ def test_plot_draws_the_predicted_skeleton_beside_the_gloves(tmp_path):
 
 
 def test_rest_calibration_cancels_a_wearers_sensor_offset():
-    from sensor2text.pose.models import REST_FRAMES, build
+    from sensor2text.pose.models import REST_FRAMES, build, rest_reading
 
     torch.manual_seed(0)
     x = torch.randn(1, 20, 8)
@@ -110,4 +110,5 @@ def test_rest_calibration_cancels_a_wearers_sensor_offset():
         assert torch.allclose(calibrated(x + offset), calibrated(x), atol=1e-5)
         assert not torch.allclose(plain(x + offset), plain(x), atol=1e-3)
         rest = x[:, :REST_FRAMES].mean(1)
+        assert torch.equal(rest_reading(x), rest)
         assert torch.allclose(calibrated(x[:, 10:], rest), calibrated(x)[:, 10:], atol=1e-5)  # a given rest reading

@@ -3,8 +3,9 @@
 import numpy as np
 
 from sensor2text.glove.kinematics import hand_keypoints
-from sensor2text.glove.schema import HAND_JOINTS
+from sensor2text.glove.plot import peak_frame
 from sensor2text.glove.synth import NAMED_POSES, REST, SynthSpec, generate, pose_to_angles
+from sensor2text.pose.train import predict_both_hands
 from sensor2text.pose.view import ART_HEIGHT, ART_WIDTH, HandView, hand_art, hands_art
 
 
@@ -54,7 +55,8 @@ def test_the_view_gives_the_held_hand_and_writes_an_image_per_gesture(tmp_path):
     assert fields["hand"][1:] == hands_art(np.asarray(fields["keypoints_mm"]))[1:]
     assert np.asarray(fields["keypoints_mm"]).shape == (42, 3)
     assert fields["hand_image"].endswith("hand-1.png") and (tmp_path / "hands" / "hand-1.png").stat().st_size > 10_000
-    assert len(HAND_JOINTS) * 2 == frames.shape[1]
+    held = peak_frame(frames)  # the hand is shown at its held frame
+    assert np.allclose(fields["keypoints_mm"], predict_both_hands(Pose(), frames)[held], atol=0.05)
 
 
 def test_replay_shows_the_hand_of_each_gesture_and_names_bad_pose_flags(tiny_checkpoint, tmp_path, capsys):
